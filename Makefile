@@ -1,0 +1,53 @@
+# ML -> DL Journey. `make run` and `make test` create the environment from nothing.
+PYTHON ?= python3
+VENV   := ml_journey
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTEST_WORKERS ?= auto
+
+.PHONY: help setup run run-quick test test-slow lab bench serve clean
+
+help:
+	@echo "make setup      create the venv '$(VENV)' and install requirements.txt (once)"
+	@echo "make run        run the whole journey headless, write outputs/report.md"
+	@echo "make run-quick  the same with shrunk data and epochs (JOURNEY_QUICK=1)"
+	@echo "make test       the full test suite (slow full-size training excluded)"
+	@echo "make test-slow  only the full-size training tests"
+	@echo "make lab        Jupyter Lab at the repository root"
+	@echo "make bench      scratch vs library timings -> outputs/bench.md"
+	@echo "make serve      the stage-16 inference service on http://127.0.0.1:8000"
+	@echo "make clean      remove outputs/ (keeps the venv and data/)"
+
+# The stamp is rebuilt only when requirements.txt or pyproject.toml change,
+# so a second `make test` does not reinstall anything.
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -r requirements.txt
+	$(PY) -m pip install --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m journey run
+
+run-quick: $(STAMP)
+	$(PY) -m journey run --quick
+
+test: $(STAMP)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not slow"
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow
+
+lab: $(STAMP)
+	$(PY) -m jupyter lab
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+serve: $(STAMP)
+	$(PY) 16_deployment/library_impl/serve_fastapi.py --serve
+
+clean:
+	rm -rf outputs

@@ -1,0 +1,161 @@
+"""Run stages headless and write ``outputs/report.md``.
+
+For each stage the runner executes every script in ``from_scratch/`` and ``library_impl/``
+(files starting with ``_`` are helper modules and are skipped), then executes
+``comparison.ipynb`` with nbclient (the executed copy goes to ``outputs/<stage>/``). Every
+parity check those make is appended to ``outputs/<stage>/parity.jsonl`` through
+``$JOURNEY_PARITY_LOG``; the report shows them, the figures written and the wall time.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from journey.parity import ParityRecord, read_log
+from journey.paths import OUTPUTS_DIR, REPO_ROOT, stage_output_dir
+from journey.stages import Stage
+
+SCRIPT_TIMEOUT_S = 3600
+
+
+@dataclass
+class StageResult:
+    """What one stage's run produced."""
+
+    stage: Stage
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    records: list[ParityRecord] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+    ran: list[str] = field(default_factory=list)
+
+    @property
+    def failed_checks(self) -> list[ParityRecord]:
+        return [r for r in self.records if not r.passed]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.failed_checks
+
+
+def stage_scripts(stage: Stage) -> list[Path]:
+    """The runnable scripts of a stage, from-scratch first."""
+    return [p for p in stage.scratch_scripts + stage.library_scripts if not p.name.startswith("_")]
+
+
+def _environment(stage: Stage, quick: bool, log: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(JOURNEY_PARITY_LOG=str(log), MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
+    if quick:
+        env["JOURNEY_QUICK"] = "1"
+    return env
+
+
+def run_script(script: Path, env: dict[str, str], log_dir: Path) -> str | None:
+    """Run one script in its own process; return an error message or None. Output goes to a log."""
+    env = dict(env, JOURNEY_PARITY_SOURCE=script.relative_to(REPO_ROOT).as_posix())
+    log_path = log_dir / f"{script.stem}.log"
+    with open(log_path, "w", encoding="utf-8") as log:
+        try:
+            proc = subprocess.run([sys.executable, str(script)], cwd=script.parent, env=env,
+                                  stdout=log, stderr=subprocess.STDOUT, timeout=SCRIPT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            return f"{script.name} timed out after {SCRIPT_TIMEOUT_S} s (log: {log_path})"
+    if proc.returncode != 0:
+        tail = "".join(log_path.read_text(encoding="utf-8", errors="replace").splitlines(True)[-15:])
+        return f"{script.name} exited with {proc.returncode} (log: {log_path}):\n{tail}"
+    return None
+
+
+def run_notebook(notebook: Path, env: dict[str, str], out_dir: Path) -> str | None:
+    """Execute a notebook top to bottom in its own folder; save the executed copy under ``out_dir``."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(notebook, as_version=4)
+    saved = dict(os.environ)
+    os.environ.update(env, JOURNEY_PARITY_SOURCE=notebook.relative_to(REPO_ROOT).as_posix())
+    try:
+        NotebookClient(nb, timeout=1800, kernel_name="python3",
+                       resources={"metadata": {"path": str(notebook.parent)}}).execute()
+        error = None
+    except CellExecutionError as exc:
+        error = f"{notebook.name} failed:\n{str(exc)[-2000:]}"
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        nbformat.write(nb, out_dir / notebook.name)
+    return error
+
+
+def run_stage(stage: Stage, *, quick: bool = False, notebooks: bool = True, echo=print) -> StageResult:
+    """Run a stage's scripts and notebook; collect its parity records and figures."""
+    result = StageResult(stage)
+    out_dir = stage_output_dir(stage.name)
+    log_dir = out_dir / "logs"
+    log_dir.mkdir(exist_ok=True)
+    log = out_dir / "parity.jsonl"
+    log.unlink(missing_ok=True)
+    env = _environment(stage, quick, log)
+    start = time.perf_counter()
+    for script in stage_scripts(stage):
+        echo(f"  running {script.relative_to(REPO_ROOT)}")
+        result.ran.append(script.name)
+        if error := run_script(script, env, log_dir):
+            result.errors.append(error)
+    if notebooks and stage.notebook:
+        echo(f"  executing {stage.notebook.relative_to(REPO_ROOT)}")
+        result.ran.append(stage.notebook.name)
+        if error := run_notebook(stage.notebook, env, out_dir):
+            result.errors.append(error)
+    result.seconds = time.perf_counter() - start
+    result.records = read_log(log)
+    result.figures = sorted(out_dir.glob("*.png"))
+    return result
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3g}"
+
+
+def report_markdown(results: list[StageResult], quick: bool) -> str:
+    """The run as markdown: one table of checks per stage, figures, errors and wall time."""
+    lines = ["# ML → DL Journey — run report", "",
+             f"Mode: {'quick (JOURNEY_QUICK=1)' if quick else 'full'}. "
+             "Each row compares the from-scratch value with the library value; ✓ means the "
+             "difference (or the quality threshold) is within the stated tolerance.", ""]
+    lines += ["| stage | checks | failed | errors | time (s) |", "| --- | --- | --- | --- | --- |"]
+    for r in results:
+        lines.append(f"| {r.stage.name} | {len(r.records)} | {len(r.failed_checks)} | {len(r.errors)} | "
+                     f"{r.seconds:.1f} |")
+    for r in results:
+        lines += ["", f"## {r.stage.name} {'✓' if r.ok else '✗'}", "",
+                  f"Ran: {', '.join(r.ran) or 'nothing (no code in this stage, by design)'} — {r.seconds:.1f} s", ""]
+        if r.records:
+            lines += ["| check | scratch | library | abs error | rel error | tolerance | ok | source |",
+                      "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+            for rec in r.records:
+                lines.append(f"| {_cell(rec.name)} | {_cell(rec.scratch)} | {_cell(rec.library)} | "
+                             f"{_number(rec.abs_error)} | {_number(rec.rel_error)} | {_cell(rec.tolerance)} | "
+                             f"{'✓' if rec.passed else '✗'} | {_cell(rec.source)} |")
+        if r.figures:
+            lines += ["", "Figures: " + ", ".join(f"[{p.name}]({p.relative_to(OUTPUTS_DIR).as_posix()})"
+                                                for p in r.figures)]
+        for error in r.errors:
+            lines += ["", "```", error, "```"]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(results: list[StageResult], quick: bool) -> Path:
+    OUTPUTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUTPUTS_DIR / "report.md"
+    path.write_text(report_markdown(results, quick), encoding="utf-8")
+    return path
