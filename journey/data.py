@@ -253,8 +253,8 @@ def write_cifar_batches(folder: Path, train: tuple[np.ndarray, np.ndarray], test
 
     def dump(name, images, labels):
         data = np.ascontiguousarray(images.transpose(0, 3, 1, 2)).reshape(len(images), -1)
-        batch = {b"batch_label": name.encode(), b"labels": [int(v) for v in labels], b"data": data,
-                 b"filenames": [f"{i}.png".encode() for i in range(len(images))]}
+        batch = {"batch_label": name, "labels": [int(v) for v in labels], "data": data,
+                 "filenames": [f"{i}.png" for i in range(len(images))]}
         with open(folder / name, "wb") as fh:
             pickle.dump(batch, fh)
 
