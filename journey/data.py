@@ -308,12 +308,12 @@ def cifar10_dataset(data_dir_override=None, *, train: bool = True, transform=Non
 
 
 def _standin_cifar10(root: Path, *, train: bool, transform):
-    """torchvision's CIFAR-10 loader reading the stand-in; only the archive's MD5 check is replaced."""
+    """torchvision's CIFAR-10 loader reading the stand-in: the same code, without the real archive's MD5s."""
     from torchvision.datasets import CIFAR10
 
     class StandInCIFAR10(CIFAR10):
-        def _check_integrity(self) -> bool:
-            folder = Path(self.root) / self.base_folder
-            return all((folder / name).exists() for name, _ in self.train_list + self.test_list)
+        train_list = [[name, None] for name, _ in CIFAR10.train_list]
+        test_list = [[name, None] for name, _ in CIFAR10.test_list]
+        meta = dict(CIFAR10.meta, md5=None)
 
     return StandInCIFAR10(root, train=train, transform=transform)
