@@ -1,0 +1,161 @@
+"""Linear regression from scratch: batch gradient descent on the mean squared error.
+
+The model predicts ŷ = X·w + b. Over n samples the loss is the mean squared error
+
+    L(w, b) = (1/n) Σᵢ (xᵢ·w + b − yᵢ)²
+
+Writing the residuals r = X·w + b − y, the chain rule gives the gradient
+
+    ∂L/∂w = (2/n) Xᵀ r        ∂L/∂b = (2/n) Σᵢ rᵢ
+
+and gradient descent repeats  w ← w − η ∂L/∂w,  b ← b − η ∂L/∂b  until the gradient is
+(numerically) zero. L is a quadratic bowl whose curvature is the Hessian
+H = (2/n) X̃ᵀX̃ with X̃ = [X, 1]; the steps shrink the error only when η < 2 / λ_max(H).
+Above that bound every step overshoots further than the last: the loss grows
+geometrically until it overflows to inf/NaN. ``fit`` detects that and raises
+``DivergenceError`` with the bound, instead of returning NaN weights.
+
+Setting the gradient to zero gives the normal equations X̃ᵀX̃ θ = X̃ᵀy, solved here with
+``np.linalg.lstsq`` (stable even when X̃ᵀX̃ is badly conditioned): the closed form that
+gradient descent converges to.
+"""
+
+import argparse
+
+import numpy as np
+
+from journey.validation import check_array, check_is_fitted, check_n_features, check_X_y
+
+STAGE = "01_linear_regression"
+
+
+class DivergenceError(RuntimeError):
+    """Gradient descent blew up: the learning rate is above the stability bound."""
+
+
+def mse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean squared error (1/n) Σ (ŷ − y)²."""
+    return float(np.mean((y_pred - y_true) ** 2))
+
+
+def max_stable_learning_rate(X: np.ndarray) -> float:
+    """2 / λ_max(H) with H = (2/n) X̃ᵀX̃, X̃ = [X, 1]: gradient descent converges below it."""
+    X_tilde = np.column_stack([X, np.ones(len(X))])
+    hessian = 2.0 / len(X) * X_tilde.T @ X_tilde
+    return 2.0 / float(np.linalg.eigvalsh(hessian)[-1])
+
+
+def closed_form(X, y) -> tuple[np.ndarray, float]:
+    """Least-squares solution of X̃θ ≈ y (the normal equations), returned as (w, b)."""
+    X, y = check_X_y(X, y)
+    X_tilde = np.column_stack([X, np.ones(len(X))])
+    theta, *_ = np.linalg.lstsq(X_tilde, y, rcond=None)
+    return theta[:-1], float(theta[-1])
+
+
+class LinearRegressionGD:
+    """Least squares fitted by batch gradient descent, with scikit-learn's attribute names.
+
+    Parameters
+    ----------
+    learning_rate : step size η.
+    max_iter : upper bound on the number of full-batch steps.
+    tol : stop when the gradient's Euclidean norm ‖(∂L/∂w, ∂L/∂b)‖ falls below ``tol``.
+
+    Learned attributes: ``coef_`` (n_features,), ``intercept_``, ``loss_history_`` (the
+    loss before each step), ``n_iter_``.
+    """
+
+    def __init__(self, learning_rate: float = 0.1, max_iter: int = 100_000, tol: float = 1e-10):
+        if not learning_rate > 0:
+            raise ValueError(f"learning_rate must be positive, got {learning_rate}")
+        if max_iter < 1:
+            raise ValueError(f"max_iter must be at least 1, got {max_iter}")
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.coef_ = None
+        self.intercept_ = None
+
+    def _gradient(self, X, y, w, b):
+        residual = X @ w + b - y
+        n = len(X)
+        return 2.0 / n * (X.T @ residual), 2.0 / n * residual.sum(), float(residual @ residual / n)
+
+    def fit(self, X, y) -> "LinearRegressionGD":
+        X, y = check_X_y(X, y)
+        w, b = np.zeros(X.shape[1]), 0.0
+        history = []
+        for step in range(self.max_iter):
+            grad_w, grad_b, loss = self._gradient(X, y, w, b)
+            history.append(loss)
+            if not np.isfinite(loss) or loss > 1e6 * max(history[0], 1e-12):
+                raise DivergenceError(
+                    f"gradient descent diverged at step {step} (loss {loss:.3g}, started at {history[0]:.3g}): "
+                    f"learning_rate={self.learning_rate} is above the stability bound "
+                    f"2/λ_max(H) = {max_stable_learning_rate(X):.4g} for this data; lower it "
+                    f"(or standardise the features)")
+            if np.sqrt(grad_w @ grad_w + grad_b**2) < self.tol:
+                break
+            w -= self.learning_rate * grad_w
+            b -= self.learning_rate * grad_b
+        self.coef_, self.intercept_ = w, float(b)
+        self.loss_history_ = np.array(history)
+        self.n_iter_ = len(history)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        X = check_array(X)
+        check_n_features(X, self.n_features_in_)
+        return X @ self.coef_ + self.intercept_
+
+
+def plot_fit(x, y, model, stage=STAGE):
+    """Scatter of the data, the fitted line, and the loss curve on a log scale."""
+    from journey.plotting import pyplot, save_figure
+
+    plt = pyplot()
+    fig, (ax_fit, ax_loss) = plt.subplots(1, 2, figsize=(10, 4))
+    grid = np.linspace(x.min(), x.max(), 100).reshape(-1, 1)
+    ax_fit.scatter(x[:, 0], y, s=12, alpha=0.6, label="data")
+    ax_fit.plot(grid[:, 0], model.predict(grid), color="C3", label="gradient descent fit")
+    ax_fit.set(xlabel="x", ylabel="y", title="Fitted line")
+    ax_fit.legend()
+    ax_loss.semilogy(model.loss_history_)
+    ax_loss.set(xlabel="step", ylabel="MSE (log scale)", title="Loss during gradient descent")
+    return save_figure(fig, stage, "linear_regression_fit")
+
+
+def main(argv=None) -> None:
+    from journey import is_quick, parity
+    from journey.data import linear_1d, standardised_split
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learning-rate", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    x, y = linear_1d(50 if is_quick() else 200, seed=args.seed)
+    model = LinearRegressionGD(learning_rate=args.learning_rate).fit(x, y)
+    w, b = closed_form(x, y)
+    print(f"1-D data: gradient descent w={model.coef_[0]:.6f} b={model.intercept_:.6f} "
+          f"in {model.n_iter_} steps; closed form w={w[0]:.6f} b={b:.6f}")
+    parity.close("1-D: GD coefficients vs closed form", np.r_[model.coef_, model.intercept_], np.r_[w, b], rtol=1e-8)
+    plot_fit(x, y, model)
+
+    X_train, X_test, y_train, _ = standardised_split("diabetes", seed=args.seed)
+    model = LinearRegressionGD(learning_rate=args.learning_rate).fit(X_train, y_train)
+    w, b = closed_form(X_train, y_train)
+    print(f"diabetes: {model.n_iter_} steps, train MSE {model.loss_history_[-1]:.2f}")
+    parity.close("diabetes: GD coefficients vs closed form", np.r_[model.coef_, model.intercept_], np.r_[w, b],
+                 rtol=1e-8)
+    try:
+        LinearRegressionGD(learning_rate=1.0).fit(X_train, y_train)
+    except DivergenceError as exc:
+        print(f"learning rate 1.0: {exc}")
+
+
+if __name__ == "__main__":
+    main()

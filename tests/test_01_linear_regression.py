@@ -1,0 +1,89 @@
+"""Stage 01: gradient-descent linear regression agrees with scikit-learn's exact solver."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LinearRegression
+
+from journey import load_stage
+from journey.data import linear_1d, standardised_split
+from journey.gradcheck import relative_error
+
+lr = load_stage("01", "from_scratch/linear_regression_numpy.py")
+
+
+def _datasets():
+    x, y = linear_1d(200, seed=0)
+    X_train, X_test, y_train, _ = standardised_split("diabetes", seed=0)
+    return {"1-D": (x, y, x), "diabetes": (X_train, y_train, X_test)}
+
+
+@pytest.mark.parametrize("name", ["1-D", "diabetes"])
+def test_gradient_descent_matches_sklearn(name):
+    X, y, X_test = _datasets()[name]
+    gd = lr.LinearRegressionGD(learning_rate=0.1).fit(X, y)
+    sk = LinearRegression().fit(X, y)
+    assert relative_error(np.r_[gd.coef_, gd.intercept_], np.r_[sk.coef_, sk.intercept_]) <= 1e-4
+    assert relative_error(gd.predict(X_test), sk.predict(X_test)) <= 1e-6
+
+
+@pytest.mark.parametrize("name", ["1-D", "diabetes"])
+def test_closed_form_matches_sklearn(name):
+    X, y, _ = _datasets()[name]
+    w, b = lr.closed_form(X, y)
+    sk = LinearRegression().fit(X, y)
+    assert relative_error(np.r_[w, b], np.r_[sk.coef_, sk.intercept_]) <= 1e-10
+
+
+def test_recovers_the_generating_line():
+    x, y = linear_1d(5000, slope=3.0, intercept=2.0, noise=0.5, seed=1)
+    gd = lr.LinearRegressionGD().fit(x, y)
+    assert gd.coef_[0] == pytest.approx(3.0, abs=0.05)
+    assert gd.intercept_ == pytest.approx(2.0, abs=0.05)
+
+
+def test_loss_decreases_monotonically_below_the_stability_bound():
+    X, y, _ = _datasets()["diabetes"]
+    gd = lr.LinearRegressionGD(learning_rate=0.9 * lr.max_stable_learning_rate(X), max_iter=500).fit(X, y)
+    assert np.all(np.diff(gd.loss_history_) <= 1e-9)
+
+
+def test_too_large_learning_rate_is_detected_not_silent_nan():
+    X, y, _ = _datasets()["diabetes"]
+    bound = lr.max_stable_learning_rate(X)
+    with pytest.raises(lr.DivergenceError, match="stability bound"):
+        lr.LinearRegressionGD(learning_rate=1.1 * bound).fit(X, y)
+
+
+def test_stability_bound_matches_the_hessian_spectrum():
+    """Independent route: the Hessian's largest eigenvalue by power iteration."""
+    X, _, _ = _datasets()["diabetes"]
+    X_tilde = np.column_stack([X, np.ones(len(X))])
+    v = np.ones(X_tilde.shape[1])
+    for _ in range(2000):
+        v = X_tilde.T @ (X_tilde @ v)
+        v /= np.linalg.norm(v)
+    lam = 2.0 / len(X) * v @ (X_tilde.T @ (X_tilde @ v))
+    assert lr.max_stable_learning_rate(X) == pytest.approx(2.0 / lam, rel=1e-8)
+
+
+@pytest.mark.parametrize("X, y, message", [
+    (np.array([[1.0], [np.nan]]), np.array([1.0, 2.0]), "NaN"),
+    (np.array([[1.0], [np.inf]]), np.array([1.0, 2.0]), "infinite"),
+    (np.array([[1.0], [2.0]]), np.array([1.0, 2.0, 3.0]), "different lengths"),
+    (np.array([1.0, 2.0]), np.array([1.0, 2.0]), "2-D"),
+    (np.empty((0, 1)), np.empty(0), "empty"),
+    (np.array([[1.0], [2.0]]), np.array([1.0, np.nan]), "y contains NaN"),
+])
+def test_bad_input_raises_clear_errors(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        lr.LinearRegressionGD().fit(X, y)
+
+
+def test_predict_before_fit_and_wrong_width():
+    with pytest.raises(RuntimeError, match="not fitted"):
+        lr.LinearRegressionGD().predict(np.ones((2, 1)))
+    model = lr.LinearRegressionGD().fit(*linear_1d(20))
+    with pytest.raises(ValueError, match="2 features"):
+        model.predict(np.ones((3, 2)))
+    with pytest.raises(ValueError, match="learning_rate"):
+        lr.LinearRegressionGD(learning_rate=0)

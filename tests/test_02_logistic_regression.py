@@ -1,0 +1,98 @@
+"""Stage 02: gradient-descent logistic regression agrees with scikit-learn's L-BFGS."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from journey import load_stage
+from journey.data import standardised_split, two_blobs
+from journey.gradcheck import check_gradient, relative_error
+
+logreg = load_stage("02", "from_scratch/logistic_regression_numpy.py")
+
+
+def _data(name):
+    if name == "blobs":
+        X, y = two_blobs(400, seed=0)
+        return X, y, X
+    X_train, X_test, y_train, _ = standardised_split("breast_cancer", seed=0)
+    return X_train, y_train, X_test
+
+
+@pytest.mark.parametrize("name", ["blobs", "breast_cancer"])
+@pytest.mark.parametrize("C", [1.0, 0.1])
+def test_matches_sklearn_with_matched_regularisation(name, C):
+    X, y, X_test = _data(name)
+    gd = logreg.LogisticRegressionGD(C=C).fit(X, y)
+    sk = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(X, y)
+    assert relative_error(np.r_[gd.coef_[0], gd.intercept_], np.r_[sk.coef_[0], sk.intercept_]) <= 1e-4
+    assert np.max(np.abs(gd.predict_proba(X_test) - sk.predict_proba(X_test))) <= 1e-4
+    np.testing.assert_array_equal(gd.predict(X_test), sk.predict(X_test))
+
+
+def test_wrong_regularisation_convention_would_be_caught():
+    """Using α = 1/C (not 1/(C·n)) gives different weights: the parity bar detects it."""
+    X, y, _ = _data("breast_cancer")
+    sk = LogisticRegression(C=1.0 / len(X), tol=1e-10, max_iter=10_000).fit(X, y)
+    gd = logreg.LogisticRegressionGD(C=1.0).fit(X, y)
+    assert relative_error(gd.coef_[0], sk.coef_[0]) > 1e-2
+
+
+@pytest.mark.parametrize("C", [1.0, np.inf])
+def test_gradient_matches_finite_differences(C):
+    X, y, _ = _data("breast_cancer")
+    model = logreg.LogisticRegressionGD(C=C)
+    rng = np.random.default_rng(1)
+    w, b = rng.normal(size=X.shape[1]), -0.2
+    grad_w, grad_b = model.gradient(X, y, w, b)
+    assert check_gradient(lambda: model.objective(X, y, w, b), w, grad_w) <= 1e-8
+    bias = np.array([b])
+    assert check_gradient(lambda: model.objective(X, y, w, bias[0]), bias, np.array([grad_b])) <= 1e-8
+
+
+def test_stable_sigmoid_and_loss_at_extreme_scores():
+    z = np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            p = logreg.sigmoid(z)
+            loss = logreg.binary_cross_entropy_from_logits(z, np.array([1.0, 1.0, 1.0, 0.0, 0.0]))
+    np.testing.assert_allclose(p[1:4], 1.0 / (1.0 + np.exp(-z[1:4])), rtol=1e-15)
+    assert p[0] == 0.0 and p[-1] == 1.0
+    assert loss == pytest.approx((1000.0 + 40.0 + np.log(2.0) + 40.0 + 1000.0) / 5, rel=1e-12)
+
+
+def test_log_odds_are_linear_in_the_features():
+    X, y, X_test = _data("breast_cancer")
+    model = logreg.LogisticRegressionGD().fit(X, y)
+    z = X_test @ model.coef_[0] + model.intercept_[0]
+    assert relative_error(logreg.logit(model.predict_proba(X_test)[:, 1]), z) <= 1e-10
+    shifted = X_test.copy()
+    shifted[:, 3] += 1.0
+    delta = model.decision_function(shifted) - model.decision_function(X_test)
+    np.testing.assert_allclose(delta, model.coef_[0, 3], rtol=1e-9)
+
+
+@pytest.mark.parametrize("X, y, message", [
+    (np.array([[np.nan, 1.0], [0.0, 1.0]]), np.array([0, 1]), "NaN"),
+    (np.ones((3, 2)), np.array([0, 1]), "different lengths"),
+    (np.ones(3), np.array([0, 1, 1]), "2-D"),
+    (np.empty((0, 2)), np.empty(0), "empty"),
+    (np.ones((3, 2)), np.array([0, 1, 2]), "0 or 1"),
+])
+def test_bad_input(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        logreg.LogisticRegressionGD().fit(X, y)
+
+
+def test_unfitted_and_wrong_width():
+    with pytest.raises(RuntimeError, match="not fitted"):
+        logreg.LogisticRegressionGD().predict(np.ones((1, 2)))
+    X, y, _ = _data("blobs")
+    model = logreg.LogisticRegressionGD().fit(X, y)
+    with pytest.raises(ValueError, match="3 features"):
+        model.predict_proba(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="C must be positive"):
+        logreg.LogisticRegressionGD(C=0)
