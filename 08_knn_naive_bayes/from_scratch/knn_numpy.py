@@ -1,0 +1,216 @@
+"""k-nearest neighbours from scratch: vectorised distances, argpartition and a majority vote.
+
+KNN has no training step: ``fit`` stores the data. To classify a query x it finds the k
+training points closest in Euclidean distance and lets them vote.
+
+Distances without a loop over samples. For a query block A (m × d) and the training set
+B (n × d) all m·n squared distances come from one matrix product:
+
+    ‖a − b‖² = ‖a‖² − 2 a·b + ‖b‖²      →      D² = ‖A‖²·1ᵀ − 2 A Bᵀ + 1·‖B‖²ᵀ
+
+The A Bᵀ term is a single BLAS call, far faster than forming the m × n × d differences.
+It cancels catastrophically when a ≈ b (two big numbers subtracted), so it can come out as
+a tiny negative number: it is clipped at 0 before the square root.
+
+Picking the k smallest. ``np.argpartition(D, k-1)`` moves the k smallest entries of each
+row to the front in O(n) (no full sort); only those k are then sorted.
+
+The vote (scikit-learn's rules, so that labels agree):
+
+- ``weights="uniform"``: each neighbour has one vote;
+- ``weights="distance"``: neighbour j votes with weight 1/dⱼ; if a query sits exactly on
+  training points (d = 0), those points get weight 1 and every other neighbour weight 0;
+- the class with the largest total wins; a tie goes to the class that comes first in
+  ``classes_`` (the smallest label), because ``argmax`` returns the first maximum.
+
+Which k points are "the k nearest" is ambiguous when the k-th and (k+1)-th distances are
+equal: any of the tied points may be chosen, and two correct implementations can then
+disagree. ``kth_distance_ties`` finds those queries.
+"""
+
+import argparse
+
+import numpy as np
+
+from journey.validation import check_array, check_is_fitted, check_n_features, check_X_y
+
+STAGE = "08_knn_naive_bayes"
+WEIGHTS = ("uniform", "distance")
+
+
+def squared_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """All squared Euclidean distances ‖aᵢ − bⱼ‖² (m × n) via ‖a‖² − 2a·b + ‖b‖², clipped at 0."""
+    sq = np.einsum("ij,ij->i", A, A)[:, None] - 2.0 * (A @ B.T) + np.einsum("ij,ij->i", B, B)[None, :]
+    return np.maximum(sq, 0.0, out=sq)
+
+
+def vote_weights(distances: np.ndarray, weights: str) -> np.ndarray:
+    """Each neighbour's vote: 1 (uniform) or 1/d (distance; d = 0 → weight 1, others 0)."""
+    if weights == "uniform":
+        return np.ones_like(distances)
+    with np.errstate(divide="ignore"):
+        w = 1.0 / distances
+    exact_hit = np.isinf(w)
+    rows = exact_hit.any(axis=1)
+    w[rows] = exact_hit[rows]
+    return w
+
+
+def class_votes(neighbour_classes: np.ndarray, weights: np.ndarray, n_classes: int) -> np.ndarray:
+    """Total vote per class (n_queries × n_classes): Σⱼ wⱼ [class of neighbour j = c]."""
+    return np.stack([np.sum(np.where(neighbour_classes == c, weights, 0.0), axis=1)
+                     for c in range(n_classes)], axis=1)
+
+
+def kth_distance_ties(sorted_distances: np.ndarray, k: int, rtol: float = 1e-9) -> np.ndarray:
+    """Queries whose k-th and (k+1)-th nearest distances are equal (within ``rtol``).
+
+    ``sorted_distances`` holds at least k+1 ascending distances per query. For those
+    queries the set of k nearest neighbours is not unique.
+    """
+    d_k, d_next = sorted_distances[:, k - 1], sorted_distances[:, k]
+    return np.abs(d_next - d_k) <= rtol * np.maximum(d_next, 1e-300)
+
+
+class KNeighborsClassifier:
+    """Brute-force k-nearest-neighbour classifier with scikit-learn's interface.
+
+    Parameters
+    ----------
+    n_neighbors : k, the number of neighbours that vote (≥ 1, ≤ number of training samples).
+    weights : "uniform" or "distance" (see the module docstring).
+    chunk_size : queries processed per block, so the m × n distance matrix stays small.
+
+    Learned attributes: ``classes_``, ``n_features_in_``, ``n_samples_fit_``.
+    """
+
+    def __init__(self, n_neighbors: int = 5, weights: str = "uniform", chunk_size: int = 2048):
+        if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)) or n_neighbors < 1:
+            raise ValueError(f"n_neighbors must be a positive integer, got {n_neighbors!r}")
+        if weights not in WEIGHTS:
+            raise ValueError(f"weights must be one of {WEIGHTS}, got {weights!r}")
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+        self.n_neighbors = int(n_neighbors)
+        self.weights = weights
+        self.chunk_size = chunk_size
+        self.classes_ = None
+
+    def fit(self, X, y):
+        """Store the training data (KNN is a lazy learner) and the sorted class labels."""
+        X, y = check_X_y(X, y, y_numeric=False)
+        if self.n_neighbors > len(X):
+            raise ValueError(f"n_neighbors={self.n_neighbors} is larger than the {len(X)} training samples; "
+                             f"use n_neighbors ≤ {len(X)} or more training data")
+        self.classes_, self._y_index = np.unique(y, return_inverse=True)
+        self._fit_X = X
+        self.n_features_in_ = X.shape[1]
+        self.n_samples_fit_ = len(X)
+        return self
+
+    def _check_query(self, X) -> np.ndarray:
+        check_is_fitted(self, "classes_")
+        X = check_array(X)
+        check_n_features(X, self.n_features_in_)
+        return X
+
+    def kneighbors(self, X, n_neighbors: int | None = None, return_distance: bool = True):
+        """Distances and indices of the ``n_neighbors`` nearest training points, nearest first."""
+        X = self._check_query(X)
+        k = self.n_neighbors if n_neighbors is None else n_neighbors
+        if not 1 <= k <= self.n_samples_fit_:
+            raise ValueError(f"n_neighbors must be in 1..{self.n_samples_fit_} (training samples), got {k}")
+        dist = np.empty((len(X), k))
+        ind = np.empty((len(X), k), dtype=np.intp)
+        for start in range(0, len(X), self.chunk_size):
+            block = slice(start, start + self.chunk_size)
+            sq = squared_distances(X[block], self._fit_X)
+            nearest = np.argpartition(sq, k - 1, axis=1)[:, :k]
+            sq_nearest = np.take_along_axis(sq, nearest, axis=1)
+            order = np.argsort(sq_nearest, axis=1, kind="stable")
+            ind[block] = np.take_along_axis(nearest, order, axis=1)
+            dist[block] = np.sqrt(np.take_along_axis(sq_nearest, order, axis=1))
+        return (dist, ind) if return_distance else ind
+
+    def _votes(self, X) -> np.ndarray:
+        dist, ind = self.kneighbors(X)
+        return class_votes(self._y_index[ind], vote_weights(dist, self.weights), len(self.classes_))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Each class's share of the (weighted) vote, columns in the order of ``classes_``."""
+        votes = self._votes(X)
+        return votes / votes.sum(axis=1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        """The class with the largest vote; ties go to the first class in ``classes_``."""
+        votes = self._votes(X)
+        return self.classes_[np.argmax(votes, axis=1)]
+
+    def score(self, X, y) -> float:
+        """Accuracy on (X, y)."""
+        return float(np.mean(self.predict(X) == np.asarray(y)))
+
+
+def digits_split(seed: int = 0, test_fraction: float = 0.25):
+    """scikit-learn's bundled 8×8 digits (via ``journey.data``), split by a seeded permutation.
+
+    The pixels stay raw integers 0..16, so every squared distance is an exact integer in
+    float64 and ties between distances are exact ties.
+    """
+    from journey.data import load_bundled
+
+    X, y = load_bundled("digits")
+    order = np.random.default_rng(seed).permutation(len(X))
+    n_test = int(round(test_fraction * len(X)))
+    test, train = order[:n_test], order[n_test:]
+    return X[train], X[test], y[train], y[test]
+
+
+def main() -> None:
+    import journey
+    from journey.plotting import pyplot
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
+    parser.add_argument("--k", type=int, nargs="+", default=[1, 3, 5, 15], help="values of k to try")
+    args = parser.parse_args()
+
+    X_train, X_test, y_train, y_test = digits_split(seed=args.seed)
+    if journey.is_quick():
+        X_train, y_train, X_test, y_test = X_train[:400], y_train[:400], X_test[:150], y_test[:150]
+    print(f"digits: {len(X_train)} training and {len(X_test)} test images of 64 pixels")
+    accuracies = {w: [] for w in WEIGHTS}
+    for k in args.k:
+        for weights in WEIGHTS:
+            acc = KNeighborsClassifier(k, weights=weights).fit(X_train, y_train).score(X_test, y_test)
+            accuracies[weights].append(acc)
+            print(f"k={k:2d} weights={weights:8s} test accuracy {acc:.4f}")
+
+    model = KNeighborsClassifier(args.k[0]).fit(X_train, y_train)
+    dist, ind = model.kneighbors(X_test[:6], n_neighbors=5)
+    plt = pyplot()
+    fig, axes = plt.subplots(6, 6, figsize=(7, 7))
+    for row in range(6):
+        axes[row, 0].imshow(X_test[row].reshape(8, 8), cmap="gray_r")
+        axes[row, 0].set_title(f"query ({y_test[row]})", fontsize=8)
+        for col in range(5):
+            j = ind[row, col]
+            axes[row, col + 1].imshow(X_train[j].reshape(8, 8), cmap="gray_r")
+            axes[row, col + 1].set_title(f"{y_train[j]}  d={dist[row, col]:.1f}", fontsize=8)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    fig.suptitle("Each test digit and its 5 nearest training digits")
+    journey.save_figure(fig, STAGE, "knn_neighbours")
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for weights in WEIGHTS:
+        ax.plot(args.k, accuracies[weights], "o-", label=weights)
+    ax.set_xlabel("k")
+    ax.set_ylabel("test accuracy")
+    ax.set_title("KNN (scratch) on digits")
+    ax.legend()
+    journey.save_figure(fig, STAGE, "knn_accuracy_vs_k")
+
+
+if __name__ == "__main__":
+    main()
