@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from journey.parity import ParityRecord, read_log
-from journey.paths import OUTPUTS_DIR, REPO_ROOT, stage_output_dir
+from journey.paths import REPO_ROOT, stage_output_dir
 from journey.stages import Stage
 
 SCRIPT_TIMEOUT_S = 3600
@@ -41,6 +41,14 @@ class StageResult:
         return not self.errors and not self.failed_checks
 
 
+def shown(path: Path) -> str:
+    """A path relative to the repository when it lies inside it (as reports show it)."""
+    try:
+        return path.relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def stage_scripts(stage: Stage) -> list[Path]:
     """The runnable scripts of a stage, from-scratch first."""
     return [p for p in stage.scratch_scripts + stage.library_scripts if not p.name.startswith("_")]
@@ -56,7 +64,7 @@ def _environment(stage: Stage, quick: bool, log: Path) -> dict[str, str]:
 
 def run_script(script: Path, env: dict[str, str], log_dir: Path) -> str | None:
     """Run one script in its own process; return an error message or None. Output goes to a log."""
-    env = dict(env, JOURNEY_PARITY_SOURCE=script.relative_to(REPO_ROOT).as_posix())
+    env = dict(env, JOURNEY_PARITY_SOURCE=shown(script))
     log_path = log_dir / f"{script.stem}.log"
     with open(log_path, "w", encoding="utf-8") as log:
         try:
@@ -78,7 +86,7 @@ def run_notebook(notebook: Path, env: dict[str, str], out_dir: Path) -> str | No
 
     nb = nbformat.read(notebook, as_version=4)
     saved = dict(os.environ)
-    os.environ.update(env, JOURNEY_PARITY_SOURCE=notebook.relative_to(REPO_ROOT).as_posix())
+    os.environ.update(env, JOURNEY_PARITY_SOURCE=shown(notebook))
     try:
         NotebookClient(nb, timeout=1800, kernel_name="python3",
                        resources={"metadata": {"path": str(notebook.parent)}}).execute()
@@ -103,12 +111,12 @@ def run_stage(stage: Stage, *, quick: bool = False, notebooks: bool = True, echo
     env = _environment(stage, quick, log)
     start = time.perf_counter()
     for script in stage_scripts(stage):
-        echo(f"  running {script.relative_to(REPO_ROOT)}")
+        echo(f"  running {shown(script)}")
         result.ran.append(script.name)
         if error := run_script(script, env, log_dir):
             result.errors.append(error)
     if notebooks and stage.notebook:
-        echo(f"  executing {stage.notebook.relative_to(REPO_ROOT)}")
+        echo(f"  executing {shown(stage.notebook)}")
         result.ran.append(stage.notebook.name)
         if error := run_notebook(stage.notebook, env, out_dir):
             result.errors.append(error)
@@ -147,15 +155,16 @@ def report_markdown(results: list[StageResult], quick: bool) -> str:
                              f"{_number(rec.abs_error)} | {_number(rec.rel_error)} | {_cell(rec.tolerance)} | "
                              f"{'✓' if rec.passed else '✗'} | {_cell(rec.source)} |")
         if r.figures:
-            lines += ["", "Figures: " + ", ".join(f"[{p.name}]({p.relative_to(OUTPUTS_DIR).as_posix()})"
-                                                for p in r.figures)]
+            lines += ["", "Figures: " + ", ".join(f"[{p.name}]({r.stage.name}/{p.name})" for p in r.figures)]
         for error in r.errors:
             lines += ["", "```", error, "```"]
     return "\n".join(lines) + "\n"
 
 
 def write_report(results: list[StageResult], quick: bool) -> Path:
-    OUTPUTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = OUTPUTS_DIR / "report.md"
+    from journey import paths
+
+    paths.OUTPUTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = paths.OUTPUTS_DIR / "report.md"
     path.write_text(report_markdown(results, quick), encoding="utf-8")
     return path

@@ -1,0 +1,163 @@
+"""The shared toolkit: stage loading, data (IDX round trip, stand-ins), parity records, gradcheck."""
+
+import numpy as np
+import pytest
+
+import journey
+from journey import data, parity
+from journey.gradcheck import check_gradient, numerical_gradient, relative_error
+from journey.validation import check_array, check_is_fitted, check_labels, check_X_y
+
+
+def test_find_and_load_stage_by_number_and_name():
+    assert journey.find_stage("1").name == journey.find_stage("01_linear_regression").name
+    first = journey.load_stage("01", "from_scratch/linear_regression_numpy.py")
+    again = journey.load_stage("01_linear_regression", "from_scratch/linear_regression_numpy.py")
+    assert first is again  # loaded once, reused by later stages
+
+
+def test_unknown_stage_and_missing_file_are_clear():
+    with pytest.raises(LookupError, match="unknown stage '99'"):
+        journey.find_stage("99")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        journey.load_stage("01", "from_scratch/nope.py")
+
+
+def test_seed_everything_reproduces_numpy_and_torch():
+    import torch
+
+    a = journey.seed_everything(3).normal(size=4), torch.rand(3)
+    b = journey.seed_everything(3).normal(size=4), torch.rand(3)
+    np.testing.assert_array_equal(a[0], b[0])
+    assert torch.equal(a[1], b[1])
+    with pytest.raises(ValueError, match="non-negative"):
+        journey.seed_everything(-1)
+
+
+def test_device_choice():
+    assert journey.device("cpu").type == "cpu"
+    assert journey.device().type in {"cuda", "mps", "cpu"}
+    with pytest.raises(ValueError, match="unknown device"):
+        journey.device("tpu")
+
+
+def test_relative_error_definition():
+    a, b = np.array([1.0, 2.0]), np.array([1.0, 2.5])
+    assert relative_error(a, b) == pytest.approx(0.5 / 4.5)
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    with pytest.raises(ValueError, match="shapes"):
+        relative_error(np.zeros(2), np.zeros(3))
+
+
+def test_numerical_gradient_of_a_known_function():
+    A = np.random.default_rng(0).normal(size=(4, 4))
+    x = np.random.default_rng(1).normal(size=4)
+    f = lambda: float(x @ A @ x)  # noqa: E731  ∇ = (A + Aᵀ)x
+    assert check_gradient(f, x, (A + A.T) @ x) < 1e-9
+    assert check_gradient(f, x, A @ x) > 1e-2  # a wrong gradient is caught
+    before = x.copy()
+    numerical_gradient(f, x)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_parity_records_and_log(tmp_path, monkeypatch):
+    log = tmp_path / "p.jsonl"
+    monkeypatch.setenv("JOURNEY_PARITY_LOG", str(log))
+    ok = parity.close("same", np.ones(3), np.ones(3) + 1e-12, rtol=1e-10)
+    bad = parity.close("different", np.ones(3), np.full(3, 1.1), rtol=1e-10)
+    labels = parity.equal("labels", [1, 2, 3], [1, 2, 4])
+    low = parity.at_least("accuracy", 0.9, 0.95)
+    nan = parity.close("nan never passes", np.array([np.nan]), np.array([np.nan]), atol=1.0)
+    assert ok.passed and not bad.passed and not labels.passed and not low.passed and not nan.passed
+    assert bad.rel_error == pytest.approx(0.1 / 2.1)
+    records = parity.read_log(log)
+    assert [r.name for r in records] == ["same", "different", "labels", "accuracy", "nan never passes"]
+    assert "1 differ" in records[2].tolerance
+    with pytest.raises(AssertionError, match="parity check failed"):
+        parity.close("strict", 1.0, 2.0, atol=0.1, raise_on_fail=True)
+    with pytest.raises(ValueError, match="exactly one"):
+        parity.close("both", 1.0, 1.0, rtol=1.0, atol=1.0)
+
+
+def test_idx_round_trip_and_torchvision_reads_it(tmp_path):
+    from torchvision.datasets import MNIST
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(12, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=12, dtype=np.uint8)
+    raw = data.mnist_raw_dir(tmp_path)
+    for train in (True, False):
+        data.write_idx(raw / data.MNIST_FILES[train][0], images)
+        data.write_idx(raw / data.MNIST_FILES[train][1], labels)
+    np.testing.assert_array_equal(data.read_idx(raw / "train-images-idx3-ubyte"), images)
+    dataset = MNIST(tmp_path, train=False)
+    assert len(dataset) == 12
+    np.testing.assert_array_equal(np.asarray(dataset[5][0]), images[5])
+    assert dataset[5][1] == labels[5]
+
+
+def test_missing_mnist_offline_says_what_to_do(data_dir):
+    with pytest.raises(data.MissingDatasetError) as err:
+        data.mnist_root(standin="never")
+    message = str(err.value)
+    assert "train-images-idx3-ubyte" in message and str(data.mnist_raw_dir(data_dir)) in message
+    assert "stand-in" in message
+
+
+def test_mnist_standin_is_read_by_the_real_loader(data_dir, capsys):
+    from torchvision.datasets import MNIST
+
+    root, source = data.mnist_root(standin="fallback")
+    assert source == "digits-standin"
+    assert "STAND-IN" in capsys.readouterr().err
+    train, test = MNIST(root, train=True), MNIST(root, train=False)
+    assert len(train) + len(test) == 1797
+    image = np.asarray(train[0][0])
+    assert image.shape == (28, 28) and image.max() > 200 and image[:4].max() == 0  # centred, MNIST-like
+
+
+def test_cifar_standin_is_read_by_torchvision(data_dir):
+    dataset, source = data.cifar10_dataset(train=False, standin="always")
+    image, label = dataset[0]
+    assert source == "digits-standin"
+    assert np.asarray(image).shape == (32, 32, 3) and 0 <= label <= 9
+    with pytest.raises(data.MissingDatasetError, match="CIFAR-10 is not in"):
+        data.cifar10_dataset(train=False, standin="never")
+
+
+def test_standardised_split_uses_training_statistics():
+    X_train, X_test, y_train, y_test = data.standardised_split("wine", seed=0)
+    np.testing.assert_allclose(X_train.mean(axis=0), 0, atol=1e-12)
+    assert not np.allclose(X_test.mean(axis=0), 0, atol=1e-3)
+    assert len(X_train) + len(X_test) == 178
+    with pytest.raises(ValueError, match="unknown dataset"):
+        data.load_bundled("mnist")
+
+
+def test_validation_messages():
+    with pytest.raises(ValueError, match="reshape"):
+        check_array(np.ones(3))
+    with pytest.raises(ValueError, match="NaN"):
+        check_X_y(np.array([[np.nan]]), np.array([1.0]))
+    with pytest.raises(ValueError, match="0..2"):
+        check_labels(np.array([0, 3]), n_classes=3)
+
+    class Model:
+        coef_ = None
+
+    with pytest.raises(RuntimeError, match="call fit"):
+        check_is_fitted(Model(), "coef_")
+
+
+def test_save_figure_writes_png(tmp_path, monkeypatch):
+    import journey.paths
+    import journey.plotting
+
+    monkeypatch.setattr(journey.paths, "OUTPUTS_DIR", tmp_path)
+    plt = journey.plotting.pyplot()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    path = journey.save_figure(fig, "99_test", "line", quiet=True)
+    assert path == tmp_path / "99_test" / "line.png"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
