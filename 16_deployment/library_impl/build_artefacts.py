@@ -1,0 +1,222 @@
+"""Build the serving artefacts from nothing: the stage-11 CNN and a scikit-learn pipeline, with checksums.
+
+    ml_journey/bin/python 16_deployment/library_impl/build_artefacts.py          # build what is missing
+    ml_journey/bin/python 16_deployment/library_impl/build_artefacts.py --force  # rebuild everything
+
+Writes into ``outputs/16_deployment/`` (see ``from_scratch/_contract.py`` for the file list):
+
+1. the digit model. Stage 11's ``ensure_trained`` trains the CNN only if its artefacts are
+   missing (a seconds-long stand-in in quick mode, the real run otherwise); its ``state_dict``
+   (``.pt``) and the same arrays as NumPy (``.npz``) are copied here, and a deployment metadata
+   JSON records the model version, the classes, the input normalisation x' = (x − mean) / std,
+   the training data, the test accuracy and the SHA-256 of each file;
+2. the tabular model. ``Pipeline(StandardScaler, LogisticRegression)`` fitted on scikit-learn's
+   bundled breast-cancer set (569 tumours, 30 measurements each, malignant/benign) and saved
+   with ``joblib.dump``, with the same kind of metadata.
+
+The model version is derived from the weights' digest (``mnist_cnn-<first 12 hex digits>``), so
+every retrained model gets a new version and the same bytes always carry the same version.
+Artefacts already built from the current stage-11 weights (and the installed scikit-learn)
+are only verified, not rebuilt. Nothing here is committed: outputs/ is git-ignored.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+import torch
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+import journey
+from journey import data, parity
+
+contract = journey.load_stage("16", "from_scratch/_contract.py")
+cnn11 = journey.load_stage("11", "library_impl/mnist_cnn_pytorch.py")
+
+DIGIT_FILES = ("mnist_cnn.pt", "mnist_cnn.npz")
+TABULAR_FILE = "breast_cancer_pipeline.joblib"
+TABULAR_CLASSES = ("malignant", "benign")   # scikit-learn's target 0 = malignant, 1 = benign
+
+
+# ------------------------------------------------------------------------ the tabular model
+
+def tabular_feature_names() -> list[str]:
+    """The 30 breast-cancer measurements as API-friendly names: "mean radius" → "mean_radius"."""
+    return [name.replace(" ", "_") for name in load_breast_cancer().feature_names]
+
+
+def breast_cancer_frame() -> tuple[pd.DataFrame, np.ndarray]:
+    """The bundled breast-cancer set as a DataFrame with snake_case column names, and its labels."""
+    X, y = data.load_bundled("breast_cancer")
+    return pd.DataFrame(X, columns=tabular_feature_names()), y
+
+
+def train_tabular_pipeline(seed: int = 0) -> tuple[Pipeline, dict]:
+    """Fit StandardScaler → LogisticRegression on a stratified 75/25 split; return it and its metrics.
+
+    The scaler is *inside* the pipeline, so the service cannot forget to standardise: the
+    saved object maps raw measurements straight to probabilities. Fitting on a DataFrame makes
+    scikit-learn remember the column names (``feature_names_in_``) and refuse a frame whose
+    columns differ.
+    """
+    X, y = breast_cancer_frame()
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=seed, stratify=y)
+    pipeline = Pipeline([("scaler", StandardScaler()), ("model", LogisticRegression(C=1.0, max_iter=1000))])
+    pipeline.fit(X_train, y_train)
+    metrics = {"test_accuracy": float(pipeline.score(X_test, y_test)),
+               "train_samples": int(len(X_train)), "test_samples": int(len(X_test))}
+    return pipeline, metrics
+
+
+# ------------------------------------------------------------------------------ helpers
+
+@contextlib.contextmanager
+def build_lock(folder: Path):
+    """Hold an exclusive lock on ``folder/.build.lock`` while building.
+
+    Several processes may start at once (the test suite runs scripts in parallel): the lock
+    makes the second one wait and then find the artefacts already built. ``fcntl`` exists on
+    Linux and macOS; elsewhere the build simply runs unlocked.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(folder / ".build.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def copy_atomic(source: Path, target: Path) -> None:
+    """Copy to a temporary name in the target folder, then rename into place (never half a file)."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+
+
+def _is_current(out_dir: Path, metadata_name: str, expected_source: dict) -> bool:
+    """True when the metadata exists, its files verify, and it was built from ``expected_source``."""
+    try:
+        metadata, _ = contract.load_verified(out_dir, metadata_name)
+    except contract.ArtefactError:
+        return False
+    return all(metadata.get("source", {}).get(k) == v for k, v in expected_source.items())
+
+
+# ------------------------------------------------------------------------------ builders
+
+def build_digit_artefacts(out_dir: Path, stage11_dir: Path, *, quick: bool, force: bool = False) -> dict:
+    """Copy stage 11's CNN (trained first if missing) and write its deployment metadata."""
+    cnn11.ensure_trained(quick, out_dir=stage11_dir)
+    source = {"stage": "11_mnist_cnn", "weights_sha256": contract.sha256_file(stage11_dir / "mnist_cnn.pt"),
+              "arrays_sha256": contract.sha256_file(stage11_dir / "mnist_cnn.npz")}
+    if not force and _is_current(out_dir, contract.DIGIT_METADATA, source):
+        return contract.read_metadata(out_dir, contract.DIGIT_METADATA)
+    for name in DIGIT_FILES:
+        copy_atomic(stage11_dir / name, out_dir / name)
+    trained = json.loads((stage11_dir / "mnist_cnn.json").read_text(encoding="utf-8"))
+    files = {name: contract.file_record(out_dir / name) for name in DIGIT_FILES}
+    metadata = {
+        "model_name": "mnist_cnn",
+        "model_version": f"mnist_cnn-{files['mnist_cnn.pt']['sha256'][:12]}",
+        "task": "classify a 28×28 grey-level image of a handwritten digit",
+        "classes": [str(c) for c in trained["classes"]],
+        "input": {"shape": [1, contract.IMAGE_SIDE, contract.IMAGE_SIDE], "pixel_range": [0.0, 1.0],
+                  "normalisation": {"mean": data.MNIST_MEAN, "std": data.MNIST_STD,
+                                    "formula": "(x - mean) / std, x in [0, 1] with white ink on black"}},
+        "training": {k: trained[k] for k in ("data_source", "epochs", "seed") if k in trained},
+        "metrics": {"test_accuracy": trained["test_accuracy"]},
+        "libraries": {"torch": torch.__version__, "numpy": np.__version__},
+        "source": source,
+        "files": files,
+    }
+    contract.write_json_atomic(out_dir / contract.DIGIT_METADATA, metadata)
+    return metadata
+
+
+def build_tabular_artefacts(out_dir: Path, *, seed: int = 0, force: bool = False) -> dict:
+    """Fit the breast-cancer pipeline, ``joblib.dump`` it, and write its metadata with a checksum."""
+    source = {"dataset": "sklearn.datasets.load_breast_cancer", "seed": seed,
+              "scikit-learn": sklearn.__version__}
+    if not force and _is_current(out_dir, contract.TABULAR_METADATA, source):
+        return contract.read_metadata(out_dir, contract.TABULAR_METADATA)
+    pipeline, metrics = train_tabular_pipeline(seed)
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{TABULAR_FILE}.", suffix=".tmp")
+    os.close(fd)
+    joblib.dump(pipeline, tmp)
+    os.replace(tmp, out_dir / TABULAR_FILE)
+    X, _ = breast_cancer_frame()
+    files = {TABULAR_FILE: contract.file_record(out_dir / TABULAR_FILE)}
+    metadata = {
+        "model_name": "breast_cancer_pipeline",
+        "model_version": f"breast_cancer_pipeline-{files[TABULAR_FILE]['sha256'][:12]}",
+        "task": "classify a breast tumour as malignant or benign from 30 cell-nucleus measurements",
+        "estimator": "Pipeline(StandardScaler(), LogisticRegression(C=1.0))",
+        "classes": list(TABULAR_CLASSES),
+        "features": tabular_feature_names(),
+        "feature_ranges": {c: [float(X[c].min()), float(X[c].max())] for c in X.columns},
+        "training": {"data_source": "scikit-learn bundled breast cancer (Wisconsin diagnostic), 569 samples",
+                     "split": "stratified 75/25", "seed": seed,
+                     "train_samples": metrics["train_samples"], "test_samples": metrics["test_samples"]},
+        "metrics": {"test_accuracy": metrics["test_accuracy"]},
+        "libraries": {"scikit-learn": sklearn.__version__, "joblib": joblib.__version__, "numpy": np.__version__},
+        "source": source,
+        "files": files,
+    }
+    contract.write_json_atomic(out_dir / contract.TABULAR_METADATA, metadata)
+    return metadata
+
+
+def build_all(out_dir: Path | None = None, stage11_dir: Path | None = None, *, quick: bool | None = None,
+              force: bool = False, seed: int = 0) -> dict[str, dict]:
+    """Build (or verify) both models' artefacts under one lock; return their metadata."""
+    out_dir = Path(out_dir or contract.default_artefact_dir())
+    stage11_dir = Path(stage11_dir or cnn11.ARTEFACT_DIR)
+    quick = journey.is_quick() if quick is None else quick
+    with build_lock(out_dir):
+        digit = build_digit_artefacts(out_dir, stage11_dir, quick=quick, force=force)
+        tabular = build_tabular_artefacts(out_dir, seed=seed, force=force)
+    return {"digit": digit, "tabular": tabular}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out-dir", type=Path, default=None, help="artefact folder (default outputs/16_deployment)")
+    parser.add_argument("--stage11-dir", type=Path, default=None,
+                        help="where stage 11 keeps its trained CNN (default outputs/11_mnist_cnn)")
+    parser.add_argument("--force", action="store_true", help="rebuild even when the artefacts are current")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the tabular train/test split")
+    args = parser.parse_args()
+    built = build_all(args.out_dir, args.stage11_dir, force=args.force, seed=args.seed)
+    out_dir = args.out_dir or contract.default_artefact_dir()
+    for kind, metadata in built.items():
+        contract.verify_files(out_dir, metadata)
+        print(f"{kind:8s} {metadata['model_version']}  test accuracy {metadata['metrics']['test_accuracy']:.4f}  "
+              f"files: {', '.join(metadata['files'])} (SHA-256 verified)")
+    parity.at_least("deployed CNN: test accuracy recorded by stage 11",
+                            built["digit"]["metrics"]["test_accuracy"], 0.5)
+    parity.at_least("deployed breast-cancer pipeline: held-out accuracy",
+                            built["tabular"]["metrics"]["test_accuracy"], 0.93)
+    print(f"artefacts in {out_dir}")
+
+
+if __name__ == "__main__":
+    main()
