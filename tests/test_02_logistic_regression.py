@@ -32,6 +32,19 @@ def test_matches_sklearn_with_matched_regularisation(name, C):
     np.testing.assert_array_equal(gd.predict(X_test), sk.predict(X_test))
 
 
+@pytest.mark.parametrize("C", [1.0, 0.1, 100.0])
+def test_newton_solver_matches_sklearn_and_gradient_descent(C):
+    X, y, X_test = _data("breast_cancer")
+    newton = logreg.LogisticRegressionNewton(C=C).fit(X, y)
+    sk = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(X, y)
+    assert newton.n_iter_ <= 30
+    assert relative_error(np.r_[newton.coef_[0], newton.intercept_], np.r_[sk.coef_[0], sk.intercept_]) <= 1e-4
+    if C == 1.0:
+        gd = logreg.LogisticRegressionGD(C=C).fit(X, y)
+        assert relative_error(newton.coef_, gd.coef_) <= 1e-6
+    np.testing.assert_array_equal(newton.predict(X_test), sk.predict(X_test))
+
+
 def test_wrong_regularisation_convention_would_be_caught():
     """Using α = 1/C (not 1/(C·n)) gives different weights: the parity bar detects it."""
     X, y, _ = _data("breast_cancer")

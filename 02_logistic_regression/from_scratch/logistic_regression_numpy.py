@@ -109,6 +109,47 @@ class LogisticRegressionGD:
         return (self.decision_function(X) > 0).astype(int)
 
 
+class LogisticRegressionNewton(LogisticRegressionGD):
+    """The same model and objective, minimised by Newton's method (a.k.a. IRLS).
+
+    Gradient descent only uses the slope; Newton also uses the curvature. With
+    θ = (w, b), X̃ = [X, 1] and S = diag(pᵢ(1 − pᵢ)), the Hessian of J is
+
+        H = (1/n) X̃ᵀ S X̃ + α·diag(1, …, 1, 0)
+
+    and each step solves H·Δ = ∇J, then θ ← θ − Δ. Near the optimum the error is squared at
+    every step, so ~10 steps replace the thousands of gradient-descent steps — the fast
+    version of this stage, and roughly what scikit-learn's `newton-cg` / `lbfgs` exploit.
+    ``learning_rate`` is unused; ``max_iter`` bounds the Newton steps.
+    """
+
+    def __init__(self, C: float = 1.0, max_iter: int = 100, tol: float = 1e-9):
+        super().__init__(C=C, max_iter=max_iter, tol=tol)
+
+    def fit(self, X, y) -> "LogisticRegressionNewton":
+        X, y = check_X_y(X, y)
+        if not np.all(np.isin(y, (0.0, 1.0))):
+            raise ValueError(f"labels must be 0 or 1, got values {np.unique(y)[:5]}")
+        n, d = X.shape
+        X_tilde = np.column_stack([X, np.ones(n)])
+        penalty = np.r_[np.full(d, self._alpha(n)), 0.0]
+        theta, history = np.zeros(d + 1), []
+        for _ in range(self.max_iter):
+            w, b = theta[:-1], theta[-1]
+            history.append(self.objective(X, y, w, b))
+            grad_w, grad_b = self.gradient(X, y, w, b)
+            gradient = np.r_[grad_w, grad_b]
+            if np.sqrt(gradient @ gradient) < self.tol:
+                break
+            p = sigmoid(X_tilde @ theta)
+            hessian = (X_tilde.T * (p * (1 - p))) @ X_tilde / n + np.diag(penalty)
+            theta = theta - np.linalg.solve(hessian, gradient)
+        self.coef_, self.intercept_ = theta[:-1].reshape(1, -1), np.array([theta[-1]])
+        self.loss_history_, self.n_iter_, self.n_features_in_ = np.array(history), len(history), d
+        self.classes_ = np.array([0, 1])
+        return self
+
+
 def logit(p) -> np.ndarray:
     """log(p / (1 − p)), the inverse of the sigmoid."""
     p = np.asarray(p, dtype=np.float64)
