@@ -1,0 +1,111 @@
+"""Draw a from-scratch tree the way scikit-learn draws its own: Graphviz DOT text and a
+matplotlib figure in the style of ``sklearn.tree.plot_tree``.
+
+Each box shows the question (``x[j] <= t``), the impurity, the number of training samples,
+the class counts (or the mean target) and the majority class. Layout: leaves are spread
+evenly from left to right in depth-first order and each parent sits above the middle of
+its children, so the picture reads like the ``export_text`` listing turned sideways.
+"""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from journey.plotting import pyplot
+
+
+def node_label(model, node: int, *, feature_names=None, class_names=None, precision: int = 3) -> str:
+    """The text of one box, with the fields (and rounding) of scikit-learn's ``export_graphviz``."""
+    t = model.tree_
+    lines = []
+    if t.children_left[node] != -1:
+        name = feature_names[t.feature[node]] if feature_names is not None else f"x[{t.feature[node]}]"
+        lines.append(f"{name} <= {round(float(t.threshold[node]), precision)}")
+    lines.append(f"{model.criterion} = {round(float(t.impurity[node]), precision)}")
+    lines.append(f"samples = {t.n_node_samples[node]}")
+    value = t.value[node, 0]
+    if hasattr(model, "classes_"):
+        counts = np.rint(value * t.n_node_samples[node]).astype(int)
+        lines.append(f"value = [{', '.join(str(c) for c in counts)}]")
+        if class_names is not None:
+            lines.append(f"class = {class_names[int(np.argmax(value))]}")
+    else:
+        lines.append(f"value = {round(float(value[0]), precision)}")
+    return "\n".join(lines)
+
+
+def export_graphviz(model, *, feature_names=None, class_names=None) -> str:
+    """The tree as Graphviz DOT source (``dot -Tpng tree.dot -o tree.png`` renders it)."""
+    t = model.tree_
+    out = ["digraph Tree {", 'node [shape=box, fontname="helvetica"] ;', 'edge [fontname="helvetica"] ;']
+    for node in range(t.node_count):
+        label = node_label(model, node, feature_names=feature_names, class_names=class_names)
+        out.append(f'{node} [label="{label}"] ;'.replace("\n", "\\n"))
+    for node in np.flatnonzero(t.children_left != -1):
+        yes, no = ' [labeldistance=2.5, labelangle=45, headlabel="True"]', ' [labeldistance=2.5, labelangle=-45, headlabel="False"]'
+        out.append(f"{node} -> {t.children_left[node]}{yes if node == 0 else ''} ;")
+        out.append(f"{node} -> {t.children_right[node]}{no if node == 0 else ''} ;")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def render_dot(dot_path: Path) -> Path | None:
+    """Render a .dot file to PNG with Graphviz when ``dot`` is installed; return the PNG or None."""
+    if shutil.which("dot") is None:
+        return None
+    png = Path(dot_path).with_suffix(".png")
+    subprocess.run(["dot", "-Tpng", str(dot_path), "-o", str(png)], check=True)
+    return png
+
+
+def layout(model) -> tuple[np.ndarray, np.ndarray]:
+    """(x, depth) of every node: leaves at 0, 1, 2, ... in depth-first order, parents centred."""
+    t = model.tree_
+    x, depth = np.zeros(t.node_count), np.zeros(t.node_count, dtype=int)
+    next_leaf = 0
+
+    def place(node, d):
+        nonlocal next_leaf
+        depth[node] = d
+        if t.children_left[node] == -1:
+            x[node], next_leaf = next_leaf, next_leaf + 1
+            return
+        place(t.children_left[node], d + 1)
+        place(t.children_right[node], d + 1)
+        x[node] = (x[t.children_left[node]] + x[t.children_right[node]]) / 2
+
+    place(0, 0)
+    return x, depth
+
+
+def plot_tree(model, *, feature_names=None, class_names=None, ax=None, fontsize: int = 8):
+    """Draw the tree with matplotlib; returns the figure."""
+    plt = pyplot()
+    t = model.tree_
+    x, depth = layout(model)
+    if ax is None:
+        width = max(6.0, 1.9 * t.n_leaves)
+        fig, ax = plt.subplots(figsize=(min(width, 40.0), 1.6 * (depth.max() + 1)))
+    else:
+        fig = ax.figure
+    for node in np.flatnonzero(t.children_left != -1):
+        for child in (t.children_left[node], t.children_right[node]):
+            ax.plot([x[node], x[child]], [-depth[node], -depth[child]], color="0.5", lw=0.8, zorder=1)
+    colours = plt.get_cmap("tab10")
+    is_classifier = hasattr(model, "classes_")
+    for node in range(t.node_count):
+        value = t.value[node, 0]
+        # the purer the node, the stronger its class colour (opaque, so edges stay behind)
+        colour = np.array(colours(int(np.argmax(value)) % 10)[:3]) if is_classifier else np.array([0.4, 0.6, 0.9])
+        strength = 0.2 + 0.6 * float(value.max()) if is_classifier else 0.5
+        face = tuple((1.0 - strength) + strength * colour)
+        ax.text(x[node], -depth[node],
+                node_label(model, node, feature_names=feature_names, class_names=class_names),
+                ha="center", va="center", fontsize=fontsize, zorder=2,
+                bbox={"boxstyle": "round", "facecolor": face, "edgecolor": "0.3"})
+    ax.set_xlim(x.min() - 0.7, x.max() + 0.7)
+    ax.set_ylim(-depth.max() - 0.6, 0.6)
+    ax.axis("off")
+    return fig

@@ -1,0 +1,192 @@
+"""Stage 05: the from-scratch CART tree against scikit-learn's DecisionTreeClassifier/Regressor.
+
+The parity bar is an identical tree: same nodes, split features, float32 thresholds, class
+proportions, predictions and probabilities, importances within 1e-10. Exact ties between
+features are detected by the scratch tree (``tied_splits_``); scikit-learn then breaks them
+with its random feature order, so ``sklearn_twin`` fixes the ``random_state`` whose order
+makes the same choices (only ``random_state=0`` is tried when there are no ties).
+"""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_iris, make_friedman1
+from sklearn.tree import DecisionTreeClassifier as SkClassifier
+from sklearn.tree import DecisionTreeRegressor as SkRegressor
+from sklearn.tree import export_text as sk_export_text
+
+import journey
+from journey.data import load_bundled
+
+tree = journey.load_stage("05", "from_scratch/decision_tree_numpy.py")
+twins = journey.load_stage("05", "library_impl/_tree_parity.py")
+
+# (dataset, criterion, max_depth, min_samples_leaf, min_samples_split)
+CLASSIFIER_CASES = [
+    ("iris", "gini", 1, 1, 2), ("iris", "gini", 3, 1, 2), ("iris", "gini", None, 1, 2),
+    ("iris", "entropy", 2, 1, 2), ("iris", "entropy", None, 1, 2), ("iris", "gini", None, 5, 2),
+    ("wine", "gini", 1, 1, 2), ("wine", "gini", 2, 1, 2), ("wine", "gini", 3, 1, 2),
+    ("wine", "entropy", 2, 1, 2), ("wine", "entropy", 3, 1, 2), ("wine", "entropy", None, 1, 2),
+    ("wine", "gini", None, 10, 2), ("wine", "entropy", None, 3, 10),
+    ("breast_cancer", "gini", 1, 1, 2), ("breast_cancer", "gini", 2, 1, 2), ("breast_cancer", "gini", 3, 1, 2),
+    ("breast_cancer", "entropy", 2, 1, 2), ("breast_cancer", "entropy", 3, 1, 2),
+    ("breast_cancer", "entropy", 4, 3, 10),
+]
+
+
+def _case_id(case):
+    return "-".join(str(v) for v in case)
+
+
+@pytest.mark.parametrize("case", CLASSIFIER_CASES, ids=_case_id)
+def test_classifier_is_scikit_learns_tree(case):
+    name, criterion, depth, leaf, split = case
+    X, y = load_bundled(name)
+    params = dict(criterion=criterion, max_depth=depth, min_samples_leaf=leaf, min_samples_split=split)
+    mine = tree.DecisionTreeClassifier(**params).fit(X, y)
+    lib, _ = twins.sklearn_twin(mine, X, y, **params)  # raises when no random_state reproduces it
+    np.testing.assert_array_equal(mine.tree_.threshold, lib.tree_.threshold)
+    np.testing.assert_array_equal(mine.tree_.n_node_samples, lib.tree_.n_node_samples)
+    np.testing.assert_array_equal(mine.tree_.value, lib.tree_.value)
+    np.testing.assert_allclose(mine.tree_.impurity, lib.tree_.impurity, rtol=1e-12, atol=1e-15)
+    X_new = X + np.random.default_rng(0).normal(scale=0.1 * X.std(axis=0), size=X.shape)
+    for data in (X, X_new):
+        np.testing.assert_array_equal(mine.predict(data), lib.predict(data))
+        np.testing.assert_array_equal(mine.predict_proba(data), lib.predict_proba(data))
+        np.testing.assert_array_equal(mine.apply(data), lib.apply(data))
+    np.testing.assert_allclose(mine.feature_importances_, lib.feature_importances_, rtol=0, atol=1e-10)
+    assert mine.get_depth() == lib.get_depth() and mine.get_n_leaves() == lib.get_n_leaves()
+
+
+def test_without_ties_every_random_state_gives_the_same_tree():
+    X, y = load_bundled("wine")
+    mine = tree.DecisionTreeClassifier(max_depth=2).fit(X, y)
+    assert mine.tied_splits_ == []
+    for seed in range(5):
+        assert twins.same_structure(mine, SkClassifier(max_depth=2, random_state=seed).fit(X, y))
+
+
+def test_detected_ties_are_the_only_freedom_scikit_learn_has():
+    """Iris: petal length and petal width both isolate setosa perfectly at the root."""
+    X, y = load_bundled("iris")
+    mine = tree.DecisionTreeClassifier(max_depth=1).fit(X, y)
+    assert mine.tied_splits_ == [(0, (2, 3))]
+    roots = {int(SkClassifier(max_depth=1, random_state=s).fit(X, y).tree_.feature[0]) for s in range(20)}
+    assert roots == {2, 3}  # scikit-learn picks either, depending on random_state; nothing else
+
+
+def test_thresholds_are_float32_midpoints():
+    """0.1 and 0.2 are not float32 numbers: the threshold is the midpoint of their float32 roundings."""
+    X = np.array([[0.1], [0.2], [0.3]])
+    y = np.array([0, 1, 1])
+    mine = tree.DecisionTreeClassifier().fit(X, y)
+    lib = SkClassifier(random_state=0).fit(X, y)
+    float32_mid = np.float64(np.float32(0.1)) / 2 + np.float64(np.float32(0.2)) / 2
+    assert mine.tree_.threshold[0] == lib.tree_.threshold[0] == float32_mid
+    assert mine.tree_.threshold[0] != 0.1 / 2 + 0.2 / 2
+
+
+def test_export_text_matches_scikit_learn_exactly():
+    iris = load_iris()
+    mine = tree.DecisionTreeClassifier(max_depth=4).fit(iris.data, iris.target)
+    lib, _ = twins.sklearn_twin(mine, iris.data, iris.target, max_depth=4)
+    for kwargs in ({}, {"max_depth": 2},
+                   {"feature_names": iris.feature_names, "class_names": list(iris.target_names),
+                    "show_weights": True, "decimals": 3, "spacing": 2}):
+        assert tree.export_text(mine, **kwargs) == sk_export_text(lib, **kwargs)
+
+
+@pytest.mark.parametrize("depth", [1, 3])
+@pytest.mark.parametrize("data", ["diabetes", "friedman"])
+def test_regressor_is_scikit_learns_tree(data, depth):
+    X, y = load_diabetes(return_X_y=True) if data == "diabetes" else make_friedman1(400, random_state=0)
+    mine = tree.DecisionTreeRegressor(max_depth=depth).fit(X, y)
+    lib, _ = twins.sklearn_twin(mine, X, y, max_depth=depth)
+    np.testing.assert_allclose(mine.tree_.value, lib.tree_.value, rtol=1e-12)
+    np.testing.assert_allclose(mine.predict(X), lib.predict(X), rtol=1e-12)
+    # variance as mean(y²) − mean(y)²: the cancellation leaves ~1e-16·mean(y)² of rounding
+    np.testing.assert_allclose(mine.tree_.impurity, lib.tree_.impurity, rtol=1e-10, atol=1e-12 * np.mean(y**2))
+    np.testing.assert_allclose(mine.feature_importances_, lib.feature_importances_, rtol=0, atol=1e-10)
+
+
+def test_full_depth_regressor_reproduces_training_targets():
+    X, y = make_friedman1(200, random_state=1)
+    mine = tree.DecisionTreeRegressor().fit(X, y)
+    np.testing.assert_allclose(mine.predict(X), y, rtol=1e-12)
+    np.testing.assert_allclose(mine.predict(X), SkRegressor(random_state=0).fit(X, y).predict(X), rtol=1e-12)
+
+
+def test_max_features_draws_random_features_reproducibly():
+    X, y = load_bundled("wine")
+    roots = {int(tree.DecisionTreeClassifier(max_features=1, random_state=s).fit(X, y).tree_.feature[0])
+             for s in range(30)}
+    assert len(roots) >= 5  # one random feature per split: the root changes with the seed
+    a = tree.DecisionTreeClassifier(max_features="sqrt", random_state=3).fit(X, y)
+    b = tree.DecisionTreeClassifier(max_features="sqrt", random_state=3).fit(X, y)
+    assert twins.same_structure(a, b)
+    assert tree.resolve_max_features("sqrt", 13) == 3 and tree.resolve_max_features(0.5, 13) == 6
+
+
+def test_string_labels_and_probabilities():
+    X, y = load_bundled("iris")
+    labels = np.array(["setosa", "versicolor", "virginica"])[y.astype(int)]
+    mine = tree.DecisionTreeClassifier(max_depth=2).fit(X, labels)
+    assert set(mine.predict(X)) <= set(labels)
+    np.testing.assert_allclose(mine.predict_proba(X).sum(axis=1), 1.0)
+    assert mine.predict(X)[0] == "setosa"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"max_depth": 0}, "max_depth"), ({"max_depth": 2.5}, "max_depth"),
+    ({"min_samples_split": 1}, "min_samples_split"), ({"min_samples_leaf": 0}, "min_samples_leaf"),
+    ({"criterion": "mse"}, "criterion"), ({"random_state": -1}, "random_state"),
+])
+def test_bad_hyperparameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        tree.DecisionTreeClassifier(**kwargs)
+
+
+@pytest.mark.parametrize("max_features", [0, 14, "all", 1.5])
+def test_bad_max_features(max_features):
+    X, y = load_bundled("wine")
+    with pytest.raises(ValueError, match="max_features"):
+        tree.DecisionTreeClassifier(max_features=max_features).fit(X, y)
+
+
+def test_bad_data():
+    X, y = load_bundled("iris")
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    model = tree.DecisionTreeClassifier()
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(bad, y)
+    with pytest.raises(ValueError, match="2-D"):
+        model.fit(X[:, 0], y)
+    with pytest.raises(ValueError, match="different lengths"):
+        model.fit(X, y[:-1])
+    with pytest.raises(ValueError, match="empty"):
+        model.fit(X[:0], y[:0])
+    with pytest.raises(RuntimeError, match="not fitted"):
+        model.predict(X)
+    with pytest.raises(ValueError, match="criterion"):
+        tree.DecisionTreeRegressor(criterion="gini")
+    model.fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        model.predict(X[:, :3])
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict(bad)
+    with pytest.raises(ValueError, match="NaN"):
+        tree.DecisionTreeRegressor().fit(X, np.where(y == 1, np.nan, y))
+
+
+def test_drawing_and_dot_export():
+    iris = load_iris()
+    drawing = journey.load_stage("05", "from_scratch/_tree_drawing.py")
+    mine = tree.DecisionTreeClassifier(max_depth=2).fit(iris.data, iris.target)
+    dot = drawing.export_graphviz(mine, feature_names=iris.feature_names, class_names=list(iris.target_names))
+    assert dot.startswith("digraph Tree {") and dot.count("->") == 2 * (mine.tree_.node_count - mine.get_n_leaves())
+    assert "petal" in dot and "samples = 150" in dot
+    x, depth = drawing.layout(mine)
+    assert depth.max() == mine.get_depth()
+    left, right = mine.tree_.children_left, mine.tree_.children_right
+    internal = left != -1
+    np.testing.assert_allclose(x[internal], (x[left[internal]] + x[right[internal]]) / 2)
