@@ -1,0 +1,1 @@
+"""Scratch vs library timings for every pair (``make bench`` → ``outputs/bench.md``)."""
