@@ -1,0 +1,144 @@
+"""Stage 07: the from-scratch linear SVM solves the same problem as SVC(kernel="linear").
+
+Bars from the issue: on separable and slightly overlapping toy data, cosine(w, coef_) ≥ 0.999,
+margin width 2/‖w‖ within 1 %, identical test predictions, and scikit-learn's support
+vectors are exactly the points the scratch solution puts on or inside its margin.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.svm import SVC
+
+from journey import load_stage
+from journey.gradcheck import relative_error
+
+svm = load_stage("07", "from_scratch/svm_numpy.py")
+
+
+def cosine(a, b):
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+@pytest.mark.parametrize("C", [0.1, 1.0, 10.0])
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("kind", ["separable", "overlapping"])
+def test_linear_svm_matches_svc(kind, seed, C):
+    X, y = svm.toy_data(kind, 200, seed=seed)
+    X_test, _ = svm.toy_data(kind, 1000, seed=seed + 100)
+    ours = svm.LinearSVM(C=C).fit(X, y)          # both sides at libsvm's default tol = 1e-3
+    lib = SVC(kernel="linear", C=C).fit(X, y)
+
+    assert cosine(ours.coef_[0], lib.coef_[0]) >= 0.999
+    lib_margin = 2.0 / np.linalg.norm(lib.coef_)
+    assert abs(ours.margin_width() - lib_margin) <= 0.01 * lib_margin
+    np.testing.assert_array_equal(ours.predict(X_test), lib.predict(X_test))
+    # the support vectors are exactly the points on or inside the scratch margin (y·f ≤ 1 + tol)
+    np.testing.assert_array_equal(ours.on_or_inside_margin(X, y, tol=1e-3), np.sort(lib.support_))
+    np.testing.assert_array_equal(ours.support_, np.sort(lib.support_))
+    if kind == "overlapping":
+        assert ours.score(X, y) < 1.0             # the data really overlap
+    else:
+        assert ours.score(X, y) == 1.0
+
+
+@pytest.mark.parametrize("kind", ["separable", "overlapping"])
+def test_tight_tolerance_reaches_the_same_optimum(kind):
+    """At tol=1e-9 both solvers sit on the optimum: same w, b, α and no duality gap."""
+    X, y = svm.toy_data(kind, 200, seed=3)
+    ours = svm.LinearSVM(C=1.0, tol=1e-9).fit(X, y)
+    lib = SVC(kernel="linear", C=1.0, tol=1e-9).fit(X, y)
+    assert relative_error(ours.coef_, lib.coef_) <= 1e-6
+    assert relative_error(ours.intercept_, lib.intercept_) <= 1e-6
+    order = np.argsort(lib.support_)
+    np.testing.assert_array_equal(ours.support_, lib.support_[order])
+    assert relative_error(ours.dual_coef_, lib.dual_coef_[:, order]) <= 1e-5
+    signs = np.where(y == 1, 1.0, -1.0)
+    alpha = np.zeros(len(X))
+    alpha[ours.support_] = np.abs(ours.dual_coef_[0])
+    dual = svm.dual_objective(alpha, X, signs)
+    assert abs(ours.objective_ - dual) <= 1e-7 * ours.objective_       # strong duality at the optimum
+    assert svm.hinge_objective(lib.coef_[0], lib.intercept_[0], X, signs, 1.0) >= ours.objective_ - 1e-7
+
+
+def test_kkt_conditions_hold():
+    """α = 0 ⇒ y·f ≥ 1, 0 < α < C ⇒ y·f = 1, α = C ⇒ y·f ≤ 1 (within the stopping tolerance)."""
+    X, y = svm.toy_data("overlapping", 200, seed=0)
+    C = 1.0
+    model = svm.LinearSVM(C=C, tol=1e-8).fit(X, y)
+    yf = np.where(y == 1, 1.0, -1.0) * model.decision_function(X)
+    alpha = np.zeros(len(X))
+    alpha[model.support_] = np.abs(model.dual_coef_[0])
+    assert np.all(yf[alpha == 0] >= 1 - 1e-7)
+    free = (alpha > 0) & (alpha < C)
+    assert free.any() and np.allclose(yf[free], 1.0, atol=1e-7)
+    assert np.all(yf[alpha == C] <= 1 + 1e-7)
+    assert np.isclose(alpha @ np.where(y == 1, 1.0, -1.0), 0.0, atol=1e-12)
+
+
+def test_subgradient_solver_approaches_the_smo_optimum():
+    X, y = svm.toy_data("overlapping", 200, seed=0)
+    exact = svm.LinearSVM(C=1.0, tol=1e-8).fit(X, y)
+    rough = svm.LinearSVM(C=1.0, solver="subgradient", max_iter=3000).fit(X, y)
+    assert exact.objective_ <= rough.objective_ <= exact.objective_ * (1 + 1e-4)
+    assert cosine(rough.coef_[0], exact.coef_[0]) >= 0.999
+    assert rough.objective_history_.min() == pytest.approx(rough.objective_)
+
+
+def test_labels_are_mapped_like_svc():
+    X, y = svm.toy_data("overlapping", 100, seed=1)
+    names = np.array(["cat", "dog"])[y]
+    ours = svm.LinearSVM().fit(X, names)
+    lib = SVC(kernel="linear").fit(X, names)
+    np.testing.assert_array_equal(ours.classes_, lib.classes_)
+    assert cosine(ours.coef_[0], lib.coef_[0]) >= 0.999     # positive f means classes_[1] on both sides
+    np.testing.assert_array_equal(ours.predict(X), lib.predict(X))
+
+
+def test_smo_warns_when_it_runs_out_of_steps():
+    X, y = svm.toy_data("overlapping", 200, seed=0)
+    with pytest.warns(RuntimeWarning, match="max_iter"):
+        svm.LinearSVM(C=10.0, tol=1e-10, max_iter=5).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        svm.LinearSVM(C=1.0).fit(X, y)
+
+
+@pytest.mark.parametrize("C", [0.0, -1.0, np.nan, np.inf])
+def test_rejects_bad_C(C):
+    with pytest.raises(ValueError, match="C must be a positive finite number"):
+        svm.LinearSVM(C=C)
+
+
+def test_bad_input():
+    X, y = svm.toy_data("separable", 20)
+    with pytest.raises(ValueError, match="solver must be one of"):
+        svm.LinearSVM(solver="newton")
+    with pytest.raises(ValueError, match="tol must be positive"):
+        svm.LinearSVM(tol=0.0)
+    with pytest.raises(ValueError, match="max_iter"):
+        svm.LinearSVM(max_iter=0)
+    with pytest.raises(RuntimeError, match="not fitted yet"):
+        svm.LinearSVM().predict(X)
+    with pytest.raises(RuntimeError, match="not fitted yet"):
+        svm.LinearSVM().margin_width()
+    bad = X.copy()
+    bad[3, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        svm.LinearSVM().fit(bad, y)
+    with pytest.raises(ValueError, match="different lengths"):
+        svm.LinearSVM().fit(X, y[:-1])
+    with pytest.raises(ValueError, match="binary classifier: y has 3 classes"):
+        svm.LinearSVM().fit(X, np.arange(20) % 3)
+    with pytest.raises(ValueError, match="binary classifier: y has 1 classes"):
+        svm.LinearSVM().fit(X, np.zeros(20))
+    model = svm.LinearSVM().fit(X, y)
+    with pytest.raises(ValueError, match="3 features"):
+        model.predict(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="2-D"):
+        model.decision_function(X[0])
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict(bad)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        svm.toy_data("spiral")
