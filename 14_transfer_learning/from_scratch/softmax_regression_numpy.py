@@ -1,0 +1,225 @@
+"""Multinomial (softmax) logistic regression in NumPy, trained by full-batch gradient descent.
+
+This is the *head* of transfer learning. A frozen backbone turns each image into a feature
+vector x (512 numbers for ResNet-18); the head is a single linear layer followed by softmax:
+
+    z = W x + b                      logits, W is (K, D), b is (K,)
+    p_k = exp(z_k) / Σ_j exp(z_j)    class probabilities
+    L(W, b) = -(1/n) Σ_i log p_{y_i}(x_i) + (λ/2) ||W||²     mean cross-entropy + L2 (b not penalised)
+
+The gradient has a famously simple form. With Y the one-hot labels (n, K) and P the
+probabilities (n, K):
+
+    ∂L/∂Z = (P - Y) / n
+    ∂L/∂W = (P - Y)ᵀ X / n + λ W
+    ∂L/∂b = Σ_i (P - Y)_i / n
+
+The loss is convex, so gradient descent with a small enough step reaches the global
+minimum from any start (we start from zeros). "Small enough" is known in closed form: the
+Hessian of the cross-entropy is bounded by ½·λ_max(X̃ᵀX̃)/n (X̃ = X with a column of ones),
+so the step 1/L with L = ½·λ_max(X̃ᵀX̃)/n + λ never increases the loss (``lr="auto"``).
+
+The script trains the head on the frozen-backbone features that
+``library_impl/resnet18_transfer_pytorch.py`` caches under ``outputs/14_transfer_learning/cache``;
+before that script has run once, it says so and trains on a synthetic NumPy problem instead.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import journey
+from journey import parity
+from journey.gradcheck import numerical_gradient
+from journey.validation import check_array, check_is_fitted, check_labels, check_n_features
+
+STAGE = "14_transfer_learning"
+
+
+def softmax(Z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shifted by the row maximum so exp never overflows (the result is unchanged)."""
+    Z = Z - Z.max(axis=1, keepdims=True)
+    E = np.exp(Z)
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def log_softmax(Z: np.ndarray) -> np.ndarray:
+    """log p = z - logsumexp(z), computed stably."""
+    Z = Z - Z.max(axis=1, keepdims=True)
+    return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
+
+
+def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
+    Y = np.zeros((len(y), n_classes))
+    Y[np.arange(len(y)), y] = 1.0
+    return Y
+
+
+def loss_and_gradients(W: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray, l2: float):
+    """Mean cross-entropy + (λ/2)||W||² and its gradients (∂L/∂W, ∂L/∂b), as in the module docstring."""
+    Z = X @ W.T + b
+    n = len(X)
+    loss = -log_softmax(Z)[np.arange(n), y].mean() + 0.5 * l2 * np.sum(W * W)
+    dZ = (softmax(Z) - one_hot(y, W.shape[0])) / n
+    return loss, dZ.T @ X + l2 * W, dZ.sum(axis=0)
+
+
+def smoothness_step(X: np.ndarray, l2: float) -> float:
+    """The safe step 1/L, L = ½·λ_max(X̃ᵀX̃)/n + λ (λ_max by power iteration on X̃ᵀX̃)."""
+    Xt = np.hstack([X, np.ones((len(X), 1))])
+    v = np.ones(Xt.shape[1]) / np.sqrt(Xt.shape[1])
+    for _ in range(100):
+        w = Xt.T @ (Xt @ v)
+        v = w / np.linalg.norm(w)
+    lam_max = float(v @ (Xt.T @ (Xt @ v)))
+    return 1.0 / (0.5 * lam_max / len(X) + l2)
+
+
+class SoftmaxRegression:
+    """Multinomial logistic regression, scikit-learn style (``fit``/``predict``/``predict_proba``).
+
+    Parameters
+    ----------
+    l2 : float, the L2 strength λ on the weights (0 = none). Same objective as PyTorch's
+         ``nn.Linear`` + ``cross_entropy`` with SGD ``weight_decay=λ`` on the weight only.
+    lr : float or "auto" (the safe step 1/L, see ``smoothness_step``).
+    n_iter : number of full-batch gradient-descent steps.
+    tol : stop early when the gradient's largest entry falls below ``tol``.
+
+    Learned: ``coef_`` (K, D) and ``intercept_`` (K,) — the shapes of ``nn.Linear``'s
+    ``weight`` and ``bias``, so they copy across — ``classes_``, ``loss_history_``, ``lr_``.
+    """
+
+    def __init__(self, l2: float = 0.0, lr="auto", n_iter: int = 500, tol: float = 0.0):
+        if not np.isfinite(l2) or l2 < 0:
+            raise ValueError(f"l2 must be a finite number ≥ 0, got {l2!r}")
+        if lr != "auto" and (not np.isfinite(lr) or lr <= 0):
+            raise ValueError(f"lr must be a positive number or 'auto', got {lr!r}")
+        if int(n_iter) != n_iter or n_iter < 1:
+            raise ValueError(f"n_iter must be a positive integer, got {n_iter!r}")
+        if tol < 0:
+            raise ValueError(f"tol must be ≥ 0, got {tol!r}")
+        self.l2, self.lr, self.n_iter, self.tol = float(l2), lr, int(n_iter), float(tol)
+        self.coef_ = self.intercept_ = self.classes_ = None
+
+    def fit(self, X, y):
+        X = check_array(X)
+        y = check_labels(y)
+        if len(y) != len(X):
+            raise ValueError(f"X and y have different lengths: {len(X)} samples in X but {len(y)} labels in y")
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError("y has a single class; a classifier needs at least two")
+        self.lr_ = smoothness_step(X, self.l2) if self.lr == "auto" else float(self.lr)
+        W = np.zeros((len(self.classes_), X.shape[1]))
+        b = np.zeros(len(self.classes_))
+        self.loss_history_ = []
+        for _ in range(self.n_iter):
+            loss, dW, db = loss_and_gradients(W, b, X, codes, self.l2)
+            self.loss_history_.append(loss)
+            if max(np.abs(dW).max(), np.abs(db).max()) < self.tol:
+                break
+            W -= self.lr_ * dW
+            b -= self.lr_ * db
+        self.coef_, self.intercept_ = W, b
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        X = check_array(X)
+        check_n_features(X, self.n_features_in_)
+        return X @ self.coef_.T + self.intercept_
+
+    def predict_proba(self, X) -> np.ndarray:
+        return softmax(self.decision_function(X))
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+
+    def score(self, X, y) -> float:
+        return float(np.mean(self.predict(X) == np.asarray(y)))
+
+
+def standardise(train: np.ndarray, *others: np.ndarray):
+    """Centre and scale every column with the *training* mean and std (constant columns left at 0)."""
+    mean, std = train.mean(axis=0), train.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return [(a - mean) / std for a in (train, *others)]
+
+
+def newest_cached_features(quick: bool) -> Path | None:
+    """The most recent feature cache the library script wrote for this mode (quick or full)."""
+    folder = journey.OUTPUTS_DIR / STAGE / "cache"
+    tag = "quick" if quick else "full"
+    files = sorted(folder.glob(f"features_*_{tag}.npz"), key=lambda p: p.stat().st_mtime)
+    return files[-1] if files else None
+
+
+def synthetic_problem(seed: int, n_classes: int = 10, n_features: int = 64, n: int = 1200):
+    """Ten overlapping Gaussian clouds in 64-D: a stand-in for backbone features, NumPy only."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((n_classes, n_features))
+    y = np.arange(n) % n_classes
+    X = centres[y] + 1.5 * rng.standard_normal((n, n_features))
+    cut = int(0.75 * n)
+    return X[:cut], y[:cut], X[cut:], y[cut:], "synthetic Gaussian clouds (64-D)"
+
+
+def load_features(seed: int):
+    """Cached frozen-backbone features if the library script has written them, else the synthetic set."""
+    path = newest_cached_features(journey.is_quick())
+    if path is None:
+        line = "!" * 78
+        print(f"{line}\nNo cached ResNet-18 features under outputs/{STAGE}/cache yet: run\n"
+              f"library_impl/resnet18_transfer_pytorch.py once (it writes them).\n"
+              f"TRAINING ON A SYNTHETIC 10-CLASS PROBLEM INSTEAD.\n{line}", file=sys.stderr)
+        return synthetic_problem(seed)
+    with np.load(path) as f:
+        arrays = [f[k].astype(np.float64 if k.endswith("x") else np.int64)
+                  for k in ("train_x", "train_y", "test_x", "test_y")]
+        description = f"{path.name} ({f['description']})"
+    return (*arrays, description)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--l2", type=float, default=1e-2, help="L2 strength λ on the weights")
+    parser.add_argument("--iters", type=int, default=None, help="gradient-descent steps (default 2000, quick 300)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    n_iter = args.iters or (300 if journey.is_quick() else 2000)
+
+    X_train, y_train, X_test, y_test, description = load_features(args.seed)
+    X_train, X_test = standardise(X_train, X_test)
+    print(f"features: {description}; train {X_train.shape}, test {X_test.shape}")
+
+    model = SoftmaxRegression(l2=args.l2, n_iter=n_iter).fit(X_train, y_train)
+    print(f"step 1/L = {model.lr_:.4g}; loss {model.loss_history_[0]:.4f} → {model.loss_history_[-1]:.4f} "
+          f"after {len(model.loss_history_)} steps")
+    print(f"train accuracy {model.score(X_train, y_train):.3f}, test accuracy {model.score(X_test, y_test):.3f}")
+
+    # The analytic gradient against central finite differences, on a small slice of the data.
+    rng = np.random.default_rng(args.seed)
+    X_small, codes = X_train[:50, :32], np.searchsorted(model.classes_, y_train[:50])
+    W = 0.1 * rng.standard_normal((len(model.classes_), X_small.shape[1]))
+    b = 0.1 * rng.standard_normal(len(model.classes_))
+    _, dW, db = loss_and_gradients(W, b, X_small, codes, args.l2)
+    loss_at = lambda: loss_and_gradients(W, b, X_small, codes, args.l2)[0]  # noqa: E731
+    parity.close("softmax head ∂L/∂W: analytic vs finite differences", dW, numerical_gradient(loss_at, W), rtol=1e-8)
+    parity.close("softmax head ∂L/∂b: analytic vs finite differences", db, numerical_gradient(loss_at, b), rtol=1e-8)
+    parity.at_most("GD with step 1/L never increases the loss",
+                   float(np.max(np.diff(model.loss_history_))), 1e-12)
+
+    plt = journey.plotting.pyplot()
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot(model.loss_history_)
+    ax.set(xlabel="gradient-descent step", ylabel="training loss", yscale="log",
+           title="NumPy softmax head on frozen features")
+    journey.save_figure(fig, STAGE, "softmax_head_numpy_loss")
+
+
+if __name__ == "__main__":
+    main()
