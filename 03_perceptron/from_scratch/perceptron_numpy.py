@@ -306,14 +306,13 @@ def main(argv=None) -> int:
 
     n_samples = 40 if journey.is_quick() else 200
     models, data = train_all(args.eta0, args.max_epochs, args.seed, n_samples)
+    _, _, w_true, b_true = separable_2d(n_samples, seed=args.seed)
+    separators = {**GATE_SEPARATORS, "separable 2-D": (w_true, b_true)}
     for name, model in models.items():
         X, y = data[name]
-        print(f"{name:>14}: {model.n_iter_:3d} epochs, {sum(model.mistakes_):3d} mistakes, "
+        bound = f"(bound {mistake_bound(X, y, *separators[name]):.0f})" if name in separators else "(no bound)"
+        print(f"{name:>14}: {model.n_iter_:3d} epochs, {sum(model.mistakes_):3d} mistakes {bound:>12}, "
               f"train accuracy {model.score(X, y):.0%} -- {model.stop_reason_}")
-    X, y = data["separable 2-D"]
-    _, _, w_true, b_true = separable_2d(n_samples, seed=args.seed)
-    print(f"separable 2-D: {sum(models['separable 2-D'].mistakes_)} mistakes ≤ "
-          f"Novikoff bound {mistake_bound(X, y, w_true, b_true):.0f}")
     gate_models = {k: models[k] for k in ("AND", "OR", "XOR")}
     journey.save_figure(plot_gates(gate_models, data), "03_perceptron", "gates_decision_lines")
     journey.save_figure(plot_gates({"separable 2-D": models["separable 2-D"]}, data),
