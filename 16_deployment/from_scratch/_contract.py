@@ -81,6 +81,7 @@ def write_json_atomic(path: Path, data: dict) -> Path:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2, sort_keys=True)
         fh.write("\n")
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return path
 

@@ -96,7 +96,7 @@ def build_lock(folder: Path):
     except ImportError:
         yield
         return
-    with open(folder / ".build.lock", "w") as fh:
+    with open(folder / ".build.lock", "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -109,6 +109,7 @@ def copy_atomic(source: Path, target: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     shutil.copyfile(source, tmp)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, target)
 
 
@@ -140,9 +141,10 @@ def build_digit_artefacts(out_dir: Path, stage11_dir: Path, *, quick: bool, forc
         "task": "classify a 28×28 grey-level image of a handwritten digit",
         "classes": [str(c) for c in trained["classes"]],
         "input": {"shape": [1, contract.IMAGE_SIDE, contract.IMAGE_SIDE], "pixel_range": [0.0, 1.0],
-                  "normalisation": {"mean": data.MNIST_MEAN, "std": data.MNIST_STD,
+                  "normalisation": {"mean": trained["normalisation"]["mean"], "std": trained["normalisation"]["std"],
                                     "formula": "(x - mean) / std, x in [0, 1] with white ink on black"}},
-        "training": {k: trained[k] for k in ("data_source", "epochs", "seed") if k in trained},
+        "training": {k: trained[k] for k in ("data_source", "epochs", "max_batches", "batch_size", "seed")
+                     if k in trained},
         "metrics": {"test_accuracy": trained["test_accuracy"]},
         "libraries": {"torch": torch.__version__, "numpy": np.__version__},
         "source": source,
@@ -162,6 +164,7 @@ def build_tabular_artefacts(out_dir: Path, *, seed: int = 0, force: bool = False
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{TABULAR_FILE}.", suffix=".tmp")
     os.close(fd)
     joblib.dump(pipeline, tmp)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, out_dir / TABULAR_FILE)
     X, _ = breast_cancer_frame()
     files = {TABULAR_FILE: contract.file_record(out_dir / TABULAR_FILE)}

@@ -193,12 +193,12 @@ class ErrorResponse(BaseModel):
                                                  "type": "less_than_equal"}]])
 
 
-def error_responses(*codes: int) -> dict:
+def error_responses(bad_request: str = "the body cannot be read: not UTF-8 text, or JSON nested too deeply") -> dict:
     """The documented error answers of a route (FastAPI puts them in the OpenAPI schema)."""
-    why = {400: "the upload is not a decodable PNG/JPEG image, or holds no digit",
+    why = {400: bad_request,
            413: f"the request body is over {contract.MAX_BODY_BYTES:,} bytes (or the image has too many pixels)",
            422: "a field is missing, unknown, of the wrong type or shape, non-finite or out of range"}
-    return {code: {"model": ErrorResponse, "description": why[code]} for code in codes}
+    return {code: {"model": ErrorResponse, "description": text} for code, text in why.items()}
 
 
 # ====================================================================== the models behind it
@@ -459,13 +459,14 @@ def model_info(models: Models) -> ModelsResponse:
         tabular=model_card(tabular, {"features": tabular["features"], "feature_ranges": tabular["feature_ranges"]}))
 
 
-@router.post("/predict/digit", response_model=DigitResponse, responses=error_responses(413, 422),
+@router.post("/predict/digit", response_model=DigitResponse, responses=error_responses(),
              tags=["predict"], summary="Classify a batch of 28×28 digit images")
 def predict_digit(batch: DigitBatch, models: Models) -> DigitResponse:
     return digit_response(models.digit, np.asarray(batch.images, dtype=np.float32))
 
 
-@router.post("/predict/digit/image", response_model=DigitResponse, responses=error_responses(400, 413, 422),
+@router.post("/predict/digit/image", response_model=DigitResponse, responses=error_responses(
+                 "the upload is not a decodable PNG/JPEG image, or holds no digit"),
              tags=["predict"], summary="Classify one uploaded PNG/JPEG picture of a digit")
 def predict_digit_image(
         file: Annotated[UploadFile, File(description="a PNG or JPEG picture of one digit, dark on light "
@@ -478,7 +479,7 @@ def predict_digit_image(
     return digit_response(models.digit, frame[None])
 
 
-@router.post("/predict/tabular", response_model=TabularResponse, responses=error_responses(413, 422),
+@router.post("/predict/tabular", response_model=TabularResponse, responses=error_responses(),
              tags=["predict"], summary="Classify a breast tumour from its 30 measurements")
 def predict_tabular(features: TabularFeatures, models: Models) -> TabularResponse:
     proba = models.tabular.predict_proba(features.model_dump())
