@@ -385,21 +385,14 @@ class DecisionTreeClassifier(BaseDecisionTree):
         return -n_right * impurity_right - n_left * impurity_left
 
     def predict_proba(self, X) -> np.ndarray:
-        """The class proportions of the training samples in each sample's leaf."""
-        proba = self.tree_value(X)
-        normaliser = proba.sum(axis=1, keepdims=True)
-        normaliser[normaliser == 0.0] = 1.0
-        return proba / normaliser
+        """The class proportions of the training samples in each sample's leaf, (n_samples, n_classes)."""
+        leaves = self.apply(X)  # validates X and checks that the tree is fitted
+        return self.tree_.value[leaves, 0]
 
     def predict(self, X) -> np.ndarray:
         """The majority class of each sample's leaf."""
-        value = self.tree_value(X)
-        return self.classes_[np.argmax(value, axis=1)]
-
-    def tree_value(self, X) -> np.ndarray:
-        """The class proportions stored in each sample's leaf, (n_samples, n_classes)."""
-        leaves = self.apply(X)  # validates X and checks that the tree is fitted
-        return self.tree_.value[leaves, 0]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
 
 class DecisionTreeRegressor(BaseDecisionTree):
