@@ -27,20 +27,47 @@ def cosine(a, b):
 def test_linear_svm_matches_svc(kind, seed, C):
     X, y = svm.toy_data(kind, 200, seed=seed)
     X_test, _ = svm.toy_data(kind, 1000, seed=seed + 100)
-    ours = svm.LinearSVM(C=C).fit(X, y)          # both sides at libsvm's default tol = 1e-3
-    lib = SVC(kernel="linear", C=C).fit(X, y)
+    # tol=1e-8 on both sides resolves "on the margin" (y·f = 1) from "just outside" (y·f = 1 + 1e-4)
+    ours = svm.LinearSVM(C=C, tol=1e-8).fit(X, y)
+    lib = SVC(kernel="linear", C=C, tol=1e-8).fit(X, y)
 
     assert cosine(ours.coef_[0], lib.coef_[0]) >= 0.999
     lib_margin = 2.0 / np.linalg.norm(lib.coef_)
     assert abs(ours.margin_width() - lib_margin) <= 0.01 * lib_margin
     np.testing.assert_array_equal(ours.predict(X_test), lib.predict(X_test))
     # the support vectors are exactly the points on or inside the scratch margin (y·f ≤ 1 + tol)
-    np.testing.assert_array_equal(ours.on_or_inside_margin(X, y, tol=1e-3), np.sort(lib.support_))
+    np.testing.assert_array_equal(ours.on_or_inside_margin(X, y, tol=1e-6), np.sort(lib.support_))
     np.testing.assert_array_equal(ours.support_, np.sort(lib.support_))
     if kind == "overlapping":
         assert ours.score(X, y) < 1.0             # the data really overlap
     else:
         assert ours.score(X, y) == 1.0
+
+
+@pytest.mark.parametrize("kind", ["separable", "overlapping"])
+def test_default_tolerance_meets_the_bars(kind):
+    """At libsvm's default tol=1e-3 on both sides: same direction, margin, predictions and αᵢ > 0 set."""
+    for seed in (4, 5):
+        X, y = svm.toy_data(kind, 200, seed=seed)
+        X_test, _ = svm.toy_data(kind, 1000, seed=seed + 100)
+        for C in (0.1, 10.0):
+            ours, lib = svm.LinearSVM(C=C).fit(X, y), SVC(kernel="linear", C=C).fit(X, y)
+            assert cosine(ours.coef_[0], lib.coef_[0]) >= 0.999
+            assert abs(ours.margin_width() * np.linalg.norm(lib.coef_) / 2 - 1) <= 0.01
+            np.testing.assert_array_equal(ours.predict(X_test), lib.predict(X_test))
+            np.testing.assert_array_equal(ours.support_, np.sort(lib.support_))
+
+
+def test_a_point_just_outside_the_margin_is_not_a_support_vector():
+    """Overlapping seed 4, C=0.1: one point sits at y·f ≈ 1.00076 at the optimum, with α = 0."""
+    X, y = svm.toy_data("overlapping", 200, seed=4)
+    ours = svm.LinearSVM(C=0.1, tol=1e-9).fit(X, y)
+    lib = SVC(kernel="linear", C=0.1, tol=1e-9).fit(X, y)
+    yf = np.where(y == 1, 1.0, -1.0) * ours.decision_function(X)
+    near = np.flatnonzero((yf > 1 + 1e-6) & (yf < 1 + 1e-3))
+    assert near.size >= 1
+    assert not np.isin(near, lib.support_).any() and not np.isin(near, ours.support_).any()
+    assert near.size == ours.on_or_inside_margin(X, y, tol=1e-3).size - ours.support_.size
 
 
 @pytest.mark.parametrize("kind", ["separable", "overlapping"])
