@@ -1,0 +1,145 @@
+"""Stage 06: the from-scratch random forest (bagging the stage-05 tree) against scikit-learn's.
+
+A forest is randomised, so the bar is statistical (DESIGN.md): over 5 seeds the mean test
+accuracy is within 2 points of scikit-learn's and the importances rank the features alike
+(Spearman ≥ 0.8). The plumbing is checked exactly where an exact answer exists: without
+bootstrap and feature sampling every tree *is* the stage-05 tree.
+"""
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+from sklearn.ensemble import RandomForestClassifier as SkForest
+from sklearn.model_selection import train_test_split
+
+import journey
+from journey.data import load_bundled
+
+forest_module = journey.load_stage("06", "from_scratch/random_forest_numpy.py")
+tree_module = journey.load_stage("05", "from_scratch/decision_tree_numpy.py")
+Forest = forest_module.RandomForestClassifier
+SEEDS = range(5)
+N_TREES = 50
+
+
+@pytest.fixture(scope="module")
+def five_seed_runs():
+    X, y = load_bundled("breast_cancer")
+    runs = []
+    for seed in SEEDS:
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)
+        mine = Forest(N_TREES, oob_score=True, random_state=seed).fit(X_tr, y_tr)
+        lib = SkForest(N_TREES, oob_score=True, random_state=seed, n_jobs=1).fit(X_tr, y_tr)
+        runs.append(dict(mine=mine, lib=lib, acc_mine=mine.score(X_te, y_te), acc_lib=lib.score(X_te, y_te)))
+    return runs
+
+
+def test_accuracy_within_two_points_of_scikit_learn(five_seed_runs):
+    mine = np.mean([r["acc_mine"] for r in five_seed_runs])
+    lib = np.mean([r["acc_lib"] for r in five_seed_runs])
+    assert abs(mine - lib) <= 0.02, (mine, lib)
+    assert mine >= 0.93  # a broken vote would land far below the ~0.95 both reach
+
+
+def test_importances_rank_features_like_scikit_learn(five_seed_runs):
+    mine = np.mean([r["mine"].feature_importances_ for r in five_seed_runs], axis=0)
+    lib = np.mean([r["lib"].feature_importances_ for r in five_seed_runs], axis=0)
+    assert spearmanr(mine, lib).statistic >= 0.8
+    np.testing.assert_allclose(mine.sum(), 1.0)
+
+
+def test_oob_estimate_agrees_with_scikit_learn_and_with_the_test_set(five_seed_runs):
+    oob_mine = np.mean([r["mine"].oob_score_ for r in five_seed_runs])
+    oob_lib = np.mean([r["lib"].oob_score_ for r in five_seed_runs])
+    acc_mine = np.mean([r["acc_mine"] for r in five_seed_runs])
+    assert abs(oob_mine - oob_lib) <= 0.02
+    assert abs(oob_mine - acc_mine) <= 0.03  # OOB is an honest estimate of held-out accuracy
+
+
+def test_bootstrap_leaves_out_about_a_third(five_seed_runs):
+    mine = five_seed_runs[0]["mine"]
+    n = len(mine.oob_decision_function_)
+    left_out = [1 - len(np.unique(rows)) / n for rows in mine.estimators_samples_]
+    assert abs(np.mean(left_out) - (1 - 1 / n) ** n) < 0.01  # ≈ e⁻¹ ≈ 0.368
+
+
+def test_without_randomness_every_tree_is_the_stage_05_tree():
+    X, y = load_bundled("wine")
+    forest = Forest(3, bootstrap=False, max_features=None, random_state=0).fit(X, y)
+    single = tree_module.DecisionTreeClassifier().fit(X, y)
+    for tree in forest.estimators_:
+        np.testing.assert_array_equal(tree.tree_.threshold, single.tree_.threshold)
+    np.testing.assert_array_equal(forest.predict_proba(X), single.predict_proba(X))
+    np.testing.assert_array_equal(forest.feature_importances_, single.feature_importances_)
+
+
+def test_one_tree_forest_votes_like_its_tree():
+    X, y = load_bundled("iris")
+    forest = Forest(1, random_state=3).fit(X, y)
+    tree = forest.estimators_[0]
+    np.testing.assert_array_equal(forest.predict(X), tree.predict(X))
+    np.testing.assert_array_equal(forest.predict_by_majority(X), tree.predict(X))
+
+
+def test_probabilities_cover_classes_missing_from_a_bootstrap():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = np.array(["a"] * 30 + ["b"] * 9 + ["c"])   # "c" is missing from most bootstraps
+    forest = Forest(10, random_state=0).fit(X, y)
+    proba = forest.predict_proba(X)
+    assert proba.shape == (40, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert any(len(t.classes_) < 3 for t in forest.estimators_)
+    assert set(forest.predict(X)) <= {"a", "b", "c"}
+
+
+def test_forest_reduces_variance_of_a_single_tree():
+    """Fixed test set, 8 different training subsamples: the forest's accuracy varies less."""
+    X, y = load_bundled("breast_cancer")
+    X_pool, X_te, y_pool, y_te = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    tree_acc, forest_acc = [], []
+    for seed in range(8):
+        rows = np.random.default_rng(seed).choice(len(X_pool), size=len(X_pool) * 2 // 3, replace=False)
+        tree = tree_module.DecisionTreeClassifier().fit(X_pool[rows], y_pool[rows])
+        forest = Forest(25, random_state=seed).fit(X_pool[rows], y_pool[rows])
+        tree_acc.append(np.mean(tree.predict(X_te) == y_te))
+        forest_acc.append(forest.score(X_te, y_te))
+    assert np.mean(forest_acc) > np.mean(tree_acc)
+    assert np.std(forest_acc) < np.std(tree_acc)
+
+
+def test_same_seed_same_forest_other_seed_other_forest():
+    X, y = load_bundled("wine")
+    a = Forest(5, random_state=7).fit(X, y).predict_proba(X)
+    b = Forest(5, random_state=7).fit(X, y).predict_proba(X)
+    c = Forest(5, random_state=8).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n_estimators": 0}, "n_estimators"), ({"n_estimators": -3}, "n_estimators"),
+    ({"n_estimators": 2.5}, "n_estimators"), ({"bootstrap": False, "oob_score": True}, "bootstrap"),
+    ({"max_depth": 0}, "max_depth"), ({"min_samples_leaf": 0}, "min_samples_leaf"),
+])
+def test_bad_hyperparameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Forest(**kwargs)
+
+
+def test_bad_data():
+    X, y = load_bundled("iris")
+    forest = Forest(3, random_state=0)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        forest.predict(X)
+    bad = X.copy()
+    bad[0, 0] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        forest.fit(bad, y)
+    with pytest.raises(ValueError, match="different lengths"):
+        forest.fit(X, y[:10])
+    with pytest.raises(ValueError, match="max_features"):
+        Forest(3, max_features=10).fit(X, y)
+    forest.fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        forest.predict_proba(X[:, :2])
