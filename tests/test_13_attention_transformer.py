@@ -292,3 +292,16 @@ def test_mha_and_block_bad_input_raise_clear_errors():
         scratch.ReversalAttention(4, 10).predict(np.full((1, 4), 10))
     with pytest.raises(ValueError, match="differs"):
         sequences.token_accuracy(np.zeros((2, 3)), np.zeros((2, 4)))
+
+
+def test_float32_inputs_stay_float32_and_agree_with_torch_to_single_precision():
+    ref = torch.nn.MultiheadAttention(E, 2, batch_first=True)
+    mine = scratch.MultiheadAttention(E, 2, dtype=np.float32).load_state_dict(ref.state_dict())
+    x = _randn(B, L, E, seed=13).float()
+    with torch.no_grad():
+        out, _ = ref(x, x, x)
+    my_out, my_weights = mine(x.numpy(), x.numpy(), x.numpy())
+    assert my_out.dtype == np.float32 and my_weights.dtype == np.float32
+    assert relative_error(my_out, out) <= 1e-5
+    q = x.numpy()
+    assert scratch.scaled_dot_product_attention(q, q, q)[0].dtype == np.float32

@@ -45,17 +45,30 @@ def masked_softmax(scores: np.ndarray, allowed: np.ndarray | None = None) -> np.
     """Softmax over the last axis, restricted to the ``allowed`` entries.
 
     Stable: the row maximum (over allowed entries) is subtracted before exp, so exp never
-    overflows; softmax(s) = softmax(s - c) for any constant c. Disallowed entries get weight
-    0; a row with no allowed entry gets all-zero weights (the explicit fully-masked rule).
+    overflows; softmax(s) = softmax(s - c) for any constant c. Disallowed entries (and scores
+    of -inf) get weight 0; a row with no allowed entry gets all-zero weights (the explicit
+    fully-masked rule).
     """
-    if allowed is None:
-        allowed = scores > -np.inf
-    masked = np.where(allowed, scores, -np.inf)
-    row_max = masked.max(axis=-1, keepdims=True)
-    row_max = np.where(np.isfinite(row_max), row_max, 0.0)      # fully masked rows: any shift works
-    exp = np.exp(masked - row_max)                                # exp(-inf) = 0 for masked entries
-    total = exp.sum(axis=-1, keepdims=True)
-    return np.divide(exp, total, out=np.zeros_like(exp), where=total > 0)
+    scores = np.asarray(scores)
+    return _softmax_in_place(scores.astype(_float_dtype(scores), copy=True), allowed)
+
+
+def _softmax_in_place(scores: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+    """``masked_softmax`` that overwrites ``scores`` with the weights.
+
+    At realistic sizes the (..., L, S) array is megabytes and the cost is memory traffic, so
+    it is updated in place: mask, subtract the row max, exp, divide by the row sum.
+    """
+    if allowed is not None:
+        np.copyto(scores, -np.inf, where=~np.asarray(allowed))
+    row_max = scores.max(axis=-1, keepdims=True)
+    row_max[~np.isfinite(row_max)] = 0.0          # fully masked rows: any shift works
+    scores -= row_max
+    np.exp(scores, out=scores)                    # exp(-inf) = 0 for masked entries
+    total = np.einsum("...s->...", scores)[..., None]   # row sums (einsum: ~3× faster than .sum here)
+    total[total == 0] = 1.0                       # fully masked rows stay all zero
+    scores /= total
+    return scores
 
 
 def causal_mask(n_queries: int, n_keys: int | None = None) -> np.ndarray:
@@ -64,10 +77,15 @@ def causal_mask(n_queries: int, n_keys: int | None = None) -> np.ndarray:
     return np.tril(np.ones((n_queries, n_keys), dtype=bool))
 
 
+def _float_dtype(*arrays) -> np.dtype:
+    """float32 when every input is float32 (fast, PyTorch's usual precision), float64 otherwise."""
+    return np.dtype(np.float32 if all(np.asarray(a).dtype == np.float32 for a in arrays) else np.float64)
+
+
 def _check_qkv(query, key, value) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    arrays = []
+    arrays, dtype = [], _float_dtype(query, key, value)
     for name, x in (("query", query), ("key", key), ("value", value)):
-        x = np.asarray(x, dtype=np.float64)
+        x = np.asarray(x, dtype=dtype)
         if x.ndim < 2:
             raise ValueError(f"{name} must have at least 2 dimensions (..., seq_len, features), got {x.shape}")
         if x.shape[-2] == 0:
@@ -97,17 +115,30 @@ def _mask_terms(mask, scores_shape: tuple[int, ...], name: str, bool_means_allow
         raise ValueError(f"{name} has shape {mask.shape}, which does not broadcast to the attention "
                          f"scores' shape (..., L, S) = {tuple(scores_shape)}")
     if mask.dtype == bool:
-        return (mask if bool_means_allowed else ~mask), 0.0
+        return (mask if bool_means_allowed else ~mask), None
     mask = mask.astype(np.float64)
     if np.any(np.isnan(mask)) or np.any(mask == np.inf):
         raise ValueError(f"{name} contains NaN or +inf; a float mask holds 0 (keep) or -inf (block)")
     return np.isfinite(mask), np.where(np.isfinite(mask), mask, 0.0)
 
 
-def _attend(q, k, v, scale, allowed, bias) -> tuple[np.ndarray, np.ndarray]:
-    """softmax(Q Kᵀ · scale + bias, over allowed keys) V, batched over all leading axes."""
-    scores = q @ np.swapaxes(k, -1, -2) * scale + bias
-    weights = masked_softmax(scores, np.broadcast_to(allowed, scores.shape))
+def _combine(first, second):
+    """Combine two (allowed, bias) pairs; None means "no restriction" / "nothing to add"."""
+    (allowed_a, bias_a), (allowed_b, bias_b) = first, second
+    allowed = allowed_a if allowed_b is None else allowed_b if allowed_a is None else allowed_a & allowed_b
+    bias = bias_a if bias_b is None else bias_b if bias_a is None else bias_a + bias_b
+    return allowed, bias
+
+
+def _attend(q, k, v, scale, allowed=None, bias=None) -> tuple[np.ndarray, np.ndarray]:
+    """softmax(Q Kᵀ · scale + bias, over allowed keys) V, batched over all leading axes.
+
+    Scaling Q (L × d numbers) instead of the scores (L × S) saves a pass over the big array.
+    """
+    scores = (q * q.dtype.type(scale)) @ np.swapaxes(k, -1, -2)
+    if bias is not None:
+        scores += bias
+    weights = _softmax_in_place(scores, allowed)   # scores is our own fresh array
     return weights @ v, weights
 
 
@@ -123,7 +154,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal: b
     q, k, v = _check_qkv(query, key, value)
     scale = 1.0 / np.sqrt(q.shape[-1]) if scale is None else float(scale)
     scores_shape = q.shape[:-1] + (k.shape[-2],)
-    allowed, bias = np.ones((1, 1), dtype=bool), 0.0
+    allowed, bias = None, None
     if attn_mask is not None:
         if is_causal:
             raise ValueError("give either attn_mask or is_causal=True, not both (as in PyTorch)")
@@ -158,11 +189,11 @@ def scaled_dot_product_attention_backward(d_output, query, key, value, weights, 
 # ---- layers with PyTorch's parameter layout ----------------------------------------------------------
 
 
-def _to_numpy(value) -> np.ndarray:
-    """A float64 NumPy copy of an array or a torch tensor (duck-typed: no torch import here)."""
+def _to_numpy(value, dtype=np.float64) -> np.ndarray:
+    """A NumPy copy of an array or a torch tensor (duck-typed: no torch import here)."""
     if hasattr(value, "detach"):
         value = value.detach().cpu().numpy()
-    return np.array(value, dtype=np.float64)
+    return np.array(value, dtype=dtype)
 
 
 class _Module:
@@ -170,6 +201,7 @@ class _Module:
 
     params: dict[str, np.ndarray]
     children: dict[str, "_Module"] = {}
+    dtype = np.dtype(np.float64)
 
     def state_dict(self) -> dict[str, np.ndarray]:
         state = {name: value.copy() for name, value in self.params.items()}
@@ -188,12 +220,12 @@ class _Module:
             value = _to_numpy(state[name])
             if value.shape != shape:
                 raise ValueError(f"{name} has shape {value.shape}, expected {shape}")
-        self._assign({name: _to_numpy(state[name]) for name in expected})
+        self._assign(state)
         return self
 
-    def _assign(self, state: dict[str, np.ndarray]) -> None:
+    def _assign(self, state: dict) -> None:
         for name in self.params:
-            self.params[name] = state[name]
+            self.params[name] = _to_numpy(state[name], self.dtype)
         for prefix, child in self.children.items():
             child._assign({k[len(prefix) + 1:]: v for k, v in state.items() if k.startswith(prefix + ".")})
 
@@ -201,10 +233,11 @@ class _Module:
 class Linear(_Module):
     """y = x Wᵀ + b, with ``weight`` (out, in) and ``bias`` (out,) like ``nn.Linear``."""
 
-    def __init__(self, in_features: int, out_features: int, rng: np.random.Generator):
+    def __init__(self, in_features: int, out_features: int, rng: np.random.Generator, dtype=np.float64):
         bound = 1.0 / np.sqrt(in_features)
-        self.params = {"weight": rng.uniform(-bound, bound, (out_features, in_features)),
-                       "bias": rng.uniform(-bound, bound, out_features)}
+        self.dtype = np.dtype(dtype)
+        self.params = {"weight": rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype),
+                       "bias": rng.uniform(-bound, bound, out_features).astype(dtype)}
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return x @ self.params["weight"].T + self.params["bias"]
@@ -224,19 +257,24 @@ class LayerNorm(_Module):
 
 
 class MultiheadAttention(_Module):
-    """Twin of ``nn.MultiheadAttention(embed_dim, num_heads, batch_first=True)`` (no dropout)."""
+    """Twin of ``nn.MultiheadAttention(embed_dim, num_heads, batch_first=True)`` (no dropout).
 
-    def __init__(self, embed_dim: int, num_heads: int, *, seed: int = 0):
+    ``dtype=np.float32`` computes in single precision (PyTorch's default; for speed),
+    float64 is for the parity checks.
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, *, seed: int = 0, dtype=np.float64):
         if not isinstance(embed_dim, (int, np.integer)) or embed_dim < 1:
             raise ValueError(f"embed_dim must be a positive integer, got {embed_dim!r}")
         if not isinstance(num_heads, (int, np.integer)) or num_heads < 1 or embed_dim % num_heads:
             raise ValueError(f"num_heads must be a positive divisor of embed_dim={embed_dim}, got {num_heads!r}")
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
+        self.dtype = np.dtype(dtype)
         rng = np.random.default_rng(seed)
         bound = np.sqrt(6.0 / (embed_dim + 3 * embed_dim))          # PyTorch's xavier_uniform_ on (3E, E)
-        self.params = {"in_proj_weight": rng.uniform(-bound, bound, (3 * embed_dim, embed_dim)),
-                       "in_proj_bias": np.zeros(3 * embed_dim)}
-        self.children = {"out_proj": Linear(embed_dim, embed_dim, rng)}
+        self.params = {"in_proj_weight": rng.uniform(-bound, bound, (3 * embed_dim, embed_dim)).astype(dtype),
+                       "in_proj_bias": np.zeros(3 * embed_dim, dtype=dtype)}
+        self.children = {"out_proj": Linear(embed_dim, embed_dim, rng, dtype)}
         self.children["out_proj"].params["bias"][:] = 0.0
 
     def _split_heads(self, x: np.ndarray) -> np.ndarray:
@@ -245,7 +283,7 @@ class MultiheadAttention(_Module):
         return x.reshape(batch, steps, self.num_heads, self.head_dim).transpose(0, 2, 1, 3)
 
     def _check_input(self, x, name: str) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64)
+        x = np.asarray(x, dtype=self.dtype)
         if x.ndim != 3:
             raise ValueError(f"{name} must be 3-D (batch, seq_len, embed_dim), got shape {x.shape}")
         if x.shape[1] == 0:
@@ -265,6 +303,7 @@ class MultiheadAttention(_Module):
         ``attn_mask``: (L, S) or (B·h, L, S); ``key_padding_mask``: (B, S). Boolean masks are
         True where attention is NOT allowed; float masks are added to the scores.
         """
+        self_attention = query is key and key is value
         query, key, value = (self._check_input(x, n) for x, n in ((query, "query"), (key, "key"), (value, "value")))
         batch, n_queries, E = query.shape
         n_keys = key.shape[1]
@@ -272,11 +311,14 @@ class MultiheadAttention(_Module):
             raise ValueError(f"query, key and value must share the batch size and key/value the length, "
                              f"got {query.shape}, {key.shape}, {value.shape}")
         w, b = self.params["in_proj_weight"], self.params["in_proj_bias"]
-        q = self._split_heads(query @ w[:E].T + b[:E])
-        k = self._split_heads(key @ w[E:2 * E].T + b[E:2 * E])
-        v = self._split_heads(value @ w[2 * E:].T + b[2 * E:])
+        if self_attention:                        # one matmul gives Q, K and V side by side
+            q, k, v = (self._split_heads(part) for part in np.split(query @ w.T + b, 3, axis=-1))
+        else:                                     # rows [0:E) of in_proj are W_q, [E:2E) W_k, [2E:3E) W_v
+            q = self._split_heads(query @ w[:E].T + b[:E])
+            k = self._split_heads(key @ w[E:2 * E].T + b[E:2 * E])
+            v = self._split_heads(value @ w[2 * E:].T + b[2 * E:])
         scores_shape = (batch, self.num_heads, n_queries, n_keys)
-        allowed, bias = np.ones((1, 1, 1, 1), dtype=bool), 0.0
+        masks = (None, None)
         if attn_mask is not None:
             attn_mask = np.asarray(attn_mask)
             if attn_mask.ndim == 3 and attn_mask.shape[0] == batch * self.num_heads:
@@ -284,16 +326,15 @@ class MultiheadAttention(_Module):
             elif attn_mask.ndim != 2:
                 raise ValueError(f"attn_mask must be (L, S) = {(n_queries, n_keys)} or (batch·num_heads, L, S) = "
                                  f"{(batch * self.num_heads, n_queries, n_keys)}, got {attn_mask.shape}")
-            allowed, bias = _mask_terms(attn_mask, scores_shape, "attn_mask", bool_means_allowed=False)
+            masks = _mask_terms(attn_mask, scores_shape, "attn_mask", bool_means_allowed=False)
         if key_padding_mask is not None:
             key_padding_mask = np.asarray(key_padding_mask)
             if key_padding_mask.shape != (batch, n_keys):
                 raise ValueError(f"key_padding_mask must have shape (batch, S) = {(batch, n_keys)}, "
                                  f"got {key_padding_mask.shape}")
-            pad_allowed, pad_bias = _mask_terms(key_padding_mask[:, None, None, :], scores_shape,
-                                                "key_padding_mask", bool_means_allowed=False)
-            allowed, bias = allowed & pad_allowed, bias + pad_bias
-        heads, weights = _attend(q, k, v, 1.0 / np.sqrt(self.head_dim), allowed, bias)
+            masks = _combine(masks, _mask_terms(key_padding_mask[:, None, None, :], scores_shape,
+                                                "key_padding_mask", bool_means_allowed=False))
+        heads, weights = _attend(q, k, v, 1.0 / np.sqrt(self.head_dim), *masks)
         merged = heads.transpose(0, 2, 1, 3).reshape(batch, n_queries, E)     # concatenate the heads
         output = self.children["out_proj"](merged)
         if not need_weights:
