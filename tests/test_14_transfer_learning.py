@@ -285,7 +285,7 @@ def test_numpy_head_within_two_points_of_pytorch_head(data_dir, tmp_path):
                               device="cpu", cache_dir=tmp_path, quiet=True)
     X_train, X_test = S.standardise(feats["train_x"].astype(np.float64), feats["test_x"].astype(np.float64))
     numpy_acc = S.SoftmaxRegression(l2=1e-2, n_iter=500).fit(X_train, feats["train_y"]).score(X_test, feats["test_y"])
-    head, mean, std, _ = T.train_linear_head(feats["train_x"], feats["train_y"], l2=1e-2, epochs=30, verbose=False)
+    head, mean, std, _ = T.train_linear_head(feats["train_x"], feats["train_y"], l2=1e-2, verbose=False)
     with torch.no_grad():
         torch_pred = head((torch.as_tensor(feats["test_x"]) - mean) / std).argmax(1).numpy()
     torch_acc = float(np.mean(torch_pred == feats["test_y"]))

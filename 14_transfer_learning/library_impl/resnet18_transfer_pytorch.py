@@ -224,12 +224,13 @@ def cached_features(model, init: str, *, data: str, image_size: int, n_train: in
 # ---------------------------------------------------------------------- training
 
 
-def train_linear_head(train_x, train_y, *, num_classes: int = NUM_CLASSES, epochs: int = 30, lr: float = 0.05,
-                      l2: float = 1e-2, batch_size: int = 64, seed: int = 0, device="cpu", verbose: bool = True):
+def train_linear_head(train_x, train_y, *, num_classes: int = NUM_CLASSES, epochs: int = 50, lr: float = 0.05,
+                      l2: float = 1e-2, batch_size: int = 32, seed: int = 0, device="cpu", verbose: bool = True):
     """Train ``nn.Linear(D, num_classes)`` on standardised features with minibatch SGD + momentum.
 
     Objective: mean cross-entropy + (l2/2)·||W||² (weight decay on the weight only, not the
-    bias) — the same objective as the NumPy head. Returns ``(head, mean, std, history)``; the
+    bias) — the same objective as the NumPy head. Returns ``(head, mean, std, history)`` (per epoch:
+    mean minibatch loss, train accuracy, full-data objective at the epoch's end, steps so far); the
     head expects standardised inputs (x - mean)/std — ``fold_standardisation`` removes that.
     """
     x = torch.as_tensor(train_x, dtype=torch.float32)
@@ -240,7 +241,8 @@ def train_linear_head(train_x, train_y, *, num_classes: int = NUM_CLASSES, epoch
     head = nn.Linear(x.shape[1], num_classes).to(device)
     optimizer = torch.optim.SGD([{"params": [head.weight], "weight_decay": l2},
                                  {"params": [head.bias], "weight_decay": 0.0}], lr=lr, momentum=0.9)
-    loader = DataLoader(TensorDataset((x - mean) / std, y), batch_size=batch_size, shuffle=True,
+    xs = (x - mean) / std
+    loader = DataLoader(TensorDataset(xs, y), batch_size=batch_size, shuffle=True,
                         generator=torch.Generator().manual_seed(seed))
     history = []
     for epoch in range(1, epochs + 1):
@@ -255,7 +257,10 @@ def train_linear_head(train_x, train_y, *, num_classes: int = NUM_CLASSES, epoch
             total += loss.item() * len(xb)
             correct += (logits.argmax(1) == yb).sum().item()
             seen += len(xb)
-        history.append({"epoch": epoch, "loss": total / seen, "accuracy": correct / seen})
+        with torch.no_grad():
+            objective = F.cross_entropy(head(xs.to(device)), y.to(device)) + 0.5 * l2 * head.weight.pow(2).sum()
+        history.append({"epoch": epoch, "loss": total / seen, "accuracy": correct / seen,
+                        "objective": objective.item(), "steps": epoch * len(loader)})
         if verbose and (epoch == 1 or epoch == epochs or epoch % max(1, epochs // 5) == 0):
             print(f"head epoch {epoch:3d}  loss {total / seen:.4f}  train acc {correct / seen:.3f}  "
                   f"{time.perf_counter() - start:.2f} s")
@@ -414,13 +419,14 @@ def build_or_exit(args) -> tuple[nn.Module, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_common_arguments(parser)
-    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 30; quick 10)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="training epochs (default 50 for the head alone — it is cheap; 3 for --trainable layer4)")
     parser.add_argument("--trainable", choices=tuple(TRAINABLE_CHOICES), default="fc",
                         help="fc: only the new head (features cached once); layer4: the last residual "
                              "stage too (end-to-end on images, slower)")
     args = parser.parse_args()
     resolve_sizes(args)
-    epochs = args.epochs or (10 if journey.is_quick() else 30)
+    epochs = args.epochs or (50 if args.trainable == "fc" else 1 if journey.is_quick() else 3)
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
 

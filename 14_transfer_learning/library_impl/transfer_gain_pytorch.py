@@ -103,7 +103,7 @@ def pretrained_available(weights: str) -> tuple[bool, str]:
 
 
 def transfer_gain(*, weights: str = "auto", data: str = "auto", image_size: int = 224, n_train: int | None = None,
-                  n_test: int | None = None, sizes=(50, 100, 300, None), epochs: int = 30, cnn_steps: int = 300,
+                  n_test: int | None = None, sizes=(50, 100, 300, None), epochs: int = 50, cnn_steps: int = 300,
                   seed: int = 0, device="cpu", data_dir=None, cache_dir=None) -> tuple[list[dict], str, str]:
     """Run the three variants at each training-set size; ``None`` in ``sizes`` means all images.
 
@@ -164,7 +164,7 @@ def plot_gain(rows: list[dict], note: str, source: str):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     T.add_common_arguments(parser)
-    parser.add_argument("--epochs", type=int, default=None, help="linear-head epochs (default 30; quick 10)")
+    parser.add_argument("--epochs", type=int, default=50, help="linear-head epochs")
     parser.add_argument("--cnn-steps", type=int, default=None, help="small-CNN Adam steps per size (default 300; quick 60)")
     args = parser.parse_args()
     T.resolve_sizes(args)
@@ -175,7 +175,7 @@ def main() -> None:
     try:
         rows, note, source = transfer_gain(weights=args.weights, data=args.data, image_size=args.image_size,
                                    n_train=args.n_train, n_test=args.n_test, sizes=sizes,
-                                   epochs=args.epochs or (10 if quick else 30),
+                                   epochs=args.epochs,
                                    cnn_steps=args.cnn_steps or (60 if quick else 300), seed=args.seed,
                                    device=device, data_dir=args.data_dir)
     except T.MissingWeightsError as exc:
