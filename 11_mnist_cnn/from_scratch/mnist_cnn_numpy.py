@@ -1,0 +1,162 @@
+"""The trained MNIST CNN's forward pass in NumPy, from the weights PyTorch saved.
+
+Inference needs no autograd and no framework: the network is a fixed composition of
+functions, and stage 10 already wrote the two that are specific to images. With the
+weights PyTorch exported as ``mnist_cnn.npz`` (same keys as its ``state_dict``):
+
+    h1     = maxpool₂(relu(conv2d(x, conv1.weight, conv1.bias)))        (N, 32, 13, 13)
+    h2     = maxpool₂(relu(conv2d(h1, conv2.weight, conv2.bias)))       (N, 64, 5, 5)
+    z      = relu(flatten(h2) · fc1.weightᵀ + fc1.bias) · fc2.weightᵀ + fc2.bias   (N, 10)
+    p(k|x) = exp(z_k − max z) / Σ_j exp(z_j − max z)                   (softmax, stable form)
+
+Dropout is the identity at inference (PyTorch's ``eval()`` mode), so it does not appear here.
+``flatten`` must follow PyTorch's (C, H, W) order for fc1's columns to line up — a classic
+porting bug this twin checks. Everything stays float32, like the PyTorch model, so the two
+sets of logits differ only by the order of float32 roundings (≈1e-6).
+
+Why this script cannot train the weights itself: it is NumPy-only (no torch import), and
+the journey runner runs from_scratch/ scripts before library_impl/ ones. So ``main()`` uses
+the artefacts if they exist and otherwise says which command builds them and exits cleanly;
+the comparison notebook builds them first (``ensure_trained``) and then compares the two
+forward passes image by image.
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+import journey
+from journey import parity
+from journey.data import MNIST_MEAN, MNIST_STD
+
+conv = journey.load_stage("10", "from_scratch/conv2d_from_scratch.py")
+
+STAGE = "11_mnist_cnn"
+ARTEFACT_DIR = journey.OUTPUTS_DIR / STAGE          # same folder as library_impl's ARTEFACT_DIR
+ARRAYS_FILE, METADATA_FILE = "mnist_cnn.npz", "mnist_cnn.json"
+BUILD_COMMAND = "python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py"
+PARAMETER_NAMES = ("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
+                   "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias")
+
+
+def normalise(images) -> np.ndarray:
+    """uint8 digits (N, 28, 28) or (N, 1, 28, 28), 0..255 → float32 (N, 1, 28, 28), (x/255 − mean)/std."""
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[:, None]
+    if images.ndim != 4 or images.shape[1:] != (1, 28, 28):
+        raise ValueError(f"images must be (N, 28, 28) or (N, 1, 28, 28), got shape {images.shape}")
+    x = images.astype(np.float32) / np.float32(255)
+    return (x - np.float32(MNIST_MEAN)) / np.float32(MNIST_STD)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax; subtracting the row maximum keeps exp from overflowing."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class NumpyMnistCNN:
+    """The forward pass of library_impl's ``MnistCNN`` with its weights, in NumPy.
+
+    ``params`` maps PyTorch's state_dict names (``conv1.weight`` ...) to arrays; the attribute
+    ``params_`` keeps them. ``forward`` takes images already normalised (see ``normalise``).
+    """
+
+    def __init__(self, params: dict, batch_size: int = 500):
+        missing = [name for name in PARAMETER_NAMES if name not in params]
+        if missing:
+            raise ValueError(f"the weights lack {', '.join(missing)}; export them from MnistCNN's state_dict")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
+        self.params_ = {name: np.asarray(params[name]) for name in PARAMETER_NAMES}
+        self.batch_size = batch_size
+        self.dtype = self.params_["conv1.weight"].dtype
+        expected = {"conv1.weight": (32, 1, 3, 3), "conv2.weight": (64, 32, 3, 3),
+                    "fc1.weight": (128, 1600), "fc2.weight": (10, 128)}
+        for name, shape in expected.items():
+            if self.params_[name].shape != shape:
+                raise ValueError(f"{name} has shape {self.params_[name].shape}, expected {shape} (MnistCNN)")
+
+    @classmethod
+    def from_npz(cls, path=ARTEFACT_DIR, batch_size: int = 500) -> "NumpyMnistCNN":
+        """Load ``mnist_cnn.npz`` (a file path, or the folder holding it)."""
+        path = Path(path)
+        if path.is_dir() or path.suffix != ".npz":
+            path = path / ARRAYS_FILE
+        if not path.exists():
+            raise FileNotFoundError(f"{path} does not exist: train the model first with `{BUILD_COMMAND}` "
+                                    "(it writes mnist_cnn.pt, mnist_cnn.npz and mnist_cnn.json)")
+        with np.load(path) as arrays:
+            return cls({name: arrays[name] for name in arrays.files}, batch_size)
+
+    def _forward_batch(self, x: np.ndarray) -> np.ndarray:
+        p = self.params_
+        h = relu(conv.conv2d_forward(x, p["conv1.weight"], p["conv1.bias"]))
+        h = conv.maxpool2d_forward(h, 2)[0]
+        h = relu(conv.conv2d_forward(h, p["conv2.weight"], p["conv2.bias"]))
+        h = conv.maxpool2d_forward(h, 2)[0]
+        h = h.reshape(len(h), -1)                    # (N, 64·5·5) in (C, H, W) order, like torch.flatten
+        h = relu(h @ p["fc1.weight"].T + p["fc1.bias"])
+        return h @ p["fc2.weight"].T + p["fc2.bias"]
+
+    def forward(self, x) -> np.ndarray:
+        """Logits (N, 10) for normalised images x (N, 1, 28, 28), in batches to bound memory."""
+        x = conv.check_images(x)
+        if x.shape[1:] != (1, 28, 28):
+            raise ValueError(f"x must have shape (N, 1, 28, 28), got {x.shape}; "
+                             "normalise raw digits with normalise(images) first")
+        x = x.astype(self.dtype, copy=False)
+        return np.concatenate([self._forward_batch(x[i:i + self.batch_size])
+                               for i in range(0, len(x), self.batch_size)])
+
+    __call__ = forward
+
+    def predict_proba(self, x) -> np.ndarray:
+        """Class probabilities (N, 10): the softmax of the logits."""
+        return softmax(self.forward(x))
+
+    def predict(self, x) -> np.ndarray:
+        """The most likely digit for each image."""
+        return np.argmax(self.forward(x), axis=1)
+
+
+def load_test_set(source: str, data_dir=None) -> tuple[np.ndarray, np.ndarray]:
+    """The test images (uint8) and labels the model was evaluated on: MNIST or the stand-in."""
+    images, labels, _ = conv.load_mnist_idx(data_dir, train=False,
+                                            standin="never" if source == "mnist" else "always")
+    return images, labels.astype(np.int64)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--artefacts", type=Path, default=ARTEFACT_DIR,
+                        help=f"folder holding mnist_cnn.npz / .json (default {ARTEFACT_DIR})")
+    parser.add_argument("--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)")
+    args = parser.parse_args()
+
+    if not (args.artefacts / ARRAYS_FILE).exists() or not (args.artefacts / METADATA_FILE).exists():
+        print(f"No trained weights in {args.artefacts} yet, so there is nothing to run. Build them with\n"
+              f"    {BUILD_COMMAND}\n(the journey runner runs it right after this script, and the "
+              "comparison notebook builds them itself), then run this script again.")
+        return
+    model = NumpyMnistCNN.from_npz(args.artefacts)
+    metadata = json.loads((args.artefacts / METADATA_FILE).read_text(encoding="utf-8"))
+    images, labels = load_test_set(metadata["data_source"], args.data_dir)
+    predicted = model.predict(normalise(images))
+    accuracy = float(np.mean(predicted == labels))
+    print(f"NumPy forward pass: test accuracy {accuracy:.2%} on {len(labels)} {metadata['data_source']} images")
+    # PyTorch measured its accuracy on the training device (a GPU may use TF32 convolutions),
+    # so allow 0.1 percentage point; on a CPU the two agree exactly.
+    parity.close("test accuracy: NumPy forward vs PyTorch (recorded at training)", accuracy,
+                 metadata["test_accuracy"], atol=1e-3)
+
+
+if __name__ == "__main__":
+    main()

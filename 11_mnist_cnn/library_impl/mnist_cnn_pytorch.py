@@ -1,0 +1,330 @@
+"""A complete image classifier: a small CNN trained on MNIST with PyTorch.
+
+The network (``MnistCNN``) stacks two convolution blocks and a classifier:
+
+    x (N, 1, 28, 28), normalised as (pixel/255 − 0.1307) / 0.3081
+    conv1 3×3, 1 → 32   → ReLU → 2×2 max-pool   (32, 13, 13)
+    conv2 3×3, 32 → 64  → ReLU → 2×2 max-pool   (64, 5, 5)
+    flatten (1600) → dropout 0.25 → fc1 1600 → 128 → ReLU → fc2 128 → 10 logits
+
+Training minimises the cross-entropy −log softmax(z)[y] with Adam for 5 epochs, batches of
+32, the learning rate starting at 3e-3 and decaying to 0 along a cosine over all the steps
+(a decaying rate lets the last epoch settle instead of bouncing around the minimum). Each epoch walks one seeded permutation of the training set, either through
+torchvision's ``MNIST`` dataset and a ``DataLoader`` (the idiomatic path: per-sample
+``ToTensor`` + ``Normalize``), or with ``--fast``: the whole set is normalised once with the
+*same* ``Normalize``, kept on the device as one tensor and sliced into batches — no per-sample
+Python, so 5 epochs on a GPU take seconds. Both paths see the same batches in the same order.
+
+Artefacts (in ``ARTEFACT_DIR`` = outputs/11_mnist_cnn/, or ``--out-dir``):
+
+- ``mnist_cnn.pt``   the ``state_dict`` (load with ``torch.load(..., weights_only=True)``);
+- ``mnist_cnn.npz``  the same arrays as float32 NumPy, same keys (``conv1.weight`` ...), so the
+                     NumPy twin (from_scratch/) and a torch-free server can load them;
+- ``mnist_cnn.json`` metadata: classes, normalisation, input shape, test accuracy, data
+                     source ("mnist" or "digits-standin"), epochs, seed, torch version, history.
+
+Data policy: MNIST is downloaded into data/ when online; offline, a loud message and the
+bundled-digits stand-in written in MNIST's IDX format, read by the same loader. In quick
+mode (JOURNEY_QUICK=1) the default run uses the stand-in and a fraction of an epoch and
+writes to outputs/11_mnist_cnn/quick/, so it never replaces a fully trained model.
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.utils.data import DataLoader
+from torchvision import transforms
+from torchvision.datasets import MNIST
+
+import journey
+from journey import parity
+from journey.data import MNIST_MEAN, MNIST_STD, mnist_root
+
+STAGE = "11_mnist_cnn"
+ARTEFACT_DIR = journey.OUTPUTS_DIR / STAGE
+WEIGHTS_FILE, ARRAYS_FILE, METADATA_FILE = "mnist_cnn.pt", "mnist_cnn.npz", "mnist_cnn.json"
+ARTEFACT_FILES = (WEIGHTS_FILE, ARRAYS_FILE, METADATA_FILE)
+BUILD_COMMAND = "python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py"
+CLASSES = list(range(10))
+INPUT_SHAPE = (1, 28, 28)
+DATA_CHOICES = {"auto": "fallback", "mnist": "never", "standin": "always"}   # --data → mnist_root(standin=)
+NORMALISE = transforms.Normalize((MNIST_MEAN,), (MNIST_STD,))
+TRANSFORM = transforms.Compose([transforms.ToTensor(), NORMALISE])
+
+
+class MnistCNN(nn.Module):
+    """Conv → ReLU → MaxPool twice, then two linear layers. Input: normalised (N, 1, 28, 28)."""
+
+    def __init__(self, dropout: float = 0.25):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, kernel_size=3)
+        self.conv2 = nn.Conv2d(32, 64, kernel_size=3)
+        self.pool = nn.MaxPool2d(2)
+        self.dropout = nn.Dropout(dropout)
+        self.fc1 = nn.Linear(64 * 5 * 5, 128)
+        self.fc2 = nn.Linear(128, len(CLASSES))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 4 or tuple(x.shape[1:]) != INPUT_SHAPE:
+            raise ValueError(f"MnistCNN expects a batch of shape (N, 1, 28, 28), got {tuple(x.shape)}")
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = self.dropout(x.flatten(1))
+        return self.fc2(F.relu(self.fc1(x)))
+
+
+def _device(device) -> torch.device:
+    return device if isinstance(device, torch.device) else journey.device(device)
+
+
+def load_datasets(data_dir=None, data: str = "auto") -> tuple[MNIST, MNIST, str]:
+    """torchvision's MNIST train and test sets (or the stand-in, read by the same class) and the source."""
+    if data not in DATA_CHOICES:
+        raise ValueError(f"data must be one of {', '.join(DATA_CHOICES)}, got {data!r}")
+    root, source = mnist_root(data_dir, standin=DATA_CHOICES[data])
+    return MNIST(root, train=True, transform=TRANSFORM), MNIST(root, train=False, transform=TRANSFORM), source
+
+
+def dataset_tensors(dataset: MNIST, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The whole dataset as one normalised (N, 1, 28, 28) tensor and its labels, on ``device``.
+
+    Same arithmetic as the per-sample transform: uint8 → float / 255 (``ToTensor``), then ``NORMALISE``.
+    """
+    x = NORMALISE(dataset.data.unsqueeze(1).float().div(255))
+    return x.to(device), dataset.targets.to(device)
+
+
+def batch_iterator(dataset: MNIST, order: torch.Tensor, batch_size: int, tensors=None, seed: int = 0):
+    """Batches in the order ``order``: a DataLoader over the dataset, or slices of ``tensors`` (fast path)."""
+    if tensors is None:
+        loader_generator = torch.Generator().manual_seed(seed)   # keeps the global RNG (dropout) untouched
+        return DataLoader(dataset, batch_size=batch_size, sampler=order.tolist(), generator=loader_generator)
+    x, y = tensors
+    return ((x[idx], y[idx]) for idx in order.to(x.device).split(batch_size))
+
+
+def run_epoch(model, batches, device, optimiser=None, scheduler=None, n_batches=None,
+              desc="") -> tuple[float, float, torch.Tensor]:
+    """One pass over ``batches``: trains when an optimiser is given (stepping the scheduler), else evaluates.
+
+    Returns mean cross-entropy, accuracy and the predicted labels (in batch order).
+    """
+    model.train(optimiser is not None)
+    total_loss, correct, seen, predictions = 0.0, 0, 0, []
+    with torch.set_grad_enabled(optimiser is not None):
+        if optimiser is not None:
+            batches = journey.progress(batches, total=n_batches, desc=desc)
+        for x, y in batches:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            loss = F.cross_entropy(logits, y)
+            if optimiser is not None:
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                if scheduler is not None:
+                    scheduler.step()
+            predicted = logits.argmax(1)
+            total_loss += loss.item() * len(y)
+            correct += int((predicted == y).sum())
+            seen += len(y)
+            predictions.append(predicted.cpu())
+    return total_loss / seen, correct / seen, torch.cat(predictions)
+
+
+def confusion_matrix(y_true, y_pred, n_classes: int = len(CLASSES)) -> np.ndarray:
+    """counts[i, j] = how many images of class i were predicted as class j."""
+    counts = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(counts, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return counts
+
+
+def save_artefacts(model: MnistCNN, metadata: dict, out_dir) -> Path:
+    """Write the state_dict (.pt), the same arrays as float32 NumPy (.npz) and the metadata (.json)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
+    torch.save(state, out_dir / WEIGHTS_FILE)
+    np.savez(out_dir / ARRAYS_FILE, **{name: t.numpy().astype(np.float32) for name, t in state.items()})
+    (out_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
+    return out_dir
+
+
+def _require(out_dir, name: str) -> Path:
+    path = Path(out_dir) / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: train the model first with `{BUILD_COMMAND}` "
+                                f"(add --out-dir {Path(out_dir)} for another folder), or call ensure_trained()")
+    return path
+
+
+def load_metadata(out_dir=ARTEFACT_DIR) -> dict:
+    """The metadata JSON written next to the weights."""
+    return json.loads(_require(out_dir, METADATA_FILE).read_text(encoding="utf-8"))
+
+
+def load_trained(out_dir=ARTEFACT_DIR, device="cpu") -> MnistCNN:
+    """The trained network in eval mode, loaded with ``weights_only=True`` (no arbitrary pickles)."""
+    state = torch.load(_require(out_dir, WEIGHTS_FILE), map_location="cpu", weights_only=True)
+    model = MnistCNN()
+    model.load_state_dict(state)
+    return model.to(_device(device)).eval()
+
+
+def train(epochs: int = 5, device="auto", seed: int = 0, data_dir=None, data: str = "auto",
+          out_dir=ARTEFACT_DIR, max_batches: int | None = None, *, fast: bool = False,
+          batch_size: int = 32, lr: float = 3e-3) -> dict:
+    """Train ``MnistCNN`` with Adam (cosine-decayed rate), evaluate on the test set after every epoch, save.
+
+    ``max_batches`` caps the training batches per epoch (a fraction of an epoch for quick runs
+    and tests). Returns the metrics: per-epoch history, final test accuracy, confusion matrix,
+    data source, seconds per epoch and where the artefacts went.
+    """
+    if epochs < 1 or batch_size < 1 or (max_batches is not None and max_batches < 1):
+        raise ValueError(f"epochs, batch_size and max_batches must be ≥ 1, got {epochs}, {batch_size}, {max_batches}")
+    journey.seed_everything(seed)
+    device = _device(device)
+    train_set, test_set, source = load_datasets(data_dir, data)
+    train_tensors = dataset_tensors(train_set, device) if fast else None
+    test_tensors = dataset_tensors(test_set, device) if fast else None
+    model = MnistCNN().to(device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    n_train = len(train_set) if max_batches is None else min(len(train_set), max_batches * batch_size)
+    n_batches = -(-n_train // batch_size)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=epochs * n_batches)
+    history = {key: [] for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds")}
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        order = torch.randperm(len(train_set), generator=generator)[:n_train]
+        train_loss, train_acc, _ = run_epoch(
+            model, batch_iterator(train_set, order, batch_size, train_tensors, seed + epoch), device, optimiser,
+            scheduler, n_batches, f"epoch {epoch}/{epochs}")
+        seconds = time.perf_counter() - start
+        test_loss, test_acc, predicted = run_epoch(
+            model, batch_iterator(test_set, torch.arange(len(test_set)), 1000, test_tensors), device)
+        for key, value in zip(history, (train_loss, train_acc, test_loss, test_acc, seconds)):
+            history[key].append(value)
+        print(f"epoch {epoch}/{epochs}  train loss {train_loss:.4f} acc {train_acc:.2%}  "
+              f"test loss {test_loss:.4f} acc {test_acc:.2%}  {seconds:.1f} s ({device.type})", flush=True)
+    correct = int((predicted == test_set.targets).sum())
+    metadata = {
+        "model": "MnistCNN", "classes": CLASSES, "normalisation": {"mean": MNIST_MEAN, "std": MNIST_STD},
+        "input_shape": list(INPUT_SHAPE), "test_accuracy": correct / len(test_set), "test_correct": correct,
+        "test_size": len(test_set), "data_source": source, "epochs": epochs, "max_batches": max_batches,
+        "batch_size": batch_size, "lr": lr, "lr_schedule": "cosine to 0", "seed": seed, "device": device.type,
+        "fast": fast, "torch_version": torch.__version__, "history": history,
+    }
+    save_artefacts(model, metadata, out_dir)
+    return dict(metadata, confusion=confusion_matrix(test_set.targets, predicted).tolist(),
+                seconds_per_epoch=float(np.mean(history["seconds"])), out_dir=str(out_dir))
+
+
+def artefacts_exist(out_dir=ARTEFACT_DIR) -> bool:
+    return all((Path(out_dir) / name).exists() for name in ARTEFACT_FILES)
+
+
+def ensure_trained(quick: bool = False, out_dir=ARTEFACT_DIR) -> Path:
+    """Return ``out_dir`` once it holds the artefacts, training only if they are missing.
+
+    Quick: one epoch on the bundled-digits stand-in (a few seconds on a CPU). Otherwise the
+    full run (5 epochs; MNIST when available, else the stand-in). Existing artefacts, quick
+    or full, are never retrained or replaced.
+    """
+    if not artefacts_exist(out_dir):
+        print(f"no trained MNIST CNN in {out_dir}: training one ({'quick' if quick else 'full'} run)", flush=True)
+        train(epochs=1 if quick else 5, device="auto", seed=0, data="standin" if quick else "auto",
+              out_dir=out_dir, fast=True)
+    return Path(out_dir)
+
+
+def curves_figure(history: dict, title: str = ""):
+    """Loss and accuracy per epoch, train and test."""
+    plt = journey.plotting.pyplot()
+    epochs = np.arange(1, len(history["train_loss"]) + 1)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for split, style in (("train", "o-"), ("test", "s--")):
+        ax_loss.plot(epochs, history[f"{split}_loss"], style, label=split)
+        ax_acc.plot(epochs, np.array(history[f"{split}_accuracy"]) * 100, style, label=split)
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    for ax in (ax_loss, ax_acc):
+        ax.set_xticks(epochs)
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_figure(counts, title: str = ""):
+    """The confusion matrix as a heat map (rows: true digit, columns: predicted digit)."""
+    import seaborn as sns
+
+    plt = journey.plotting.pyplot()
+    fig, ax = plt.subplots(figsize=(6, 5))
+    sns.heatmap(np.asarray(counts), annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax,
+                xticklabels=CLASSES, yticklabels=CLASSES)
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    fig.tight_layout()
+    return fig
+
+
+def evaluate_saved(out_dir, device, data_dir=None) -> tuple[float, dict]:
+    """Reload the saved weights (weights_only=True) and measure the test accuracy again."""
+    metadata = load_metadata(out_dir)
+    model = load_trained(out_dir, device)
+    _, test_set, _ = load_datasets(data_dir, "mnist" if metadata["data_source"] == "mnist" else "standin")
+    _, accuracy, _ = run_epoch(model, batch_iterator(test_set, torch.arange(len(test_set)), 1000),
+                               _device(device))
+    return accuracy, metadata
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)")
+    parser.add_argument("--data", choices=list(DATA_CHOICES), default="auto",
+                        help="auto: MNIST, else the offline stand-in; mnist: MNIST or fail; standin: the stand-in")
+    parser.add_argument("--out-dir", type=Path, default=None,
+                        help=f"artefact folder (default {ARTEFACT_DIR}, quick mode: its quick/ subfolder)")
+    parser.add_argument("--max-batches", type=int, default=None, help="training batches per epoch (default: all)")
+    parser.add_argument("--evaluate", action="store_true", help="reload the saved weights and report accuracy")
+    parser.add_argument("--fast", action="store_true", help="keep the data on the device as tensors (no DataLoader)")
+    args = parser.parse_args()
+    quick = journey.is_quick()
+    out_dir = args.out_dir or (ARTEFACT_DIR / "quick" if quick else ARTEFACT_DIR)
+
+    if args.evaluate:
+        accuracy, metadata = evaluate_saved(out_dir, args.device, args.data_dir)
+        print(f"reloaded {out_dir / WEIGHTS_FILE} (weights_only=True): test accuracy {accuracy:.2%} "
+              f"on {metadata['data_source']} (recorded at training: {metadata['test_accuracy']:.2%})")
+        return
+
+    data, epochs, max_batches = args.data, args.epochs, args.max_batches
+    if quick:
+        data = "standin" if data == "auto" else data
+        epochs, max_batches = 1, max_batches or 12
+    metrics = train(epochs, args.device, args.seed, args.data_dir, data, out_dir, max_batches, fast=args.fast)
+    name = "MNIST" if metrics["data_source"] == "mnist" else "digits stand-in"
+    print(f"test accuracy {metrics['test_accuracy']:.2%} on {name} ({metrics['test_size']} images), "
+          f"{metrics['seconds_per_epoch']:.1f} s per epoch on {metrics['device']}; artefacts in {out_dir}")
+    if epochs >= 5 and max_batches is None:
+        threshold = 0.99 if metrics["data_source"] == "mnist" else 0.97
+        parity.at_least(f"MnistCNN test accuracy after {epochs} epochs ({name})", metrics["test_accuracy"],
+                        threshold)
+    journey.save_figure(curves_figure(metrics["history"], f"MnistCNN on {name}"), STAGE, "training_curves")
+    journey.save_figure(confusion_figure(metrics["confusion"], f"test confusion matrix ({name})"), STAGE,
+                        "confusion_matrix")
+
+
+if __name__ == "__main__":
+    main()
