@@ -1,0 +1,242 @@
+"""Gradient boosting from scratch: small regression trees fitted, one after another, to the
+negative gradient of the loss.
+
+The model is a sum F(x) = F₀ + ν Σ_m h_m(x) of shallow trees h_m with learning rate ν
+("shrinkage"). Boosting is gradient descent in function space: at stage m, for every
+training sample, the direction that lowers the loss L(y, F) fastest is the negative gradient
+
+    r_i = −∂L(y_i, F(x_i)) / ∂F(x_i)
+
+A tree can only output a few values, so we fit a regression tree h_m to the r_i (least
+squares: its leaves hold the mean r of their samples) and step F ← F + ν·h_m.
+
+- **Squared error** L = ½(y − F)²: r = y − F, the plain residuals. F₀ = mean(y).
+- **Log-loss** (binary, y ∈ {0, 1}, p = σ(F) = 1 / (1 + e^(−F)), F is the log-odds):
+  L = log(1 + e^F) − y·F, so r = y − p. F₀ = log(p̄ / (1 − p̄)) with p̄ the share of 1s.
+  The tree is grown on r, then each leaf j gets the value of one *Newton step* on the loss
+  of its samples: γ_j = Σ_{i∈j} r_i / Σ_{i∈j} p_i(1 − p_i)  (gradient over Hessian) —
+  scikit-learn does the same.
+
+Why it works: each stage removes part of what the current model still gets wrong, and the
+small learning rate keeps every step short, so the next trees can correct the previous
+ones instead of over-fitting their noise (more trees, smaller ν: usually better, slower).
+
+The trees are the stage-05 ``DecisionTreeRegressor``, imported with ``journey.load_stage``.
+"""
+
+import argparse
+import numbers
+
+import numpy as np
+
+import journey
+from journey.validation import check_array, check_is_fitted, check_n_features, check_X_y
+
+STAGE = "09_gradient_boosting"
+tree_module = journey.load_stage("05", "from_scratch/decision_tree_numpy.py")
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """σ(z) = 1 / (1 + e^(−z)), computed as exp(−log(1 + e^(−z))) so it never overflows."""
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+class _BaseGradientBoosting:
+    """The boosting loop; a subclass supplies F₀, the negative gradient and the leaf values."""
+
+    def __init__(self, *, n_estimators: int = 100, learning_rate: float = 0.1, max_depth=3,
+                 min_samples_split: int = 2, min_samples_leaf: int = 1, max_features=None, random_state=None):
+        if not isinstance(n_estimators, numbers.Integral) or n_estimators < 1:
+            raise ValueError(f"n_estimators must be a positive integer (the number of trees), got {n_estimators!r}")
+        if not isinstance(learning_rate, numbers.Real) or not learning_rate > 0:
+            raise ValueError(f"learning_rate must be a positive number (typically 0.01–0.3), got {learning_rate!r}")
+        self.n_estimators = n_estimators
+        self.learning_rate = float(learning_rate)
+        self.tree_params = dict(max_depth=max_depth, min_samples_split=min_samples_split,
+                                min_samples_leaf=min_samples_leaf, max_features=max_features)
+        tree_module.DecisionTreeRegressor(**self.tree_params)  # validates the tree settings now
+        self.random_state = random_state
+        self.estimators_ = None
+
+    def _boost(self, X: np.ndarray, y: np.ndarray):
+        """F ← F₀; for each stage: r = −∂L/∂F, grow a tree on r, set its leaves, F ← F + ν·h."""
+        self.n_features_in_ = X.shape[1]
+        rng = np.random.default_rng(self.random_state)
+        self.init_ = self._initial_raw(y)
+        raw = np.full(len(y), self.init_)
+        self.estimators_, self.train_score_ = [], np.zeros(self.n_estimators)
+        for m in journey.progress(range(self.n_estimators), desc="boosting"):
+            residual = self._negative_gradient(y, raw)
+            tree = tree_module.DecisionTreeRegressor(random_state=rng.spawn(1)[0], **self.tree_params)
+            tree.fit(X, residual)
+            leaves = tree.apply(X)
+            self._set_leaf_values(tree, leaves, y, raw, residual)
+            raw += self.learning_rate * tree.tree_.value[leaves, 0, 0]
+            self.estimators_.append(tree)
+            self.train_score_[m] = self._loss(y, raw)
+        return self
+
+    def _validate(self, X) -> np.ndarray:
+        check_is_fitted(self, "estimators_")
+        X = check_array(X, name="X")
+        check_n_features(X, self.n_features_in_)
+        return X
+
+    def staged_raw_predict(self, X):
+        """F after 1, 2, ..., M trees (a generator): for learning curves."""
+        X = self._validate(X)
+        raw = np.full(len(X), self.init_)
+        for tree in self.estimators_:
+            raw = raw + self.learning_rate * tree.predict(X)
+            yield raw
+
+    def raw_predict(self, X) -> np.ndarray:
+        """F(x) = F₀ + ν Σ_m h_m(x)."""
+        X = self._validate(X)
+        return self.init_ + self.learning_rate * np.sum([tree.predict(X) for tree in self.estimators_], axis=0)
+
+    @property
+    def feature_importances_(self) -> np.ndarray:
+        """Mean of the trees' normalised impurity importances, renormalised (as scikit-learn)."""
+        check_is_fitted(self, "estimators_")
+        per_tree = [t.feature_importances_ for t in self.estimators_ if t.tree_.node_count > 1]
+        if not per_tree:
+            return np.zeros(self.n_features_in_)
+        mean = np.mean(per_tree, axis=0)
+        return mean / mean.sum()
+
+
+class GradientBoostingRegressor(_BaseGradientBoosting):
+    """Least-squares boosting: every tree fits the residuals y − F of the trees before it.
+
+    Parameters: ``n_estimators``, ``learning_rate`` ν, and the tree settings ``max_depth``
+    (default 3), ``min_samples_split``, ``min_samples_leaf``, ``max_features``, ``random_state``.
+    Learned: ``init_`` (F₀ = mean y), ``estimators_``, ``train_score_`` (training MSE after
+    each stage, like scikit-learn's), ``feature_importances_``.
+    """
+
+    def fit(self, X, y):
+        X, y = check_X_y(X, y)
+        return self._boost(X, y)
+
+    def _initial_raw(self, y):
+        return float(np.mean(y))
+
+    def _negative_gradient(self, y, raw):
+        return y - raw  # −∂/∂F ½(y − F)²
+
+    def _set_leaf_values(self, tree, leaves, y, raw, residual):
+        """Nothing to do: the tree's leaf means of the residuals already minimise ½(y − F − γ)²."""
+
+    def _loss(self, y, raw):
+        return float(np.mean((y - raw) ** 2))
+
+    def predict(self, X) -> np.ndarray:
+        return self.raw_predict(X)
+
+    def staged_predict(self, X):
+        yield from self.staged_raw_predict(X)
+
+
+class GradientBoostingClassifier(_BaseGradientBoosting):
+    """Binary log-loss boosting: trees fit y − p on the log-odds scale, leaves take a Newton step.
+
+    Same parameters as the regressor. Learned: ``classes_`` (two labels), ``init_`` (the
+    prior log-odds), ``estimators_``, ``train_score_`` (binomial deviance 2·mean log-loss after
+    each stage, like scikit-learn's), ``feature_importances_``.
+    """
+
+    def fit(self, X, y):
+        X, y = check_X_y(X, y, y_numeric=False)
+        self.classes_, encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) != 2:
+            raise ValueError(f"this classifier is binary: y must have exactly 2 classes, found {len(self.classes_)}; "
+                             f"for more classes use one model per class (one-vs-rest)")
+        return self._boost(X, encoded.astype(np.float64))
+
+    def _initial_raw(self, y):
+        eps = np.finfo(np.float64).eps
+        prior = float(np.clip(np.mean(y), eps, 1 - eps))
+        return float(np.log(prior / (1.0 - prior)))
+
+    def _negative_gradient(self, y, raw):
+        return y - sigmoid(raw)  # −∂/∂F [log(1 + e^F) − yF]
+
+    def _set_leaf_values(self, tree, leaves, y, raw, residual):
+        """γ_j = Σ r / Σ p(1 − p) over the samples in leaf j: one Newton step on the log-loss."""
+        p = y - residual
+        n_nodes = tree.tree_.node_count
+        gradient = np.bincount(leaves, weights=residual, minlength=n_nodes)
+        hessian = np.bincount(leaves, weights=p * (1.0 - p), minlength=n_nodes)
+        is_leaf = tree.tree_.is_leaf
+        safe = is_leaf & (np.abs(hessian) >= 1e-150)  # a perfectly certain leaf cannot improve: γ = 0
+        gamma = np.zeros(n_nodes)
+        gamma[safe] = gradient[safe] / hessian[safe]
+        tree.tree_.value[is_leaf, 0, 0] = gamma[is_leaf]
+
+    def _loss(self, y, raw):
+        return float(2.0 * np.mean(np.logaddexp(0.0, raw) - y * raw))
+
+    def decision_function(self, X) -> np.ndarray:
+        """The log-odds F(x)."""
+        return self.raw_predict(X)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """[1 − σ(F), σ(F)] for the two classes."""
+        p = sigmoid(self.raw_predict(X))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X) -> np.ndarray:
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def staged_predict_proba(self, X):
+        for raw in self.staged_raw_predict(X):
+            p = sigmoid(raw)
+            yield np.column_stack([1.0 - p, p])
+
+
+def main() -> None:
+    from journey.data import load_bundled
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n-estimators", type=int, default=None, help="default: 200 (30 in quick mode)")
+    parser.add_argument("--learning-rate", type=float, default=0.1)
+    parser.add_argument("--max-depth", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
+    args = parser.parse_args()
+    n_estimators = args.n_estimators or (30 if journey.is_quick() else 200)
+    settings = dict(n_estimators=n_estimators, learning_rate=args.learning_rate, max_depth=args.max_depth)
+
+    rng = np.random.default_rng(args.seed)
+    X, y = load_bundled("diabetes")
+    test = np.zeros(len(y), dtype=bool)
+    test[rng.permutation(len(y))[: len(y) // 4]] = True
+    reg = GradientBoostingRegressor(**settings).fit(X[~test], y[~test])
+    test_mse = [np.mean((p - y[test]) ** 2) for p in reg.staged_predict(X[test])]
+    print(f"diabetes regression, {n_estimators} trees: train MSE {reg.train_score_[-1]:.1f}, "
+          f"test MSE {test_mse[-1]:.1f} (best {min(test_mse):.1f} after {int(np.argmin(test_mse)) + 1} trees)")
+
+    X, y = load_bundled("breast_cancer")
+    test = np.zeros(len(y), dtype=bool)
+    test[rng.permutation(len(y))[: len(y) // 4]] = True
+    clf = GradientBoostingClassifier(**settings).fit(X[~test], y[~test])
+    print(f"breast cancer classification: test accuracy {np.mean(clf.predict(X[test]) == y[test]):.3f}")
+
+    plt = journey.plotting.pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    axes[0].plot(reg.train_score_, label="train")
+    axes[0].plot(test_mse, label="test")
+    axes[0].set(xlabel="trees", ylabel="MSE", title="diabetes: squared-error boosting")
+    axes[0].legend()
+    test_loss = [2 * np.mean(np.logaddexp(0, r) - y[test] * r) for r in clf.staged_raw_predict(X[test])]
+    axes[1].plot(clf.train_score_, label="train")
+    axes[1].plot(test_loss, label="test")
+    axes[1].set(xlabel="trees", ylabel="deviance (2 × log-loss)", title="breast cancer: log-loss boosting")
+    axes[1].legend()
+    fig.tight_layout()
+    journey.save_figure(fig, STAGE, "scratch_boosting_curves")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Stage 09: scratch gradient boosting against scikit-learn, xgboost and LightGBM.
+
+Same greedy algorithm as ``GradientBoostingRegressor`` / ``GradientBoostingClassifier`` with
+the same settings, so on data whose trees meet no tied splits (the scratch trees record them;
+the tests require none) predictions agree to ≤ 1e-8 relative — in practice ~1e-15.
+"""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, make_classification, make_friedman1
+from sklearn.ensemble import GradientBoostingClassifier as SkClassifier
+from sklearn.ensemble import GradientBoostingRegressor as SkRegressor
+from sklearn.model_selection import train_test_split
+
+import journey
+from journey.gradcheck import check_gradient, relative_error
+
+gb = journey.load_stage("09", "from_scratch/gradient_boosting_numpy.py")
+SETTINGS = dict(n_estimators=40, learning_rate=0.1, max_depth=3, min_samples_leaf=20)
+
+
+def _tied_trees(model) -> int:
+    return sum(bool(tree.tied_splits_) for tree in model.estimators_)
+
+
+@pytest.mark.parametrize("data", ["friedman", "diabetes"])
+def test_regressor_matches_scikit_learn(data):
+    X, y = make_friedman1(600, noise=1.0, random_state=0) if data == "friedman" else load_diabetes(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0)
+    mine = gb.GradientBoostingRegressor(**SETTINGS).fit(X_tr, y_tr)
+    lib = SkRegressor(**SETTINGS, random_state=0).fit(X_tr, y_tr)
+    assert _tied_trees(mine) == 0, "tied splits: scikit-learn's random feature order could pick another split"
+    for X_eval in (X_tr, X_te):
+        assert relative_error(mine.predict(X_eval), lib.predict(X_eval)) <= 1e-8
+    for stage, (a, b) in enumerate(zip(mine.staged_predict(X_te), lib.staged_predict(X_te))):
+        assert relative_error(a, b) <= 1e-8, stage
+    assert relative_error(mine.train_score_, lib.train_score_) <= 1e-8
+    assert mine.init_ == pytest.approx(lib.init_.constant_[0, 0], rel=1e-12)
+
+
+def test_classifier_matches_scikit_learn_including_newton_leaves():
+    X, y = make_classification(800, 10, n_informative=5, random_state=0)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    mine = gb.GradientBoostingClassifier(**SETTINGS).fit(X_tr, y_tr)
+    lib = SkClassifier(**SETTINGS, random_state=0).fit(X_tr, y_tr)
+    assert _tied_trees(mine) == 0, "tied splits: scikit-learn's random feature order could pick another split"
+    for m in (0, 1, SETTINGS["n_estimators"] - 1):  # leaf values = Σr / Σp(1−p), not the tree's mean residual
+        leaves = mine.estimators_[m].tree_.is_leaf
+        np.testing.assert_allclose(mine.estimators_[m].tree_.value[leaves], lib.estimators_[m, 0].tree_.value[leaves],
+                                   rtol=1e-10)
+    assert relative_error(mine.decision_function(X_te), lib.decision_function(X_te)) <= 1e-8
+    assert relative_error(mine.predict_proba(X_te), lib.predict_proba(X_te)) <= 1e-8
+    np.testing.assert_array_equal(mine.predict(X_te), lib.predict(X_te))
+    assert relative_error(mine.train_score_, lib.train_score_) <= 1e-8
+
+
+def test_negative_gradients_match_finite_differences():
+    rng = np.random.default_rng(0)
+    y01 = rng.integers(0, 2, size=6).astype(np.float64)
+    y = rng.normal(size=6)
+    raw = rng.normal(size=6)
+    clf, reg = gb.GradientBoostingClassifier(), gb.GradientBoostingRegressor()
+    # the boosting loss is the mean over samples; n × its gradient is each sample's own derivative
+    assert check_gradient(lambda: clf._loss(y01, raw) / 2 * len(raw), raw, -clf._negative_gradient(y01, raw)) < 1e-8
+    assert check_gradient(lambda: reg._loss(y, raw) / 2 * len(raw), raw, -reg._negative_gradient(y, raw)) < 1e-8
+
+
+def test_more_trees_lower_the_training_loss():
+    X, y = make_friedman1(300, random_state=2)
+    model = gb.GradientBoostingRegressor(n_estimators=30, learning_rate=0.3, max_depth=2).fit(X, y)
+    assert np.all(np.diff(model.train_score_) <= 1e-12)
+    assert model.train_score_[-1] < 0.2 * np.var(y)
+
+
+def test_sigmoid_is_stable_and_correct():
+    z = np.array([-800.0, -30.0, 0.0, 2.0, 800.0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # no overflow, no NaN
+        p = gb.sigmoid(z)
+    np.testing.assert_allclose(p, 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700))), rtol=1e-12, atol=1e-300)
+
+
+def test_string_labels_and_staged_probabilities():
+    X, y = make_classification(200, 5, random_state=1)
+    labels = np.where(y == 1, "spam", "ham")
+    model = gb.GradientBoostingClassifier(n_estimators=5).fit(X, labels)
+    assert set(model.predict(X)) <= {"ham", "spam"}
+    staged = list(model.staged_predict_proba(X))
+    assert len(staged) == 5
+    np.testing.assert_allclose(staged[-1], model.predict_proba(X), rtol=1e-12)
+
+
+def test_xgboost_and_lightgbm_record_reproducible_histories():
+    xgb = journey.load_stage("09", "library_impl/gradient_boosting_xgboost.py")
+    lgb = journey.load_stage("09", "library_impl/gradient_boosting_lightgbm.py")
+    X_tr, X_val, y_tr, y_val, names = xgb.breast_cancer_split(0)
+    for fit, loss in ((xgb.fit_xgboost, "logloss"), (lgb.fit_lightgbm, "binary_logloss")):
+        model_a, history_a, _ = fit(X_tr, y_tr, X_val, y_val, n_estimators=20)
+        _, history_b, _ = fit(X_tr, y_tr, X_val, y_val, n_estimators=20)
+        assert len(history_a["validation"][loss]) == 20 and history_a == history_b
+        assert history_a["train"][loss][-1] < history_a["train"][loss][0]
+        assert history_a["validation"]["auc"][-1] >= 0.95
+        assert len(model_a.feature_importances_) == len(names)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n_estimators": 0}, "n_estimators"), ({"n_estimators": 1.5}, "n_estimators"),
+    ({"learning_rate": 0.0}, "learning_rate"), ({"learning_rate": -0.1}, "learning_rate"),
+    ({"max_depth": 0}, "max_depth"), ({"min_samples_leaf": 0}, "min_samples_leaf"),
+])
+def test_bad_hyperparameters(kwargs, message):
+    for cls in (gb.GradientBoostingRegressor, gb.GradientBoostingClassifier):
+        with pytest.raises(ValueError, match=message):
+            cls(**kwargs)
+
+
+def test_bad_data():
+    X, y = make_classification(60, 4, random_state=0)
+    model = gb.GradientBoostingClassifier(n_estimators=3)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        model.predict(X)
+    with pytest.raises(ValueError, match="exactly 2 classes"):
+        model.fit(X, np.arange(60) % 3)
+    bad = X.copy()
+    bad[5, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(bad, y)
+    with pytest.raises(ValueError, match="NaN"):
+        gb.GradientBoostingRegressor(n_estimators=3).fit(X, np.where(y == 1, np.nan, 1.0))
+    with pytest.raises(ValueError, match="2-D"):
+        model.fit(X[:, 0], y)
+    with pytest.raises(ValueError, match="different lengths"):
+        model.fit(X, y[:-2])
+    model.fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        model.predict_proba(X[:, :3])
