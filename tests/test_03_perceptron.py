@@ -54,12 +54,15 @@ def test_non_separable_float_data_stop_at_max_epochs():
 
 # ------------------------------------------------------------------ the sklearn oracle
 
+
 def _assert_identical_to_sklearn(X, y, n_epochs, eta0=1.0):
     model = scratch.Perceptron(eta0=eta0, max_epochs=10_000).fit(X, y)
     reference = oracle.epoch_history(X, y, model.n_iter_ + n_epochs, eta0)
     for epoch, (coef, intercept) in enumerate(reference, start=1):
         ours = _weights(*model.weights_after(epoch))
-        assert np.array_equal(ours, _weights(coef, intercept)), f"epoch {epoch}: {ours} vs {coef}, {intercept}"
+        assert np.array_equal(ours, _weights(coef, intercept)), (
+            f"epoch {epoch}: {ours} vs {coef}, {intercept}"
+        )
     return model
 
 
@@ -90,12 +93,15 @@ def test_partial_fit_is_one_sklearn_epoch_and_predictions_match():
     for _ in range(3):
         ours.partial_fit(X, y)
         ref.partial_fit(X, y, classes=np.array([0, 1]))
-        assert np.array_equal(_weights(ours.coef_, ours.intercept_), _weights(ref.coef_, ref.intercept_))
+        assert np.array_equal(
+            _weights(ours.coef_, ours.intercept_), _weights(ref.coef_, ref.intercept_)
+        )
     assert np.array_equal(ours.predict(X), ref.predict(X))
     assert np.allclose(ours.decision_function(X), ref.decision_function(X), rtol=1e-12, atol=1e-12)
 
 
 # ------------------------------------------------------------------ bad input
+
 
 def test_predict_before_fit_raises():
     with pytest.raises(RuntimeError, match="not fitted"):
@@ -110,9 +116,14 @@ def test_wrong_input_width_raises():
         model.partial_fit(np.zeros((2, 3)), [0, 1])
 
 
-@pytest.mark.parametrize("labels,match", [([0, 1, 2, 1], r"labels must be in 0\.\.1"),
-                                          ([0, -1, 1, 1], "0..K-1"),
-                                          ([0, 0.5, 1, 1], "integers")])
+@pytest.mark.parametrize(
+    "labels,match",
+    [
+        ([0, 1, 2, 1], r"labels must be in 0\.\.1"),
+        ([0, -1, 1, 1], "0..K-1"),
+        ([0, 0.5, 1, 1], "integers"),
+    ],
+)
 def test_labels_out_of_range_raise(labels, match):
     X, _ = logic_gate("AND")
     with pytest.raises(ValueError, match=match):
@@ -134,8 +145,10 @@ def test_nan_and_shape_problems_raise():
         model.predict(X_nan)
 
 
-@pytest.mark.parametrize("kwargs,match", [({"eta0": 0.0}, "eta0"), ({"eta0": -1.0}, "eta0"),
-                                          ({"max_epochs": 0}, "max_epochs")])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [({"eta0": 0.0}, "eta0"), ({"eta0": -1.0}, "eta0"), ({"max_epochs": 0}, "max_epochs")],
+)
 def test_invalid_hyper_parameters_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         scratch.Perceptron(**kwargs)

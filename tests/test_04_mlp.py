@@ -53,7 +53,9 @@ def test_forward_logits_and_loss_match_torch(activation):
         loss_torch = F.cross_entropy(logits_torch, torch.from_numpy(y)).item()
     assert relative_error(ours.decision_function(X), logits_torch.numpy()) <= 1e-10
     assert relative_error(ours.loss(X, y), loss_torch) <= 1e-10
-    assert relative_error(ours.predict_proba(X), torch.softmax(logits_torch, dim=1).numpy()) <= 1e-10
+    assert (
+        relative_error(ours.predict_proba(X), torch.softmax(logits_torch, dim=1).numpy()) <= 1e-10
+    )
 
 
 def test_weights_copy_back_from_torch():
@@ -102,7 +104,9 @@ def test_fifty_sgd_steps_on_identical_batches_agree(activation):
     before = ours.state_dict()
     for idx in batches[:50]:
         loss = ours.train_step(X[idx], y[idx])
-        loss_torch = library.train_step(theirs, optimizer, torch.from_numpy(X[idx]), torch.from_numpy(y[idx]))
+        loss_torch = library.train_step(
+            theirs, optimizer, torch.from_numpy(X[idx]), torch.from_numpy(y[idx])
+        )
         assert relative_error(loss, loss_torch) <= 1e-8
     after_torch = library.state_to_numpy(theirs)
     for name in NAMES:
@@ -120,8 +124,10 @@ def test_initialisation_has_the_theoretical_spread(activation, fan):
         assert abs(params["fc1.weight"].std() / expected_std - 1) < 0.02
         assert abs(params["fc2.weight"].std() / np.sqrt(2.0 / (h + k)) - 1) < 0.02
         assert not params["fc1.bias"].any() and not params["fc2.bias"].any()
-    assert scratch.TwoLayerMLP(seed=0).initialize(3, 2).state_dict()["fc1.weight"].tolist() == \
+    assert (
         scratch.TwoLayerMLP(seed=0).initialize(3, 2).state_dict()["fc1.weight"].tolist()
+        == scratch.TwoLayerMLP(seed=0).initialize(3, 2).state_dict()["fc1.weight"].tolist()
+    )
 
 
 def test_log_softmax_is_stable_for_huge_logits():
@@ -144,31 +150,44 @@ def test_float32_mode_agrees_with_float64_to_single_precision():
 
 # ------------------------------------------------------------------ training quality, both sides
 
+
 def test_both_sides_solve_xor():
     X, y = logic_gate("XOR")
     settings = dict(scratch.XOR_SETTINGS)
     ours = scratch.TwoLayerMLP(**settings, seed=0).fit(X, y)
     assert ours.score(X, y) == 1.0
-    epochs, lr, batch = settings.pop("epochs"), settings.pop("learning_rate"), settings.pop("batch_size")
+    training = {k: settings.pop(k) for k in ("epochs", "learning_rate", "batch_size")}
     theirs = library.build(2, n_classes=2, seed=0, **settings)
     Xt, yt = torch.tensor(X, dtype=torch.float32), torch.tensor(y)
-    library.fit(theirs, Xt, yt, epochs=epochs, batch_size=batch, learning_rate=lr, seed=0)
+    library.fit(theirs, Xt, yt, seed=0, **training)
     assert library.accuracy(theirs, Xt, yt) == 1.0
 
 
 def test_both_sides_reach_96_percent_on_digits():
     X_train, X_test, y_train, y_test = standardised_split("digits")
-    ours = scratch.TwoLayerMLP(n_hidden=64, learning_rate=0.1, epochs=30, seed=0).fit(X_train, y_train)
+    ours = scratch.TwoLayerMLP(n_hidden=64, learning_rate=0.1, epochs=30, seed=0).fit(
+        X_train, y_train
+    )
     assert ours.score(X_test, y_test) >= 0.96
     assert ours.loss_curve_[-1] < ours.loss_curve_[0] / 5
     theirs = library.build(64, 64, 10, seed=0)
-    curve = library.fit(theirs, torch.tensor(X_train, dtype=torch.float32), torch.tensor(y_train),
-                        epochs=30, learning_rate=0.1, seed=0)
-    assert library.accuracy(theirs, torch.tensor(X_test, dtype=torch.float32), torch.tensor(y_test)) >= 0.96
+    curve = library.fit(
+        theirs,
+        torch.tensor(X_train, dtype=torch.float32),
+        torch.tensor(y_train),
+        epochs=30,
+        learning_rate=0.1,
+        seed=0,
+    )
+    assert (
+        library.accuracy(theirs, torch.tensor(X_test, dtype=torch.float32), torch.tensor(y_test))
+        >= 0.96
+    )
     assert curve[-1] < curve[0] / 5
 
 
 # ------------------------------------------------------------------ bad input
+
 
 def test_predict_before_fit_raises():
     with pytest.raises(RuntimeError, match="not fitted"):
@@ -183,7 +202,9 @@ def test_wrong_input_width_raises():
         model.train_step(np.zeros((2, 6)), [0, 1])
 
 
-@pytest.mark.parametrize("labels,match", [([0, 1, 3], r"0\.\.2"), ([0, -1, 1], "0..K-1"), ([0, 1.5, 1], "integers")])
+@pytest.mark.parametrize(
+    "labels,match", [([0, 1, 3], r"0\.\.2"), ([0, -1, 1], "0..K-1"), ([0, 1.5, 1], "integers")]
+)
 def test_labels_out_of_range_raise(labels, match):
     model = scratch.TwoLayerMLP(n_hidden=4).initialize(2, 3)
     with pytest.raises(ValueError, match=match):
@@ -205,10 +226,18 @@ def test_nan_raises():
         model.predict(X)
 
 
-@pytest.mark.parametrize("kwargs,match", [({"n_hidden": 0}, "n_hidden"), ({"activation": "sigmoid"}, "activation"),
-                                          ({"learning_rate": -0.1}, "learning_rate"),
-                                          ({"batch_size": 0}, "batch_size"), ({"epochs": 0}, "epochs"),
-                                          ({"n_classes": 1}, "n_classes"), ({"dtype": "int32"}, "dtype")])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"n_hidden": 0}, "n_hidden"),
+        ({"activation": "sigmoid"}, "activation"),
+        ({"learning_rate": -0.1}, "learning_rate"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"epochs": 0}, "epochs"),
+        ({"n_classes": 1}, "n_classes"),
+        ({"dtype": "int32"}, "dtype"),
+    ],
+)
 def test_invalid_hyper_parameters_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         scratch.TwoLayerMLP(**kwargs)
@@ -223,4 +252,6 @@ def test_bad_state_dicts_raise():
     with pytest.raises(ValueError, match="fc2.bias has shape"):
         model.load_state_dict(state)
     with pytest.raises(ValueError, match="hidden units"):
-        scratch.TwoLayerMLP(n_hidden=8).load_state_dict(library.state_to_numpy(library.build(5, 7, 3)))
+        scratch.TwoLayerMLP(n_hidden=8).load_state_dict(
+            library.state_to_numpy(library.build(5, 7, 3))
+        )

@@ -28,7 +28,13 @@ import argparse
 
 import numpy as np
 
-from journey.validation import check_array, check_is_fitted, check_labels, check_n_features, check_X_y
+from journey.validation import (
+    check_array,
+    check_is_fitted,
+    check_labels,
+    check_n_features,
+    check_X_y,
+)
 
 
 class Perceptron:
@@ -73,7 +79,7 @@ class Perceptron:
         w, b = self.coef_[0], self.intercept_
         targets = np.where(y == 1, 1.0, -1.0)
         mistakes = 0
-        for x_i, t_i in zip(X, targets):
+        for x_i, t_i in zip(X, targets, strict=True):
             if t_i * (x_i @ w + b[0]) <= 0.0:
                 step = self.eta0 * t_i
                 w += step * x_i
@@ -101,7 +107,8 @@ class Perceptron:
         """Train from zero weights until an epoch makes no mistake, a cycle, or ``max_epochs``."""
         X, y = self._validate_training_data(X, y)
         self.coef_, self.intercept_ = np.zeros((1, X.shape[1])), np.zeros(1)
-        self.mistakes_, self.history_, self.path_, self.cycle_, self.converged_ = [], [], [], None, False
+        self.mistakes_, self.history_, self.path_ = [], [], []
+        self.cycle_, self.converged_ = None, False
         seen = {self._state(): 0}  # end-of-epoch state -> epoch number (0: the initial zeros)
         for epoch in range(1, self.max_epochs + 1):
             mistakes = self._epoch(X, y)
@@ -109,22 +116,28 @@ class Perceptron:
             self.history_.append((self.coef_.copy(), self.intercept_.copy()))
             if mistakes == 0:
                 self.converged_ = True
-                self.stop_reason_ = (f"converged: epoch {epoch} made no mistake "
-                                     f"(weights last changed in epoch {epoch - 1})")
+                self.stop_reason_ = (
+                    f"converged: epoch {epoch} made no mistake "
+                    f"(weights last changed in epoch {epoch - 1})"
+                )
                 break
             state = self._state()
             if state in seen:
                 self.cycle_ = (seen[state], epoch - seen[state])
                 self.stop_reason_ = (
-                    f"cycling: the weights after epoch {epoch} equal those after epoch {seen[state]}"
+                    f"cycling: the weights after epoch {epoch} equal those after "
+                    f"epoch {seen[state]}"
                     f"{' (the initial zeros)' if seen[state] == 0 else ''}, "
                     f"so every later epoch repeats a period of {self.cycle_[1]} with mistakes; "
-                    "no straight line separates the classes (the data are not linearly separable)")
+                    "no straight line separates the classes (the data are not linearly separable)"
+                )
                 break
             seen[state] = epoch
         else:
-            self.stop_reason_ = (f"stopped after max_epochs={self.max_epochs} epochs with mistakes "
-                                 "still happening; the data may not be linearly separable")
+            self.stop_reason_ = (
+                f"stopped after max_epochs={self.max_epochs} epochs with mistakes "
+                "still happening; the data may not be linearly separable"
+            )
         self.n_iter_ = len(self.mistakes_)
         return self
 
@@ -140,7 +153,9 @@ class Perceptron:
         if epoch <= self.n_iter_ or self.converged_:
             return self.history_[min(epoch, self.n_iter_) - 1]
         if self.cycle_ is None:
-            raise ValueError(f"epoch {epoch} is beyond the {self.n_iter_} epochs run and no cycle was found")
+            raise ValueError(
+                f"epoch {epoch} is beyond the {self.n_iter_} epochs run and no cycle was found"
+            )
         first, period = self.cycle_
         return self.weights_after(first + (epoch - first) % period)
 
@@ -232,9 +247,19 @@ def plot_decision_line(ax, model: Perceptron, X, y, title: str) -> None:
     zz = model.predict(np.c_[xx.ravel(), yy.ravel()]).reshape(xx.shape)
     ax.contourf(xx, yy, zz, levels=[-0.5, 0.5, 1.5], colors=["#f4c7c3", "#c6dbef"], alpha=0.6)
     if not model.converged_:
-        last_epoch = model.path_[-model.mistakes_[-1]:]
+        last_epoch = model.path_[-model.mistakes_[-1] :]
         for k, (coef, intercept) in enumerate(last_epoch, start=1):
-            _draw_line(ax, coef[0], intercept[0], lo, hi, color="0.45", ls="--", lw=1, label=f"after update {k}")
+            _draw_line(
+                ax,
+                coef[0],
+                intercept[0],
+                lo,
+                hi,
+                color="0.45",
+                ls="--",
+                lw=1,
+                label=f"after update {k}",
+            )
     _draw_line(ax, model.coef_[0], model.intercept_[0], lo, hi, color="k", lw=1.5)
     ax.scatter(X[y == 0, 0], X[y == 0, 1], c="#d62728", marker="o", edgecolor="k", label="0")
     ax.scatter(X[y == 1, 0], X[y == 1, 1], c="#1f77b4", marker="s", edgecolor="k", label="1")
@@ -247,7 +272,7 @@ def plot_gates(models: dict, data: dict):
 
     plt = pyplot()
     fig, axes = plt.subplots(1, len(models), figsize=(4 * len(models), 3.8))
-    for ax, (name, model) in zip(np.atleast_1d(axes), models.items()):
+    for ax, (name, model) in zip(np.atleast_1d(axes), models.items(), strict=True):
         X, y = data[name]
         verdict = f"converged in {model.n_iter_} epochs" if model.converged_ else "FAILED (cycles)"
         w, b = np.round(model.coef_[0], 2), round(float(model.intercept_[0]), 2)
@@ -267,14 +292,23 @@ def plot_mistakes(models: dict):
     fig, ax = plt.subplots(figsize=(6, 3.8))
     horizon = max(model.n_iter_ for model in models.values())
     for name, model in models.items():
-        line, = ax.plot(np.arange(1, model.n_iter_ + 1), model.mistakes_, marker="o", label=name)
+        (line,) = ax.plot(np.arange(1, model.n_iter_ + 1), model.mistakes_, marker="o", label=name)
         if model.cycle_ is not None:
             start, period = model.cycle_
             later = np.arange(model.n_iter_ + 1, horizon + 1)
             repeated = [model.mistakes_[start + (e - start - 1) % period] for e in later]
-            ax.plot(np.r_[model.n_iter_, later], np.r_[model.mistakes_[-1], repeated], ls=":",
-                    color=line.get_color(), label=f"{name}: the cycle repeats forever")
-    ax.set(xlabel="epoch", ylabel="mistakes (updates) in the epoch", title="Perceptron errors per epoch")
+            ax.plot(
+                np.r_[model.n_iter_, later],
+                np.r_[model.mistakes_[-1], repeated],
+                ls=":",
+                color=line.get_color(),
+                label=f"{name}: the cycle repeats forever",
+            )
+    ax.set(
+        xlabel="epoch",
+        ylabel="mistakes (updates) in the epoch",
+        title="Perceptron errors per epoch",
+    )
     ax.legend()
     fig.tight_layout()
     return fig
@@ -290,15 +324,19 @@ def train_all(eta0: float = 1.0, max_epochs: int = 100, seed: int = 0, n_samples
     data = {gate: logic_gate(gate) for gate in ("AND", "OR", "XOR")}
     X, y, _, _ = separable_2d(n_samples, seed=seed)
     data["separable 2-D"] = (X, y)
-    models = {name: Perceptron(eta0=eta0, max_epochs=max_epochs).fit(X, y) for name, (X, y) in data.items()}
+    models = {
+        name: Perceptron(eta0=eta0, max_epochs=max_epochs).fit(X, y)
+        for name, (X, y) in data.items()
+    }
     return models, data
 
 
 def main(argv=None) -> int:
     import journey
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--eta0", type=float, default=1.0, help="learning rate η")
     parser.add_argument("--max-epochs", type=int, default=100, help="safety cap on epochs")
     parser.add_argument("--seed", type=int, default=0, help="seed of the separable 2-D set")
@@ -310,13 +348,21 @@ def main(argv=None) -> int:
     separators = {**GATE_SEPARATORS, "separable 2-D": (w_true, b_true)}
     for name, model in models.items():
         X, y = data[name]
-        bound = f"(bound {mistake_bound(X, y, *separators[name]):.0f})" if name in separators else "(no bound)"
-        print(f"{name:>14}: {model.n_iter_:3d} epochs, {sum(model.mistakes_):3d} mistakes {bound:>12}, "
-              f"train accuracy {model.score(X, y):.0%} -- {model.stop_reason_}")
+        bound = "(no bound)"
+        if name in separators:
+            bound = f"(bound {mistake_bound(X, y, *separators[name]):.0f})"
+        print(
+            f"{name:>14}: {model.n_iter_:3d} epochs, {sum(model.mistakes_):3d} mistakes "
+            f"{bound:>12}, "
+            f"train accuracy {model.score(X, y):.0%} -- {model.stop_reason_}"
+        )
     gate_models = {k: models[k] for k in ("AND", "OR", "XOR")}
     journey.save_figure(plot_gates(gate_models, data), "03_perceptron", "gates_decision_lines")
-    journey.save_figure(plot_gates({"separable 2-D": models["separable 2-D"]}, data),
-                        "03_perceptron", "separable_2d_decision_line")
+    journey.save_figure(
+        plot_gates({"separable 2-D": models["separable 2-D"]}, data),
+        "03_perceptron",
+        "separable_2d_decision_line",
+    )
     journey.save_figure(plot_mistakes(models), "03_perceptron", "mistakes_per_epoch")
     return 0
 

@@ -1,4 +1,4 @@
-"""scikit-learn's Perceptron as an *oracle*: it checks the from-scratch perceptron, it teaches nothing new.
+"""scikit-learn's Perceptron as an *oracle*: it checks the from-scratch perceptron, nothing more.
 
 The learner's perceptron is the NumPy one in ``from_scratch/``; no library is needed to
 train a perceptron. This file only configures ``sklearn.linear_model.Perceptron`` to run
@@ -24,7 +24,9 @@ from sklearn.linear_model import Perceptron
 
 def make_oracle(eta0: float = 1.0) -> Perceptron:
     """A Perceptron configured to the plain Rosenblatt rule (see the module docstring)."""
-    return Perceptron(penalty=None, alpha=0.0, eta0=eta0, shuffle=False, fit_intercept=True, tol=None)
+    return Perceptron(
+        penalty=None, alpha=0.0, eta0=eta0, shuffle=False, fit_intercept=True, tol=None
+    )
 
 
 def epoch_history(X, y, n_epochs: int, eta0: float = 1.0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -36,7 +38,9 @@ def epoch_history(X, y, n_epochs: int, eta0: float = 1.0) -> list[tuple[np.ndarr
     return history
 
 
-def compare_with_scratch(name: str, scratch_model, X, y, eta0: float, extra_epochs: int = 3) -> bool:
+def compare_with_scratch(
+    name: str, scratch_model, X, y, eta0: float, extra_epochs: int = 3
+) -> bool:
     """Record one parity check per epoch: the scratch weights must equal sklearn's exactly.
 
     sklearn runs ``extra_epochs`` more epochs than the scratch fit needed: there the scratch
@@ -49,15 +53,18 @@ def compare_with_scratch(name: str, scratch_model, X, y, eta0: float, extra_epoc
     ok = True
     for epoch, (ref_coef, ref_intercept) in enumerate(epoch_history(X, y, n_epochs, eta0), start=1):
         ours = np.append(*scratch_model.weights_after(epoch))
-        ok &= parity.equal(f"{name}: (w, b) after epoch {epoch}", ours, np.append(ref_coef, ref_intercept)).passed
+        ok &= parity.equal(
+            f"{name}: (w, b) after epoch {epoch}", ours, np.append(ref_coef, ref_intercept)
+        ).passed
     return ok
 
 
 def main(argv=None) -> int:
     import journey
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--eta0", type=float, default=1.0, help="learning rate η (both sides)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the separable 2-D set")
     args = parser.parse_args(argv)
@@ -70,8 +77,11 @@ def main(argv=None) -> int:
         X, y = data[name]
         ok = compare_with_scratch(name, model, X, y, args.eta0)
         all_ok &= ok
-        print(f"{name:>14}: {model.n_iter_ + 3} epochs compared ({model.n_iter_} run by the scratch fit), "
-              f"weights identical every epoch: {ok}")
+        print(
+            f"{name:>14}: {model.n_iter_ + 3} epochs compared "
+            f"({model.n_iter_} run by the scratch fit), "
+            f"weights identical every epoch: {ok}"
+        )
     return 0 if all_ok else 1
 
 

@@ -22,17 +22,29 @@ import argparse
 
 import numpy as np
 
-from journey.validation import check_array, check_is_fitted, check_labels, check_n_features, check_X_y
+from journey.validation import (
+    check_array,
+    check_is_fitted,
+    check_labels,
+    check_n_features,
+    check_X_y,
+)
 
 ACTIVATIONS = ("relu", "tanh")
-PARAM_SHAPES = {"fc1.weight": ("H", "D"), "fc1.bias": ("H",), "fc2.weight": ("K", "H"), "fc2.bias": ("K",)}
+PARAM_SHAPES = {
+    "fc1.weight": ("H", "D"),
+    "fc1.bias": ("H",),
+    "fc2.weight": ("K", "H"),
+    "fc2.bias": ("K",),
+}
 
 
 # ---------------------------------------------------------------------- initialisation
 
 
-def init_params(n_features: int, n_hidden: int, n_classes: int, activation: str,
-                rng: np.random.Generator) -> dict[str, np.ndarray]:
+def init_params(
+    n_features: int, n_hidden: int, n_classes: int, activation: str, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Weights drawn so that signals keep their scale from layer to layer; biases at zero.
 
     A unit's pre-activation sums fan_in terms, so its variance is fan_in · Var(w) · Var(input).
@@ -46,7 +58,11 @@ def init_params(n_features: int, n_hidden: int, n_classes: int, activation: str,
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-    for name, value in (("n_features", n_features), ("n_hidden", n_hidden), ("n_classes", n_classes)):
+    for name, value in (
+        ("n_features", n_features),
+        ("n_hidden", n_hidden),
+        ("n_classes", n_classes),
+    ):
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
@@ -58,8 +74,12 @@ def init_params(n_features: int, n_hidden: int, n_classes: int, activation: str,
         w1 = rng.standard_normal((n_hidden, n_features)) * np.sqrt(2.0 / n_features)
     else:
         w1 = xavier_uniform(n_hidden, n_features)
-    return {"fc1.weight": w1, "fc1.bias": np.zeros(n_hidden),
-            "fc2.weight": xavier_uniform(n_classes, n_hidden), "fc2.bias": np.zeros(n_classes)}
+    return {
+        "fc1.weight": w1,
+        "fc1.bias": np.zeros(n_hidden),
+        "fc2.weight": xavier_uniform(n_classes, n_hidden),
+        "fc2.bias": np.zeros(n_classes),
+    }
 
 
 # ---------------------------------------------------------------------- building blocks
@@ -130,11 +150,17 @@ def backward(params: dict, cache: dict, logits: np.ndarray, y: np.ndarray, activ
     delta2 /= n
     grad_h = delta2 @ params["fc2.weight"]
     delta1 = grad_h * activation_derivative(cache["z1"], cache["h"], activation)
-    return {"fc1.weight": delta1.T @ cache["X"], "fc1.bias": delta1.sum(axis=0),
-            "fc2.weight": delta2.T @ cache["h"], "fc2.bias": delta2.sum(axis=0)}
+    return {
+        "fc1.weight": delta1.T @ cache["X"],
+        "fc1.bias": delta1.sum(axis=0),
+        "fc2.weight": delta2.T @ cache["h"],
+        "fc2.bias": delta2.sum(axis=0),
+    }
 
 
-def loss_and_gradients(params: dict, X: np.ndarray, y: np.ndarray, activation: str) -> tuple[float, dict]:
+def loss_and_gradients(
+    params: dict, X: np.ndarray, y: np.ndarray, activation: str
+) -> tuple[float, dict]:
     """One forward and one backward pass: the mean loss and ∂L/∂θ for every parameter."""
     logits, cache = forward(params, X, activation)
     return cross_entropy(logits, y), backward(params, cache, logits, y, activation)
@@ -149,7 +175,7 @@ def sgd_update(params: dict, grads: dict, learning_rate: float) -> None:
 def minibatches(n_samples: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
     """One epoch: a fresh random order of 0..n-1 cut into batches (the last may be smaller)."""
     order = rng.permutation(n_samples)
-    return [order[i:i + batch_size] for i in range(0, n_samples, batch_size)]
+    return [order[i : i + batch_size] for i in range(0, n_samples, batch_size)]
 
 
 # ---------------------------------------------------------------------- the model
@@ -165,9 +191,17 @@ class TwoLayerMLP:
     as in PyTorch's default, for timing comparisons.
     """
 
-    def __init__(self, n_hidden: int = 64, activation: str = "relu", learning_rate: float = 0.1,
-                 batch_size: int = 32, epochs: int = 30, n_classes: int | None = None, seed: int = 0,
-                 dtype: str = "float64"):
+    def __init__(
+        self,
+        n_hidden: int = 64,
+        activation: str = "relu",
+        learning_rate: float = 0.1,
+        batch_size: int = 32,
+        epochs: int = 30,
+        n_classes: int | None = None,
+        seed: int = 0,
+        dtype: str = "float64",
+    ):
         if not isinstance(n_hidden, (int, np.integer)) or n_hidden < 1:
             raise ValueError(f"n_hidden must be a positive integer, got {n_hidden!r}")
         if activation not in ACTIVATIONS:
@@ -178,12 +212,24 @@ class TwoLayerMLP:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         if not isinstance(epochs, (int, np.integer)) or epochs < 1:
             raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-        if n_classes is not None and (not isinstance(n_classes, (int, np.integer)) or n_classes < 2):
-            raise ValueError(f"n_classes must be an integer ≥ 2 (or None to read it from y), got {n_classes!r}")
-        self.n_hidden, self.activation, self.learning_rate = int(n_hidden), activation, float(learning_rate)
+        if n_classes is not None and (
+            not isinstance(n_classes, (int, np.integer)) or n_classes < 2
+        ):
+            raise ValueError(
+                f"n_classes must be an integer ≥ 2 (or None to read it from y), got {n_classes!r}"
+            )
         if np.dtype(dtype) not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be 'float64' (parity, gradient checks) or 'float32' (speed), got {dtype!r}")
-        self.batch_size, self.epochs, self.n_classes, self.seed = int(batch_size), int(epochs), n_classes, seed
+            raise ValueError(
+                "dtype must be 'float64' (parity, gradient checks) or 'float32' (speed), "
+                f"got {dtype!r}"
+            )
+        self.n_hidden = int(n_hidden)
+        self.activation = activation
+        self.learning_rate = float(learning_rate)
+        self.batch_size = int(batch_size)
+        self.epochs = int(epochs)
+        self.n_classes = n_classes
+        self.seed = seed
         self.dtype = np.dtype(dtype)
         self.params_ = None
 
@@ -205,19 +251,26 @@ class TwoLayerMLP:
     def load_state_dict(self, state: dict) -> "TwoLayerMLP":
         """Take parameters from a state dict (e.g. a PyTorch one turned into NumPy arrays)."""
         if set(state) != set(PARAM_SHAPES):
-            raise ValueError(f"state dict must have exactly the keys {sorted(PARAM_SHAPES)}, got {sorted(state)}")
+            raise ValueError(
+                f"state dict must have exactly the keys {sorted(PARAM_SHAPES)}, got {sorted(state)}"
+            )
         params = {name: np.array(state[name], dtype=self.dtype) for name in PARAM_SHAPES}
-        (n_hidden, n_features), n_classes = params["fc1.weight"].shape, params["fc2.weight"].shape[0]
+        n_hidden, n_features = params["fc1.weight"].shape
+        n_classes = params["fc2.weight"].shape[0]
         sizes = {"H": n_hidden, "D": n_features, "K": n_classes}
         for name, dims in PARAM_SHAPES.items():
             expected = tuple(sizes[d] for d in dims)
             if params[name].shape != expected:
-                raise ValueError(f"{name} has shape {params[name].shape}, expected {expected} "
-                                 f"for H={n_hidden}, D={n_features}, K={n_classes}")
+                raise ValueError(
+                    f"{name} has shape {params[name].shape}, expected {expected} "
+                    f"for H={n_hidden}, D={n_features}, K={n_classes}"
+                )
             check_array(params[name], ndim=len(dims), name=name)
         if n_hidden != self.n_hidden:
-            raise ValueError(f"the state dict has {n_hidden} hidden units but this model was built with "
-                             f"n_hidden={self.n_hidden}")
+            raise ValueError(
+                f"the state dict has {n_hidden} hidden units but this model was built with "
+                f"n_hidden={self.n_hidden}"
+            )
         if self.params_ is None:
             self.initialize(n_features, n_classes)
         self.params_ = params
@@ -285,7 +338,9 @@ class TwoLayerMLP:
         for _ in progress(range(self.epochs), desc="epochs"):
             batches = minibatches(len(X), self.batch_size, self.rng_)
             losses = [self._step(X[idx], y[idx]) for idx in batches]
-            self.loss_curve_.append(float(np.average(losses, weights=[len(idx) for idx in batches])))
+            self.loss_curve_.append(
+                float(np.average(losses, weights=[len(idx) for idx in batches]))
+            )
         return self
 
     # ------------------------------------------------------------------ prediction
@@ -313,7 +368,9 @@ class TwoLayerMLP:
 def plot_decision_regions(ax, predict, X, y, title: str, resolution: int = 200) -> None:
     """Colour the plane by ``predict`` (any model's) and scatter the samples on top."""
     lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
-    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    xx, yy = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
     zz = predict(np.c_[xx.ravel(), yy.ravel()]).reshape(xx.shape)
     n_classes = int(max(y.max(), zz.max())) + 1
     ax.contourf(xx, yy, zz, levels=np.arange(n_classes + 1) - 0.5, cmap="coolwarm", alpha=0.35)
@@ -326,7 +383,7 @@ def plot_loss_curves(curves: dict, title: str):
     from journey.plotting import pyplot
 
     fig, ax = pyplot().subplots(figsize=(6, 3.8))
-    for (name, curve), style in zip(curves.items(), ["-", "--", ":", "-."]):
+    for (name, curve), style in zip(curves.items(), ["-", "--", ":", "-."], strict=False):
         ax.plot(np.arange(1, len(curve) + 1), curve, ls=style, lw=2, label=name)
     ax.set(xlabel="epoch", ylabel="mean training cross-entropy", yscale="log", title=title)
     ax.legend()
@@ -337,7 +394,13 @@ def plot_loss_curves(curves: dict, title: str):
 # ---------------------------------------------------------------------- main
 
 # XOR: 4 samples, full-batch steps; 8 tanh units solve it reliably within 200 epochs
-XOR_SETTINGS = {"n_hidden": 8, "activation": "tanh", "learning_rate": 0.5, "batch_size": 4, "epochs": 200}
+XOR_SETTINGS = {
+    "n_hidden": 8,
+    "activation": "tanh",
+    "learning_rate": 0.5,
+    "batch_size": 4,
+    "epochs": 200,
+}
 
 
 def main(argv=None) -> int:
@@ -346,15 +409,22 @@ def main(argv=None) -> int:
     from journey.data import logic_gate, moons, standardised_split
     from journey.plotting import pyplot
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--epochs", type=int, default=30, help="digits epochs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hidden", type=int, default=64, help="hidden units for digits")
     parser.add_argument("--activation", choices=ACTIVATIONS, default="relu")
     parser.add_argument("--lr", type=float, default=0.1, help="SGD learning rate for digits")
-    parser.add_argument("--device", default="cpu", help="accepted for symmetry with PyTorch; NumPy runs on the CPU")
-    parser.add_argument("--data-dir", default=None, help="unused: the data are generated or bundled with scikit-learn")
+    parser.add_argument(
+        "--device", default="cpu", help="accepted for symmetry with PyTorch; NumPy runs on the CPU"
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="unused: the data are generated or bundled with scikit-learn",
+    )
     args = parser.parse_args(argv)
     quick = journey.is_quick()
 
@@ -364,20 +434,38 @@ def main(argv=None) -> int:
     parity.at_least("scratch MLP: XOR training accuracy", xor.score(X, y), 1.0)
 
     X_train, X_test, y_train, y_test = standardised_split("digits", seed=args.seed)
-    digits = TwoLayerMLP(n_hidden=args.hidden, activation=args.activation, learning_rate=args.lr,
-                         epochs=args.epochs, seed=args.seed).fit(X_train, y_train)
+    digits = TwoLayerMLP(
+        n_hidden=args.hidden,
+        activation=args.activation,
+        learning_rate=args.lr,
+        epochs=args.epochs,
+        seed=args.seed,
+    ).fit(X_train, y_train)
     accuracy = digits.score(X_test, y_test)
-    print(f"digits: {args.epochs} epochs, test accuracy {accuracy:.2%}, final training loss {digits.loss_curve_[-1]:.4f}")
+    print(
+        f"digits: {args.epochs} epochs, test accuracy {accuracy:.2%}, "
+        f"final training loss {digits.loss_curve_[-1]:.4f}"
+    )
     parity.at_least("scratch MLP: digits test accuracy", accuracy, 0.96)
-    journey.save_figure(plot_loss_curves({"NumPy MLP": digits.loss_curve_}, "digits: training loss"),
-                        "04_mlp", "scratch_digits_loss")
+    journey.save_figure(
+        plot_loss_curves({"NumPy MLP": digits.loss_curve_}, "digits: training loss"),
+        "04_mlp",
+        "scratch_digits_loss",
+    )
 
     Xm, ym = moons(150 if quick else 400, noise=0.2, seed=args.seed)
-    moon = TwoLayerMLP(n_hidden=32, activation=args.activation, learning_rate=0.2,
-                       epochs=100 if quick else 300, seed=args.seed).fit(Xm, ym)
+    moon = TwoLayerMLP(
+        n_hidden=32,
+        activation=args.activation,
+        learning_rate=0.2,
+        epochs=100 if quick else 300,
+        seed=args.seed,
+    ).fit(Xm, ym)
     print(f"moons: training accuracy {moon.score(Xm, ym):.2%}")
     fig, ax = pyplot().subplots(figsize=(5, 4))
-    plot_decision_regions(ax, moon.predict, Xm, ym, f"NumPy MLP on moons ({moon.score(Xm, ym):.0%} train acc.)")
+    plot_decision_regions(
+        ax, moon.predict, Xm, ym, f"NumPy MLP on moons ({moon.score(Xm, ym):.0%} train acc.)"
+    )
     journey.save_figure(fig, "04_mlp", "scratch_moons_decision_regions")
     return 0
 

@@ -51,8 +51,16 @@ def init_weights_(model: TwoLayerMLP, generator: torch.Generator) -> TwoLayerMLP
     return model
 
 
-def build(n_features: int, n_hidden: int, n_classes: int, activation: str = "relu", *, seed: int = 0,
-          dtype: torch.dtype = torch.float32, device="cpu") -> TwoLayerMLP:
+def build(
+    n_features: int,
+    n_hidden: int,
+    n_classes: int,
+    activation: str = "relu",
+    *,
+    seed: int = 0,
+    dtype: torch.dtype = torch.float32,
+    device="cpu",
+) -> TwoLayerMLP:
     """A freshly initialised model from ``torch.Generator().manual_seed(seed)``."""
     model = TwoLayerMLP(n_features, n_hidden, n_classes, activation)
     init_weights_(model, torch.Generator().manual_seed(seed))
@@ -60,10 +68,14 @@ def build(n_features: int, n_hidden: int, n_classes: int, activation: str = "rel
 
 
 def copy_state_from_numpy(model: nn.Module, state: dict[str, np.ndarray]) -> nn.Module:
-    """Load NumPy arrays (e.g. the scratch model's ``state_dict()``) into ``model``, in its dtype."""
+    """Load NumPy arrays (e.g. a scratch ``state_dict()``) into ``model``, cast to its dtype."""
     reference = model.state_dict()
-    model.load_state_dict({k: torch.as_tensor(v, dtype=reference[k].dtype, device=reference[k].device)
-                           for k, v in state.items()})
+    model.load_state_dict(
+        {
+            k: torch.as_tensor(v, dtype=reference[k].dtype, device=reference[k].device)
+            for k, v in state.items()
+        }
+    )
     return model
 
 
@@ -72,7 +84,9 @@ def state_to_numpy(model: nn.Module) -> dict[str, np.ndarray]:
     return {k: v.detach().cpu().double().numpy().copy() for k, v in model.state_dict().items()}
 
 
-def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, xb: torch.Tensor, yb: torch.Tensor) -> float:
+def train_step(
+    model: nn.Module, optimizer: torch.optim.Optimizer, xb: torch.Tensor, yb: torch.Tensor
+) -> float:
     """One SGD step on a batch; returns the batch loss before the step."""
     optimizer.zero_grad()
     loss = F.cross_entropy(model(xb), yb)
@@ -81,8 +95,17 @@ def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, xb: torch.Ten
     return loss.item()
 
 
-def fit(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, epochs: int, batch_size: int = 32,
-        learning_rate: float = 0.1, seed: int = 0, log_every: int = 0) -> list[float]:
+def fit(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    learning_rate: float = 0.1,
+    seed: int = 0,
+    log_every: int = 0,
+) -> list[float]:
     """Mini-batch SGD on shuffled batches; returns the mean training loss of each epoch.
 
     The data already sit in memory as tensors, so batches are slices of a seeded
@@ -102,8 +125,10 @@ def fit(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, epochs: int, batc
             total += train_step(model, optimizer, X[idx], y[idx]) * len(idx)
         curve.append(total / len(y))
         if log_every and (epoch % log_every == 0 or epoch == epochs):
-            print(f"  epoch {epoch:4d}  loss {curve[-1]:.4f}  train acc {accuracy(model, X, y):.2%}  "
-                  f"{time.perf_counter() - start:.3f} s")
+            print(
+                f"  epoch {epoch:4d}  loss {curve[-1]:.4f}  train acc {accuracy(model, X, y):.2%}  "
+                f"{time.perf_counter() - start:.3f} s"
+            )
     return curve
 
 
@@ -124,27 +149,37 @@ def main(argv=None) -> int:
     from journey.data import logic_gate, moons, standardised_split
     from journey.plotting import pyplot
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
     parser.add_argument("--epochs", type=int, default=30, help="digits epochs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hidden", type=int, default=64, help="hidden units for digits")
     parser.add_argument("--activation", choices=("relu", "tanh"), default="relu")
     parser.add_argument("--lr", type=float, default=0.1, help="SGD learning rate for digits")
-    parser.add_argument("--data-dir", default=None, help="unused: the data are generated or bundled with scikit-learn")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="unused: the data are generated or bundled with scikit-learn",
+    )
     args = parser.parse_args(argv)
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
     quick = journey.is_quick()
 
     def tensors(X, y):
-        return torch.as_tensor(X, dtype=torch.float32, device=device), torch.as_tensor(y, device=device)
+        return torch.as_tensor(X, dtype=torch.float32, device=device), torch.as_tensor(
+            y, device=device
+        )
 
-    scratch = journey.load_stage("04", "from_scratch/mlp_two_layer_numpy.py")  # shared settings and plots
+    # the NumPy stage module supplies the shared XOR settings and the plotting helpers
+    scratch = journey.load_stage("04", "from_scratch/mlp_two_layer_numpy.py")
     X, y = tensors(*logic_gate("XOR"))
     settings = dict(scratch.XOR_SETTINGS)
-    xor_epochs, xor_lr, xor_batch = settings.pop("epochs"), settings.pop("learning_rate"), settings.pop("batch_size")
+    xor_epochs = settings.pop("epochs")
+    xor_lr = settings.pop("learning_rate")
+    xor_batch = settings.pop("batch_size")
     xor = build(2, n_classes=2, seed=args.seed, device=device, **settings)
     fit(xor, X, y, epochs=xor_epochs, batch_size=xor_batch, learning_rate=xor_lr, seed=args.seed)
     print(f"XOR: accuracy {accuracy(xor, X, y):.0%}")
@@ -154,25 +189,39 @@ def main(argv=None) -> int:
     (X_train, y_train), (X_test, y_test) = tensors(X_train, y_train), tensors(X_test, y_test)
     model = build(X_train.shape[1], args.hidden, 10, args.activation, seed=args.seed, device=device)
     print(f"digits on {device}: {args.epochs} epochs")
-    curve = fit(model, X_train, y_train, epochs=args.epochs, learning_rate=args.lr, seed=args.seed,
-                log_every=max(1, args.epochs // 5))
+    curve = fit(
+        model,
+        X_train,
+        y_train,
+        epochs=args.epochs,
+        learning_rate=args.lr,
+        seed=args.seed,
+        log_every=max(1, args.epochs // 5),
+    )
     test_accuracy = accuracy(model, X_test, y_test)
     print(f"digits: test accuracy {test_accuracy:.2%}, final training loss {curve[-1]:.4f}")
     parity.at_least("PyTorch MLP: digits test accuracy", test_accuracy, 0.96)
 
-    journey.save_figure(scratch.plot_loss_curves({"PyTorch MLP": curve}, "digits: training loss"),
-                        "04_mlp", "pytorch_digits_loss")
+    journey.save_figure(
+        scratch.plot_loss_curves({"PyTorch MLP": curve}, "digits: training loss"),
+        "04_mlp",
+        "pytorch_digits_loss",
+    )
     Xm, ym = moons(150 if quick else 400, noise=0.2, seed=args.seed)
     moon = build(2, 32, 2, args.activation, seed=args.seed, device=device)
     fit(moon, *tensors(Xm, ym), epochs=100 if quick else 300, learning_rate=0.2, seed=args.seed)
 
     def predict_numpy(grid):
-        return predict(moon, torch.as_tensor(grid, dtype=torch.float32, device=device)).cpu().numpy()
+        return (
+            predict(moon, torch.as_tensor(grid, dtype=torch.float32, device=device)).cpu().numpy()
+        )
 
     fig, ax = pyplot().subplots(figsize=(5, 4))
     train_acc = float(np.mean(predict_numpy(Xm) == ym))
     print(f"moons: training accuracy {train_acc:.2%}")
-    scratch.plot_decision_regions(ax, predict_numpy, Xm, ym, f"PyTorch MLP on moons ({train_acc:.0%} train acc.)")
+    scratch.plot_decision_regions(
+        ax, predict_numpy, Xm, ym, f"PyTorch MLP on moons ({train_acc:.0%} train acc.)"
+    )
     journey.save_figure(fig, "04_mlp", "pytorch_moons_decision_regions")
     return 0
 
