@@ -127,8 +127,8 @@ class TinyCNN(nn.Module):
 def digit_tensors(data_dir=None, train: bool = True, standin: str = "fallback"):
     """MNIST (or the stand-in) as one normalised float tensor (N, 1, 28, 28) and its labels."""
     images, labels, source = scratch.load_mnist_idx(data_dir, train, standin)
-    x = (torch.from_numpy(images).float().div(255).unsqueeze(1) - MNIST_MEAN) / MNIST_STD
-    return x, torch.from_numpy(labels).long(), source
+    x = (torch.from_numpy(images.copy()).float().div(255).unsqueeze(1) - MNIST_MEAN) / MNIST_STD
+    return x, torch.from_numpy(labels.astype(np.int64)), source
 
 
 def train_tiny_cnn(data_dir=None, epochs: int = 3, seed: int = 0, device=None, standin: str = "fallback",

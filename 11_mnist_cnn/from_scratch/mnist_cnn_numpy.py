@@ -110,8 +110,8 @@ class NumpyMnistCNN:
         """Logits (N, 10) for normalised images x (N, 1, 28, 28), in batches to bound memory."""
         x = conv.check_images(x)
         if x.shape[1:] != (1, 28, 28):
-            raise ValueError(f"x must have shape (N, 1, 28, 28), got {x.shape}; "
-                             "normalise raw digits with normalise(images) first")
+            raise ValueError(f"x must have shape (N, 1, 28, 28): one grey channel of 28×28 pixels, got {x.shape}; "
+                             "turn raw digits into that with normalise(images)")
         x = x.astype(self.dtype, copy=False)
         return np.concatenate([self._forward_batch(x[i:i + self.batch_size])
                                for i in range(0, len(x), self.batch_size)])

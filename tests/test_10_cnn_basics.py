@@ -1,0 +1,190 @@
+"""Stage 10: convolution and max-pooling from scratch vs PyTorch (float64), and their gradients."""
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+import journey
+from journey.gradcheck import numerical_gradient, relative_error
+
+conv = journey.load_stage("10", "from_scratch/conv2d_from_scratch.py")
+lib = journey.load_stage("10", "library_impl/conv2d_pytorch.py")
+
+# (batch, C_in, H, W, C_out, kernel, stride, padding): odd sizes, rectangular kernels, uneven strides
+CONV_CASES = [
+    (2, 1, 8, 8, 3, 3, 1, 0),
+    (3, 3, 11, 9, 4, 3, 2, 1),
+    (2, 2, 13, 13, 5, 5, 3, 2),
+    (1, 4, 7, 10, 2, (2, 3), (2, 1), (0, 1)),
+    (2, 3, 6, 5, 2, (1, 1), 1, 0),
+    (1, 2, 9, 9, 3, (4, 2), (3, 2), (2, 1)),
+]
+POOL_CASES = [
+    (2, 3, 8, 8, 2, None, 0),
+    (2, 2, 9, 11, 3, 2, 1),
+    (1, 4, 7, 7, (2, 3), (1, 2), 0),
+    (3, 1, 5, 6, 2, 1, 1),
+]
+
+
+def _random_case(case, seed=0):
+    n, c_in, h, w, c_out, kernel, _, _ = case
+    kh, kw = conv._pair(kernel, "kernel", 1)
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, c_in, h, w)), rng.standard_normal((c_out, c_in, kh, kw)), rng.standard_normal(c_out)
+
+
+def test_single_kernel_loops_match_vectorised_on_odd_sizes():
+    rng = np.random.default_rng(1)
+    image, kernel = rng.standard_normal((9, 13)), rng.standard_normal((3, 4))
+    loops = conv.correlate2d_loops(image, kernel)
+    vectorised = conv.conv2d_forward(image[None, None], kernel[None, None])[0, 0]
+    assert loops.shape == (7, 10)
+    assert relative_error(loops, vectorised) <= 1e-12
+
+
+def test_true_convolution_flips_the_kernel():
+    from scipy.signal import convolve2d, correlate2d
+
+    rng = np.random.default_rng(2)
+    image, kernel = rng.standard_normal((8, 7)), rng.standard_normal((3, 2))
+    assert relative_error(conv.convolve2d_loops(image, kernel), convolve2d(image, kernel, mode="valid")) <= 1e-12
+    assert relative_error(conv.correlate2d_loops(image, kernel), correlate2d(image, kernel, mode="valid")) <= 1e-12
+    assert relative_error(conv.convolve2d_loops(image, kernel), conv.correlate2d_loops(image, kernel)) > 1e-3
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=str)
+def test_conv_loops_vectorised_and_torch_agree(case):
+    x, w, b = _random_case(case)
+    stride, padding = case[6], case[7]
+    vectorised = conv.conv2d_forward(x, w, b, stride, padding)
+    loops = conv.conv2d_loops(x, w, b, stride, padding)
+    torch_out = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), stride, padding).numpy()
+    assert vectorised.shape == torch_out.shape
+    assert relative_error(vectorised, loops) <= 1e-12
+    assert relative_error(vectorised, torch_out) <= 1e-10
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=str)
+def test_conv_backward_matches_autograd(case):
+    x, w, b = _random_case(case, seed=3)
+    stride, padding = case[6], case[7]
+    grad_out = np.random.default_rng(4).standard_normal(conv.conv2d_forward(x, w, b, stride, padding).shape)
+    grad_x, grad_w, grad_b = conv.conv2d_backward(grad_out, x, w, stride, padding)
+    x_t, w_t, b_t = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    F.conv2d(x_t, w_t, b_t, stride, padding).backward(torch.from_numpy(grad_out))
+    assert relative_error(grad_x, x_t.grad.numpy()) <= 1e-8
+    assert relative_error(grad_w, w_t.grad.numpy()) <= 1e-8
+    assert relative_error(grad_b, b_t.grad.numpy()) <= 1e-8
+
+
+def test_conv_backward_matches_finite_differences():
+    x, w, b = _random_case((2, 2, 6, 7, 3, 3, 2, 1), seed=5)
+    weights = np.random.default_rng(6).standard_normal(conv.conv2d_forward(x, w, b, 2, 1).shape)
+    grad_x, grad_w, grad_b = conv.conv2d_backward(weights, x, w, 2, 1)
+
+    def loss():
+        return float(np.sum(weights * conv.conv2d_forward(x, w, b, 2, 1)))
+
+    for param, analytic in ((x, grad_x), (w, grad_w), (b, grad_b)):
+        assert relative_error(analytic, numerical_gradient(loss, param)) <= 1e-8
+
+
+@pytest.mark.parametrize("case", POOL_CASES, ids=str)
+def test_maxpool_forward_indices_and_backward_match_torch(case):
+    n, c, h, w, kernel, stride, padding = case
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((n, c, h, w))
+    out, indices = conv.maxpool2d_forward(x, kernel, stride, padding)
+    x_t = torch.tensor(x, requires_grad=True)
+    out_t, indices_t = F.max_pool2d(x_t, kernel, stride, padding, return_indices=True)
+    grad_out = rng.standard_normal(out.shape)
+    out_t.backward(torch.from_numpy(grad_out))
+    assert relative_error(out, out_t.detach().numpy()) <= 1e-10
+    np.testing.assert_array_equal(indices, indices_t.numpy())
+    assert relative_error(conv.maxpool2d_backward(grad_out, indices, x.shape), x_t.grad.numpy()) <= 1e-8
+
+
+def test_maxpool_ties_and_overlaps_route_gradient_like_torch():
+    """ReLU outputs are full of zero ties; overlapping windows pick the same pixel twice."""
+    x = np.maximum(np.random.default_rng(8).standard_normal((2, 2, 7, 7)), 0.0)
+    x[0, 0] = 0.0
+    out, indices = conv.maxpool2d_forward(x, 3, stride=1)
+    x_t = torch.tensor(x, requires_grad=True)
+    out_t, indices_t = F.max_pool2d(x_t, 3, 1, return_indices=True)
+    out_t.sum().backward()
+    np.testing.assert_array_equal(indices, indices_t.numpy())
+    assert relative_error(conv.maxpool2d_backward(np.ones_like(out), indices, x.shape), x_t.grad.numpy()) <= 1e-12
+
+
+def test_layers_copy_weights_to_torch_modules():
+    records = lib.compare_conv((2, 3, 10, 9, 4, (3, 3), 2, 1), seed=9) + lib.compare_pool((2, 3, 9, 9, 3, 2, 1))
+    assert all(r.passed for r in records), [r.line() for r in records if not r.passed]
+
+
+def test_float32_stays_float32_for_trained_networks():
+    x, w, b = (a.astype(np.float32) for a in _random_case((2, 3, 9, 9, 4, 3, 1, 1)))
+    out = conv.conv2d_forward(x, w, b, 1, 1)
+    assert out.dtype == np.float32
+    reference = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), 1, 1).numpy()
+    assert np.max(np.abs(out - reference)) <= 1e-5
+
+
+def test_learned_feature_maps_are_the_same_in_both(data_dir):
+    model, accuracy, source = lib.train_tiny_cnn(data_dir, epochs=1, standin="always", device="cpu",
+                                                 max_samples=640)
+    assert source == "digits-standin"
+    assert accuracy > 0.3    # ten classes: a broken training loop stays near 0.1
+    image, _, _ = conv.load_digit(data_dir, 0, "always")
+    weight, bias = model.conv.weight.detach().double().numpy(), model.conv.bias.detach().double().numpy()
+    with torch.no_grad():
+        reference = model.conv.double()(torch.from_numpy(image[None, None])).numpy()
+    assert relative_error(conv.conv2d_forward(image[None, None], weight, bias, padding=2), reference) <= 1e-10
+
+
+def test_handmade_kernels_find_edges_and_blur():
+    image = np.zeros((1, 1, 8, 8))
+    image[..., :, 4:] = 1.0                      # a vertical edge between columns 3 and 4
+    maps = conv.handmade_conv()(image)[0]
+    sobel_x, sobel_y, blur = maps[0], maps[1], maps[3]
+    assert np.all(sobel_x[1:-1, 3:5] > 0) and np.allclose(sobel_x[1:-1, :2], 0)
+    assert np.allclose(sobel_y[1:-1], 0)
+    assert np.allclose(blur[2:-2, 6:-1], 1.0) and np.allclose(blur[2:-2, 1:2], 0.0)
+
+
+# ------------------------------------------------------------------------------ bad input
+
+
+def test_wrong_channel_count_is_a_clear_error():
+    x, w, b = _random_case((1, 3, 8, 8, 2, 3, 1, 0))
+    with pytest.raises(ValueError, match="3 channel.*expects 2"):
+        conv.conv2d_forward(x, w[:, :2], b)
+
+
+@pytest.mark.parametrize("weight_shape, match", [((2, 3, 3), "weight must be 4-D"),
+                                                 ((2, 1, 9, 3), "larger than the padded input")])
+def test_wrong_kernel_shape_is_a_clear_error(weight_shape, match):
+    with pytest.raises(ValueError, match=match):
+        conv.conv2d_forward(np.zeros((1, 1, 5, 5)), np.ones(weight_shape))
+
+
+def test_nan_and_shape_errors():
+    x = np.zeros((1, 1, 5, 5))
+    x[0, 0, 2, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        conv.conv2d_forward(x, np.ones((1, 1, 3, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        conv.maxpool2d_forward(x, 2)
+    with pytest.raises(ValueError, match=r"add the batch axis"):
+        conv.conv2d_forward(np.zeros((1, 5, 5)), np.ones((1, 1, 3, 3)))
+    with pytest.raises(ValueError, match="bias must have shape"):
+        conv.conv2d_forward(np.zeros((1, 1, 5, 5)), np.ones((2, 1, 3, 3)), np.ones(3))
+    with pytest.raises(ValueError, match="stride must be ≥ 1"):
+        conv.conv2d_forward(np.zeros((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), stride=0)
+    with pytest.raises(ValueError, match="padding .* at most half"):
+        conv.maxpool2d_forward(np.zeros((1, 1, 5, 5)), 2, padding=2)
+    with pytest.raises(ValueError, match="grad_out must have"):
+        conv.conv2d_backward(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 5, 5)), np.ones((1, 1, 3, 3)))
+    with pytest.raises(RuntimeError, match="forward"):
+        conv.Conv2d(1, 1, 3).backward(np.zeros((1, 1, 3, 3)))
