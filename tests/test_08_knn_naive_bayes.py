@@ -69,6 +69,35 @@ def test_kneighbors_distances_match_sklearn(dataset, k):
     np.testing.assert_array_equal(np.sort(ind[unambiguous], axis=1), np.sort(lib_ind[unambiguous], axis=1))
 
 
+@pytest.mark.parametrize("k", [40, 100])
+def test_large_k_matches_sklearn(k):
+    """k = 40 still takes argmin passes, k = 100 takes the argpartition path."""
+    X_train, X_test, y_train, _ = split("digits")
+    ours = knn.KNeighborsClassifier(k, weights="distance").fit(X_train, y_train)
+    lib = SkKNN(k, weights="distance", algorithm="brute").fit(X_train, y_train)
+    ties = knn.kth_distance_ties(lib.kneighbors(X_test, n_neighbors=k + 1)[0], k)
+    assert (~ties).sum() >= 0.6 * len(X_test)
+    np.testing.assert_array_equal(ours.predict(X_test)[~ties], lib.predict(X_test)[~ties])
+    assert relative_error(ours.predict_proba(X_test)[~ties], lib.predict_proba(X_test)[~ties]) <= 1e-10
+
+
+def test_k_smallest_paths_agree_with_a_full_sort():
+    rng = np.random.default_rng(0)
+    scores = rng.standard_normal((50, 300))
+    expected = np.argsort(scores, axis=1)[:, :70]
+    for k in (1, 7, 64, 65, 70):
+        index, values = knn.k_smallest(scores.copy(), k)
+        np.testing.assert_array_equal(index, expected[:, :k])
+        np.testing.assert_array_equal(values, np.take_along_axis(scores, expected[:, :k], axis=1))
+
+
+def test_squared_distances_matrix_form():
+    X_train, X_test, _, _ = split("iris")
+    direct = ((X_test[:, None, :] - X_train[None, :, :]) ** 2).sum(axis=2)
+    assert np.abs(knn.squared_distances(X_test, X_train) - direct).max() <= 1e-12 * direct.max()
+    assert knn.squared_distances(X_train, X_train).min() >= 0.0
+
+
 def test_uniform_vote_tie_goes_to_first_class_like_sklearn():
     X = np.array([[1.0], [-2.0], [5.0], [6.0]])
     y = np.array(["b", "a", "b", "a"])

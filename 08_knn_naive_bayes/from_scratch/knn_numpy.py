@@ -1,4 +1,4 @@
-"""k-nearest neighbours from scratch: vectorised distances, argpartition and a majority vote.
+"""k-nearest neighbours from scratch: vectorised distances, k-smallest selection and a majority vote.
 
 KNN has no training step: ``fit`` stores the data. To classify a query x it finds the k
 training points closest in Euclidean distance and lets them vote.
@@ -10,10 +10,16 @@ B (n × d) all m·n squared distances come from one matrix product:
 
 The A Bᵀ term is a single BLAS call, far faster than forming the m × n × d differences.
 It cancels catastrophically when a ≈ b (two big numbers subtracted), so it can come out as
-a tiny negative number: it is clipped at 0 before the square root.
+a tiny negative number: it is clipped at 0 before the square root. To *rank* the training
+points for one query, ‖a‖² is a constant and can be left out: the search runs on
+s = ‖b‖² − 2a·b and ‖a‖² is added back only for the k winners.
 
-Picking the k smallest. ``np.argpartition(D, k-1)`` moves the k smallest entries of each
-row to the front in O(n) (no full sort); only those k are then sorted.
+Picking the k smallest per row. ``np.argpartition(s, k-1)`` moves the k smallest entries of
+each row to the front in O(n) without a full sort. For the small k used in practice it is
+faster still to take k passes of ``np.argmin`` over the whole block (a SIMD scan per pass),
+blanking each winner with +inf: the winners come out sorted, and among equal distances the
+lower training index wins. ``k_smallest`` uses argmin passes up to k = 64 and argpartition
+above (on the digits the two cost the same near k ≈ 80).
 
 The vote (scikit-learn's rules, so that labels agree):
 
@@ -36,12 +42,38 @@ from journey.validation import check_array, check_is_fitted, check_n_features, c
 
 STAGE = "08_knn_naive_bayes"
 WEIGHTS = ("uniform", "distance")
+ARGMIN_PASSES_UP_TO_K = 64
 
 
 def squared_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """All squared Euclidean distances ‖aᵢ − bⱼ‖² (m × n) via ‖a‖² − 2a·b + ‖b‖², clipped at 0."""
+    """All squared Euclidean distances ‖aᵢ − bⱼ‖² (m × n) via ‖a‖² − 2a·b + ‖b‖², clipped at 0.
+
+    The full matrix, for inspection; ``kneighbors`` ranks with s = ‖b‖² − 2a·b and adds ‖a‖²
+    to the k winners only.
+    """
     sq = np.einsum("ij,ij->i", A, A)[:, None] - 2.0 * (A @ B.T) + np.einsum("ij,ij->i", B, B)[None, :]
     return np.maximum(sq, 0.0, out=sq)
+
+
+def k_smallest(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and values of the k smallest entries of each row, smallest first.
+
+    Small k: k argmin passes, each winner overwritten with +inf (``scores`` is modified).
+    Large k: argpartition, then a sort of the k winners only.
+    """
+    if k > ARGMIN_PASSES_UP_TO_K:
+        nearest = np.argpartition(scores, k - 1, axis=1)[:, :k]
+        values = np.take_along_axis(scores, nearest, axis=1)
+        order = np.argsort(values, axis=1, kind="stable")
+        return np.take_along_axis(nearest, order, axis=1), np.take_along_axis(values, order, axis=1)
+    rows = np.arange(len(scores))
+    index = np.empty((len(scores), k), dtype=np.intp)
+    values = np.empty((len(scores), k))
+    for j in range(k):
+        index[:, j] = np.argmin(scores, axis=1)
+        values[:, j] = scores[rows, index[:, j]]
+        scores[rows, index[:, j]] = np.inf
+    return index, values
 
 
 def vote_weights(distances: np.ndarray, weights: str) -> np.ndarray:
@@ -104,6 +136,7 @@ class KNeighborsClassifier:
                              f"use n_neighbors ≤ {len(X)} or more training data")
         self.classes_, self._y_index = np.unique(y, return_inverse=True)
         self._fit_X = X
+        self._fit_sq_norms = np.einsum("ij,ij->i", X, X)
         self.n_features_in_ = X.shape[1]
         self.n_samples_fit_ = len(X)
         return self
@@ -123,13 +156,13 @@ class KNeighborsClassifier:
         dist = np.empty((len(X), k))
         ind = np.empty((len(X), k), dtype=np.intp)
         for start in range(0, len(X), self.chunk_size):
-            block = slice(start, start + self.chunk_size)
-            sq = squared_distances(X[block], self._fit_X)
-            nearest = np.argpartition(sq, k - 1, axis=1)[:, :k]
-            sq_nearest = np.take_along_axis(sq, nearest, axis=1)
-            order = np.argsort(sq_nearest, axis=1, kind="stable")
-            ind[block] = np.take_along_axis(nearest, order, axis=1)
-            dist[block] = np.sqrt(np.take_along_axis(sq_nearest, order, axis=1))
+            A = X[start:start + self.chunk_size]
+            scores = A @ self._fit_X.T                 # s = ‖b‖² − 2a·b, ranked like ‖a − b‖²
+            scores *= -2.0
+            scores += self._fit_sq_norms
+            ind[start:start + len(A)], best = k_smallest(scores, k)
+            sq = np.einsum("ij,ij->i", A, A)[:, None] + best
+            dist[start:start + len(A)] = np.sqrt(np.maximum(sq, 0.0))
         return (dist, ind) if return_distance else ind
 
     def _votes(self, X) -> np.ndarray:
