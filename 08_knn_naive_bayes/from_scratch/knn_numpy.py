@@ -111,12 +111,13 @@ class KNeighborsClassifier:
     ----------
     n_neighbors : k, the number of neighbours that vote (≥ 1, ≤ number of training samples).
     weights : "uniform" or "distance" (see the module docstring).
-    chunk_size : queries processed per block, so the m × n distance matrix stays small.
+    chunk_size : queries processed per block, so the block × n score matrix stays small
+                 (256 rows × 60,000 training points ≈ 120 MB in float64).
 
     Learned attributes: ``classes_``, ``n_features_in_``, ``n_samples_fit_``.
     """
 
-    def __init__(self, n_neighbors: int = 5, weights: str = "uniform", chunk_size: int = 2048):
+    def __init__(self, n_neighbors: int = 5, weights: str = "uniform", chunk_size: int = 256):
         if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)) or n_neighbors < 1:
             raise ValueError(f"n_neighbors must be a positive integer, got {n_neighbors!r}")
         if weights not in WEIGHTS:

@@ -77,7 +77,9 @@ class GaussianNB:
         X = check_array(X)
         check_n_features(X, self.n_features_in_)
         log_norm = -0.5 * np.sum(np.log(2.0 * np.pi * self.var_), axis=1)
-        mahalanobis = np.sum((X[:, None, :] - self.theta_[None]) ** 2 / self.var_[None], axis=2)
+        # one (n × d) pass per class: an (n × K × d) broadcast would need K times the memory
+        mahalanobis = np.stack([np.sum((X - mean) ** 2 / var, axis=1)
+                                for mean, var in zip(self.theta_, self.var_)], axis=1)
         return np.log(self.class_prior_) + log_norm - 0.5 * mahalanobis
 
     def predict_log_proba(self, X) -> np.ndarray:
