@@ -11,6 +11,7 @@ import http.client
 import io
 import json
 import shutil
+import sys
 import threading
 import warnings
 
@@ -161,6 +162,14 @@ def test_tampered_weights_stop_start_up(artefact_copy):
             pass
     with pytest.raises(contract.ArtefactError, match=r"mnist_cnn\.pt"):
         scratch.DigitService(artefact_copy).predict(np.zeros((1, SIDE, SIDE)))
+
+
+def test_serve_command_refuses_tampered_weights_before_listening(artefact_copy, monkeypatch):
+    weights = artefact_copy / "mnist_cnn.pt"
+    weights.write_bytes(weights.read_bytes()[:-1] + b"X")
+    monkeypatch.setattr(sys, "argv", ["serve_fastapi.py", "--serve", "--artefact-dir", str(artefact_copy)])
+    with pytest.raises(SystemExit, match=r"cannot start the service: .*mnist_cnn\.pt does not match its checksum"):
+        service.main()
 
 
 def test_tampered_numpy_weights_stop_the_scratch_server(artefact_copy):

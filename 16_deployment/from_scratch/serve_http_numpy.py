@@ -216,6 +216,7 @@ class DigitHandler(BaseHTTPRequestHandler):
     """One instance per request; ``self.server.service`` is the shared, read-only model."""
 
     protocol_version = "HTTP/1.1"       # keep-alive: one connection can carry many requests
+    timeout = 15                        # seconds a silent connection may hold its thread
     server_version = "journey-numpy/1.0"
     GET_ROUTES = {"/health": "health", "/model": "card"}
     POST_ROUTES = {"/predict/digit"}
@@ -285,11 +286,17 @@ class DigitHandler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class DigitHTTPServer(ThreadingHTTPServer):
+    """One thread per connection; the threads die with the process."""
+
+    daemon_threads = True
+    request_queue_size = 128    # connections the kernel may hold before accept(); the default 5 drops bursts
+
+
 def make_server(service: DigitService, host: str = "127.0.0.1", port: int = 0,
                 verbose: bool = False) -> ThreadingHTTPServer:
     """A threaded HTTP server bound to ``host:port`` (port 0: the system picks a free one)."""
-    server = ThreadingHTTPServer((host, port), DigitHandler)
-    server.daemon_threads = True
+    server = DigitHTTPServer((host, port), DigitHandler)
     server.service = service
     server.verbose = verbose
     return server

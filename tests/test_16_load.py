@@ -1,0 +1,100 @@
+"""Stage 16 under load: real server processes on a free port of 127.0.0.1, 2,000 requests each.
+
+Each server (uvicorn + FastAPI, and the standard library's http.server + NumPy) is started by
+the test, answers 2,000 requests from 16 concurrent clients with zero errors, and every answer
+must equal calling the model directly. The servers are always stopped (context manager
+``finally``); every request has a timeout and the whole run a deadline. Only 127.0.0.1 is used.
+"""
+
+import json
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+import journey
+from journey import data
+
+contract = journey.load_stage("16", "from_scratch/_contract.py")
+build = journey.load_stage("16", "library_impl/build_artefacts.py")
+service = journey.load_stage("16", "library_impl/serve_fastapi.py")
+scratch = journey.load_stage("16", "from_scratch/serve_http_numpy.py")
+loadgen = journey.load_stage("16", "_loadgen.py")
+
+STAGE_DIR = journey.find_stage("16").path
+N_REQUESTS, CONCURRENCY, N_DISTINCT = 2000, 16, 100
+
+
+@pytest.fixture(scope="module")
+def artefacts(tmp_path_factory):
+    root = tmp_path_factory.mktemp("deployment-load")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DATA_DIR", str(root / "data"))
+        build.build_all(root / "16", root / "11", quick=True)
+    return root / "16"
+
+
+@pytest.fixture(scope="module")
+def requests_and_pixels():
+    """100 distinct one-image requests (held-out stand-in digits), as JSON bytes and as pixels."""
+    _, _, images, _ = data.digits_as_mnist()
+    pixels = images[:N_DISTINCT].astype(np.float32) / 255.0
+    return [json.dumps({"images": [p.tolist()]}).encode() for p in pixels], pixels
+
+
+def run_load(argv, bodies):
+    port = loadgen.free_port()
+    with loadgen.server_process(argv + ["--port", str(port)], port, startup_timeout=180) as url:
+        assert url.startswith("http://127.0.0.1:")
+        replies = loadgen.hammer(port, "/predict/digit", bodies, N_REQUESTS, CONCURRENCY, timeout=30, deadline=240)
+    errors = [(r.index, r.status, r.error, r.content[:200]) for r in replies if r.status != 200]
+    assert not errors, f"{len(errors)} failed requests, first: {errors[:3]}"
+    return replies
+
+
+def answers(replies):
+    """(body index, label, probabilities) of every reply."""
+    for reply in replies:
+        (prediction,) = json.loads(reply.content)["predictions"]
+        yield reply.body_index, prediction["label"], np.array(prediction["probabilities"])
+
+
+def test_uvicorn_serves_2000_requests_from_16_clients_exactly(artefacts, requests_and_pixels):
+    bodies, pixels = requests_and_pixels
+    argv = [sys.executable, str(STAGE_DIR / "library_impl" / "serve_fastapi.py"), "--serve",
+            "--artefact-dir", str(artefacts), "--log-level", "warning"]
+    replies = run_load(argv, bodies)
+    model = service.load_digit_model(artefacts)
+    direct = np.concatenate([model.predict_proba(pixels[i:i + 1]) for i in range(len(pixels))])
+    for index, label, probabilities in answers(replies):
+        assert label == int(direct[index].argmax())
+        np.testing.assert_allclose(probabilities, direct[index], atol=1e-6)
+
+
+def test_scratch_server_serves_2000_requests_with_parity(artefacts, requests_and_pixels):
+    bodies, pixels = requests_and_pixels
+    argv = [sys.executable, str(STAGE_DIR / "from_scratch" / "serve_http_numpy.py"), "--serve",
+            "--artefact-dir", str(artefacts)]
+    replies = run_load(argv, bodies)
+    numpy_cnn = scratch.DigitService(artefacts).model
+    normalised = (pixels[:, None].astype(np.float64) - data.MNIST_MEAN) / data.MNIST_STD
+    numpy_direct = np.concatenate([numpy_cnn.predict_proba(normalised[i:i + 1]) for i in range(len(pixels))])
+    torch_direct = service.load_digit_model(artefacts).predict_proba(pixels)
+    for index, label, probabilities in answers(replies):
+        assert label == int(numpy_direct[index].argmax()) == int(torch_direct[index].argmax())
+        np.testing.assert_allclose(probabilities, numpy_direct[index], atol=1e-6)
+        np.testing.assert_allclose(probabilities, torch_direct[index], atol=1e-4)
+
+
+def test_scratch_server_process_refuses_a_tampered_file(artefacts, tmp_path):
+    copy = tmp_path / "tampered"
+    shutil.copytree(artefacts, copy)
+    weights = copy / "mnist_cnn.npz"
+    weights.write_bytes(weights.read_bytes() + b"\0")
+    port = loadgen.free_port()
+    argv = [sys.executable, str(STAGE_DIR / "from_scratch" / "serve_http_numpy.py"), "--serve",
+            "--artefact-dir", str(copy), "--port", str(port)]
+    with pytest.raises(RuntimeError, match=r"(?s)exited with 1.*mnist_cnn\.npz does not match its checksum"):
+        with loadgen.server_process(argv, port, startup_timeout=60):
+            pass
