@@ -251,9 +251,9 @@ class BaseDecisionTree:
         if self.max_features_ >= len(varies):
             return np.flatnonzero(varies)
         order = self._rng.permutation(len(varies))
-        drawn = order[:self.max_features_][varies[order[:self.max_features_]]]
+        first, rest = order[:self.max_features_], order[self.max_features_:]
+        drawn = first[varies[first]]
         if drawn.size == 0:
-            rest = order[self.max_features_:]
             drawn = rest[varies[rest]][:1]
         return drawn
 
