@@ -163,7 +163,15 @@ def main(argv=None) -> int:
         default=None,
         help="unused: the data are generated or bundled with scikit-learn",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="CPU threads for PyTorch; these networks are so small that extra threads only add "
+        "synchronisation overhead",
+    )
     args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
     quick = journey.is_quick()
