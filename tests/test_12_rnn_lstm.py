@@ -1,4 +1,4 @@
-"""Stage 12: NumPy RNN / LSTM vs nn.RNN / nn.LSTM (float64), BPTT vs autograd, forecasters vs naive."""
+"""Stage 12: NumPy RNN/LSTM vs nn.RNN/nn.LSTM (float64), BPTT vs autograd, forecasters vs naive."""
 
 import numpy as np
 import pytest
@@ -46,8 +46,12 @@ def test_lstm_matches_torch(num_layers, with_state):
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
 def test_rnn_matches_torch(num_layers, with_state, nonlinearity):
     torch.manual_seed(num_layers)
-    ref = torch.nn.RNN(FEATURES, HIDDEN, num_layers, nonlinearity=nonlinearity, batch_first=True).double()
-    mine = scratch.RNN(FEATURES, HIDDEN, num_layers, nonlinearity=nonlinearity).load_state_dict(ref.state_dict())
+    ref = torch.nn.RNN(
+        FEATURES, HIDDEN, num_layers, nonlinearity=nonlinearity, batch_first=True
+    ).double()
+    mine = scratch.RNN(FEATURES, HIDDEN, num_layers, nonlinearity=nonlinearity).load_state_dict(
+        ref.state_dict()
+    )
     x, h0, _ = _inputs(num_layers, with_state)
     with torch.no_grad():
         out, h_n = ref(x, h0)
@@ -81,7 +85,9 @@ def test_lstm_backward_matches_autograd(num_layers):
     x, h0, c0 = (t.requires_grad_() for t in _inputs(num_layers, True))
     out, (h_n, c_n) = ref(x, (h0, c0))
     g = torch.Generator().manual_seed(1)
-    d_out, d_h, d_c = (torch.randn(t.shape, generator=g, dtype=torch.float64) for t in (out, h_n, c_n))
+    d_out, d_h, d_c = (
+        torch.randn(t.shape, generator=g, dtype=torch.float64) for t in (out, h_n, c_n)
+    )
     ((out * d_out).sum() + (h_n * d_h).sum() + (c_n * d_c).sum()).backward()
 
     mine.forward(x.detach().numpy(), (h0.detach().numpy(), c0.detach().numpy()))
@@ -99,8 +105,12 @@ def test_forecaster_gradients_match_finite_differences():
     _, grads = model.loss_and_gradients(X, y)
     params = {f"lstm.{k}": v for k, v in model.lstm.params.items()}
     params.update({f"head.{k}": v for k, v in model.head.items()})
-    for name in params:     # h = 1e-5: the loss is O(1) and some gradients O(1e-2), so h = 1e-6 is round-off bound
-        error = check_gradient(lambda: model.loss_and_gradients(X, y)[0], params[name], grads[name], h=1e-5)
+    for name in (
+        params
+    ):  # h = 1e-5: the loss is O(1) and some gradients O(1e-2), so h = 1e-6 is round-off bound
+        error = check_gradient(
+            lambda: model.loss_and_gradients(X, y)[0], params[name], grads[name], h=1e-5
+        )
         assert error <= 1e-8, name
 
 
@@ -109,7 +119,9 @@ def test_forecaster_loads_torch_weights_and_predicts_the_same():
     ref = library.LSTMForecaster(hidden_size=8, num_layers=2, horizon=library.HORIZON).double()
     mine = scratch.LSTMForecaster(hidden_size=8, num_layers=2, horizon=library.HORIZON)
     mine.load_state_dict(ref.state_dict())
-    X, _ = timeseries.make_windows(timeseries.sine_mixture(80, seed=1), library.WINDOW, library.HORIZON)
+    X, _ = timeseries.make_windows(
+        timeseries.sine_mixture(80, seed=1), library.WINDOW, library.HORIZON
+    )
     assert relative_error(mine.predict(X), library.predict(ref, X)) <= 1e-10
 
 
@@ -125,7 +137,9 @@ def test_torch_forecaster_beats_naive_baseline_by_half():
     X_train, y_train, X_test, y_test = timeseries.forecasting_split(**QUICK_SPLIT)
     torch.manual_seed(0)
     model = library.LSTMForecaster()
-    library.train_forecaster(model, X_train, y_train, X_test, y_test, epochs=8, device="cpu", log=lambda _: None)
+    library.train_forecaster(
+        model, X_train, y_train, X_test, y_test, epochs=8, device="cpu", log=lambda _: None
+    )
     assert _improvement(library.predict(model, X_test), X_test, y_test) >= 0.5
 
 
@@ -138,10 +152,14 @@ def test_numpy_forecaster_beats_naive_baseline_by_half():
 
 @pytest.mark.slow
 def test_full_size_forecasters_beat_naive_baseline():
-    X_train, y_train, X_test, y_test = timeseries.forecasting_split(2000, library.WINDOW, library.HORIZON)
+    X_train, y_train, X_test, y_test = timeseries.forecasting_split(
+        2000, library.WINDOW, library.HORIZON
+    )
     torch.manual_seed(0)
     model = library.LSTMForecaster()
-    library.train_forecaster(model, X_train, y_train, X_test, y_test, epochs=20, device="cpu", log=lambda _: None)
+    library.train_forecaster(
+        model, X_train, y_train, X_test, y_test, epochs=20, device="cpu", log=lambda _: None
+    )
     assert _improvement(library.predict(model, X_test), X_test, y_test) >= 0.5
     numpy_model = scratch.LSTMForecaster(seed=0).fit(X_train, y_train, epochs=15)
     assert _improvement(numpy_model.predict(X_test), X_test, y_test) >= 0.5
@@ -151,13 +169,16 @@ def test_series_is_seeded_and_split_chronologically():
     a, b = timeseries.sine_mixture(100, seed=4), timeseries.sine_mixture(100, seed=4)
     assert np.array_equal(a, b)
     assert not np.array_equal(a, timeseries.sine_mixture(100, seed=5))
-    X_train, y_train, X_test, _ = timeseries.forecasting_split(100, 10, 5, test_fraction=0.3, seed=4)
+    X_train, y_train, X_test, _ = timeseries.forecasting_split(
+        100, 10, 5, test_fraction=0.3, seed=4
+    )
     assert np.array_equal(X_test[0], a[70:80])
-    assert np.array_equal(y_train[-1], a[65:70])      # the last training target ends at the cut
+    assert np.array_equal(y_train[-1], a[65:70])  # the last training target ends at the cut
     assert len(X_train) == 70 - 15 + 1
 
 
 # ---- bad input -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("cls", [scratch.RNN, scratch.LSTM])
 def test_bad_sequences_raise_clear_errors(cls):

@@ -1,5 +1,6 @@
 """Stage 13: NumPy attention vs F.scaled_dot_product_attention / nn.MultiheadAttention (float64),
-the NumPy Transformer block vs PyTorch's, the attention backward pass, and two learners that must reverse digits."""
+the NumPy Transformer block vs PyTorch's, the attention backward pass, and two learners that must
+reverse digits."""
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ sequences = journey.load_stage("13", "from_scratch/_sequences.py")
 library = journey.load_stage("13", "library_impl/transformer_torch.py")
 
 B, HEADS, L, S, D = 2, 3, 5, 6, 4
-E = 8          # embed_dim of the multi-head tests (2 heads of 4)
+E = 8  # embed_dim of the multi-head tests (2 heads of 4)
 
 
 def _randn(*shape, seed=0):
@@ -26,7 +27,7 @@ def _numpy(kwargs):
 
 
 def _torch_weights(q, k, **kwargs):
-    """F.scaled_dot_product_attention does not return its weights; with V = I the output IS the weights."""
+    """F.scaled_dot_product_attention returns no weights; with V = I the output IS the weights."""
     eye = torch.eye(k.shape[-2], dtype=torch.float64).expand(*k.shape[:-1], k.shape[-2])
     return F.scaled_dot_product_attention(q, k, eye, **kwargs)
 
@@ -56,15 +57,26 @@ SDPA_CASES = {
 @pytest.mark.parametrize("case", SDPA_CASES, ids=list(SDPA_CASES))
 def test_sdpa_matches_torch(case):
     kwargs = SDPA_CASES[case]
-    q, k, v = _randn(B, HEADS, L, D, seed=1), _randn(B, HEADS, S, D, seed=2), _randn(B, HEADS, S, 7, seed=4)
-    out, weights = scratch.scaled_dot_product_attention(q.numpy(), k.numpy(), v.numpy(), **_numpy(kwargs))
+    q, k, v = (
+        _randn(B, HEADS, L, D, seed=1),
+        _randn(B, HEADS, S, D, seed=2),
+        _randn(B, HEADS, S, 7, seed=4),
+    )
+    out, weights = scratch.scaled_dot_product_attention(
+        q.numpy(), k.numpy(), v.numpy(), **_numpy(kwargs)
+    )
     assert relative_error(out, F.scaled_dot_product_attention(q, k, v, **kwargs)) <= 1e-10
     assert relative_error(weights, _torch_weights(q, k, **kwargs)) <= 1e-10
 
 
 def test_fully_masked_rows_get_zero_weights_and_zero_output():
-    q, k, v = (x.numpy() for x in (_randn(1, L, D, seed=1), _randn(1, S, D, seed=2), _randn(1, S, D, seed=4)))
-    out, weights = scratch.scaled_dot_product_attention(q, k, v, attn_mask=_one_row_fully_blocked().numpy())
+    q, k, v = (
+        x.numpy()
+        for x in (_randn(1, L, D, seed=1), _randn(1, S, D, seed=2), _randn(1, S, D, seed=4))
+    )
+    out, weights = scratch.scaled_dot_product_attention(
+        q, k, v, attn_mask=_one_row_fully_blocked().numpy()
+    )
     assert np.all(weights[:, 2] == 0) and np.all(out[:, 2] == 0)
     assert np.allclose(np.delete(weights, 2, axis=1).sum(axis=-1), 1.0)
     float_mask = np.where(_one_row_fully_blocked().numpy(), 0.0, -np.inf)
@@ -82,7 +94,7 @@ def test_softmax_is_stable_for_huge_scores():
 def _mha(seed=0, num_heads=2):
     torch.manual_seed(seed)
     ref = torch.nn.MultiheadAttention(E, num_heads, batch_first=True, dtype=torch.float64)
-    with torch.no_grad():       # PyTorch starts the biases at 0; random ones test the bias paths too
+    with torch.no_grad():  # PyTorch starts the biases at 0; random ones test the bias paths too
         ref.in_proj_bias.copy_(_randn(3 * E, seed=seed + 10))
         ref.out_proj.bias.copy_(_randn(E, seed=seed + 11))
     return ref, scratch.MultiheadAttention(E, num_heads, seed=99).load_state_dict(ref.state_dict())
@@ -98,8 +110,11 @@ MHA_CASES = {
     "plain": {},
     "key padding": {"key_padding_mask": _padding()},
     "boolean causal-style mask": {"attn_mask": torch.triu(torch.ones(L, S, dtype=torch.bool), 1)},
-    "masks combined, per-head weights": {"attn_mask": torch.triu(torch.ones(L, S, dtype=torch.bool), 1),
-                                         "key_padding_mask": _padding(), "average_attn_weights": False},
+    "masks combined, per-head weights": {
+        "attn_mask": torch.triu(torch.ones(L, S, dtype=torch.bool), 1),
+        "key_padding_mask": _padding(),
+        "average_attn_weights": False,
+    },
     "float per-head mask": {"attn_mask": _randn(B * 2, L, S, seed=5)},
     "float key padding": {"key_padding_mask": torch.where(_padding(), -torch.inf, 0.0).double()},
 }
@@ -124,18 +139,22 @@ def test_causal_self_attention_with_pytorchs_float_mask():
     mask = torch.nn.Transformer.generate_square_subsequent_mask(L, dtype=torch.float64)
     with torch.no_grad():
         out, _ = ref(x, x, x, attn_mask=mask, need_weights=False)
-    my_out, my_weights = mine(x.numpy(), x.numpy(), x.numpy(), attn_mask=mask.numpy(), need_weights=False)
+    my_out, my_weights = mine(
+        x.numpy(), x.numpy(), x.numpy(), attn_mask=mask.numpy(), need_weights=False
+    )
     assert my_weights is None
     assert relative_error(my_out, out) <= 1e-10
 
 
 def test_fully_padded_sequence_gives_the_output_bias_not_nan():
-    """PyTorch's MHA returns NaN here; our rule gives zero weights, so the output is out_proj.bias."""
+    """PyTorch's MHA returns NaN here; our rule gives zero weights, so the output is the bias."""
     _, mine = _mha()
     pad = np.zeros((B, S), dtype=bool)
     pad[0] = True
     x = _randn(B, L, E, seed=1).numpy()
-    out, weights = mine(x, x[:, :1].repeat(S, axis=1), x[:, :1].repeat(S, axis=1), key_padding_mask=pad)
+    out, weights = mine(
+        x, x[:, :1].repeat(S, axis=1), x[:, :1].repeat(S, axis=1), key_padding_mask=pad
+    )
     assert np.all(weights[0] == 0)
     assert np.allclose(out[0], mine.state_dict()["out_proj.bias"])
     assert np.all(np.isfinite(out))
@@ -144,7 +163,9 @@ def test_fully_padded_sequence_gives_the_output_bias_not_nan():
 def test_parameter_layout_is_pytorchs_and_copies_both_ways():
     ref = torch.nn.MultiheadAttention(E, 2, batch_first=True, dtype=torch.float64)
     mine = scratch.MultiheadAttention(E, 2, seed=5)
-    assert {k: v.shape for k, v in mine.state_dict().items()} == {k: tuple(v.shape) for k, v in ref.state_dict().items()}
+    assert {k: v.shape for k, v in mine.state_dict().items()} == {
+        k: tuple(v.shape) for k, v in ref.state_dict().items()
+    }
     ref.load_state_dict({k: torch.from_numpy(v) for k, v in mine.state_dict().items()})
     x = _randn(B, L, E, seed=8)
     with torch.no_grad():
@@ -157,11 +178,14 @@ def test_transformer_block_matches_torch_block_and_encoder_layer(masks):
     torch.manual_seed(3)
     ref = library.TransformerBlock(E, 2, 16).double()
     with torch.no_grad():
-        for p in ref.parameters():      # move LayerNorm's 1s and 0s and the zero biases off their defaults
+        for (
+            p
+        ) in ref.parameters():  # move LayerNorm's 1s and 0s and the zero biases off their defaults
             p.add_(0.1 * _randn(*p.shape, seed=p.numel()))
     mine = scratch.TransformerBlock(E, 2, 16).load_state_dict(ref.state_dict())
-    encoder_layer = torch.nn.TransformerEncoderLayer(E, 2, 16, dropout=0.0, batch_first=True, norm_first=True,
-                                                     dtype=torch.float64).eval()
+    encoder_layer = torch.nn.TransformerEncoderLayer(
+        E, 2, 16, dropout=0.0, batch_first=True, norm_first=True, dtype=torch.float64
+    ).eval()
     encoder_layer.load_state_dict(ref.state_dict())
     x = _randn(B, L, E, seed=9)
     pad = torch.zeros(B, L, dtype=torch.bool)
@@ -169,10 +193,15 @@ def test_transformer_block_matches_torch_block_and_encoder_layer(masks):
     attn_mask = torch.triu(torch.ones(L, L, dtype=torch.bool), 1) if masks == "causal" else None
     key_padding_mask = pad if masks == "padding" else None
     with torch.no_grad():
-        out, weights = ref(x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=True)
+        out, weights = ref(
+            x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=True
+        )
         out_layer = encoder_layer(x, src_mask=attn_mask, src_key_padding_mask=key_padding_mask)
-    my_out, my_weights = mine(x.numpy(), **_numpy({"attn_mask": attn_mask, "key_padding_mask": key_padding_mask}),
-                              need_weights=True)
+    my_out, my_weights = mine(
+        x.numpy(),
+        **_numpy({"attn_mask": attn_mask, "key_padding_mask": key_padding_mask}),
+        need_weights=True,
+    )
     assert relative_error(my_out, out) <= 1e-10
     assert relative_error(my_weights, weights) <= 1e-10
     assert relative_error(my_out, out_layer) <= 1e-10
@@ -181,30 +210,43 @@ def test_transformer_block_matches_torch_block_and_encoder_layer(masks):
 @pytest.mark.parametrize("mask", ["causal", "boolean mask"])
 def test_attention_backward_matches_autograd(mask):
     kwargs = SDPA_CASES[mask]
-    q, k, v = (t.requires_grad_() for t in (_randn(B, HEADS, L, D, seed=1), _randn(B, HEADS, S, D, seed=2),
-                                            _randn(B, HEADS, S, 3, seed=4)))
+    q, k, v = (
+        t.requires_grad_()
+        for t in (
+            _randn(B, HEADS, L, D, seed=1),
+            _randn(B, HEADS, S, D, seed=2),
+            _randn(B, HEADS, S, 3, seed=4),
+        )
+    )
     out = F.scaled_dot_product_attention(q, k, v, **kwargs)
     d_out = _randn(*out.shape, seed=12)
     (out * d_out).sum().backward()
     qn, kn, vn = (t.detach().numpy() for t in (q, k, v))
     _, weights = scratch.scaled_dot_product_attention(qn, kn, vn, **_numpy(kwargs))
     grads = scratch.scaled_dot_product_attention_backward(d_out.numpy(), qn, kn, vn, weights)
-    for mine, ref in zip(grads, (q.grad, k.grad, v.grad)):
+    for mine, ref in zip(grads, (q.grad, k.grad, v.grad), strict=True):
         assert relative_error(mine, ref) <= 1e-8
 
 
 def test_attention_backward_matches_finite_differences():
     rng = np.random.default_rng(0)
-    q, k, v, d_out = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 5, 3)), \
-        rng.standard_normal((2, 5, 2)), rng.standard_normal((2, 4, 2))
+    q, k, v, d_out = (
+        rng.standard_normal((2, 4, 3)),
+        rng.standard_normal((2, 5, 3)),
+        rng.standard_normal((2, 5, 2)),
+        rng.standard_normal((2, 4, 2)),
+    )
     mask = rng.random((4, 5)) > 0.3
     mask[:, 0] = True
 
     def loss():
-        return float(np.sum(scratch.scaled_dot_product_attention(q, k, v, attn_mask=mask)[0] * d_out))
+        return float(
+            np.sum(scratch.scaled_dot_product_attention(q, k, v, attn_mask=mask)[0] * d_out)
+        )
 
     _, weights = scratch.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-    for array, grad in zip((q, k, v), scratch.scaled_dot_product_attention_backward(d_out, q, k, v, weights)):
+    grads = scratch.scaled_dot_product_attention_backward(d_out, q, k, v, weights)
+    for array, grad in zip((q, k, v), grads, strict=True):
         assert check_gradient(loss, array, grad) <= 1e-8
 
 
@@ -214,7 +256,7 @@ def test_numpy_attention_learns_to_reverse():
     model = scratch.ReversalAttention(6, sequences.VOCAB, seed=0).fit(X, y, steps=100)
     assert model.loss_curve_[-1] < 0.5 * model.loss_curve_[0]
     assert sequences.token_accuracy(model.predict(X_test), y_test) >= 0.95
-    assert np.all(model.attention().argmax(axis=1) == np.arange(6)[::-1])       # the anti-diagonal
+    assert np.all(model.attention().argmax(axis=1) == np.arange(6)[::-1])  # the anti-diagonal
 
 
 def test_torch_transformer_learns_to_reverse_short_sequences():
@@ -222,7 +264,9 @@ def test_torch_transformer_learns_to_reverse_short_sequences():
     X_test, y_test = sequences.reversal_task(500, 6, seed=1)
     torch.manual_seed(0)
     model = library.ReversalTransformer(6, d_model=32, num_heads=2, dim_feedforward=64)
-    history = library.train_reversal(model, X, y, X_test, y_test, epochs=4, device="cpu", log=lambda _: None)
+    history = library.train_reversal(
+        model, X, y, X_test, y_test, epochs=4, device="cpu", log=lambda _: None
+    )
     assert history["loss"][-1] < 0.2 * history["loss"][0]
     assert sequences.token_accuracy(library.predict(model, X_test), y_test) >= 0.95
 
@@ -245,6 +289,7 @@ def test_reversal_task_is_seeded_and_reversed():
 
 # ---- bad input -------------------------------------------------------------------------------
 
+
 def test_sdpa_bad_input_raises_clear_errors():
     q, k, v = np.zeros((2, L, D)), np.zeros((2, S, D)), np.zeros((2, S, D))
     with pytest.raises(ValueError, match="sequence length 0"):
@@ -260,9 +305,13 @@ def test_sdpa_bad_input_raises_clear_errors():
     with pytest.raises(ValueError, match="NaN or \\+inf"):
         scratch.scaled_dot_product_attention(q, k, v, attn_mask=np.full((L, S), np.nan))
     with pytest.raises(ValueError, match="not both"):
-        scratch.scaled_dot_product_attention(q, k, v, attn_mask=np.ones((L, S), dtype=bool), is_causal=True)
+        scratch.scaled_dot_product_attention(
+            q, k, v, attn_mask=np.ones((L, S), dtype=bool), is_causal=True
+        )
     with pytest.raises(ValueError, match="d_output must have"):
-        scratch.scaled_dot_product_attention_backward(np.zeros((2, L, D + 1)), q, k, v, np.zeros((2, L, S)))
+        scratch.scaled_dot_product_attention_backward(
+            np.zeros((2, L, D + 1)), q, k, v, np.zeros((2, L, S))
+        )
 
 
 def test_mha_and_block_bad_input_raise_clear_errors():

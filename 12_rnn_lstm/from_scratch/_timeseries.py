@@ -11,12 +11,12 @@ seen in training (a random split of overlapping windows would leak the future).
 
 import numpy as np
 
-PERIODS = (40.0, 17.0, 9.0)      # time steps per cycle of each sine
+PERIODS = (40.0, 17.0, 9.0)  # time steps per cycle of each sine
 AMPLITUDES = (1.0, 0.5, 0.3)
 
 
 def sine_mixture(n_steps: int, *, noise: float = 0.1, seed: int = 0) -> np.ndarray:
-    """x_t = Σ_k a_k sin(2π t / P_k + φ_k) + ε_t, with seeded phases φ_k ~ U(0, 2π) and ε_t ~ N(0, noise²)."""
+    """x_t = Σ_k a_k sin(2π t / P_k + φ_k) + ε_t with seeded φ_k ~ U(0, 2π), ε_t ~ N(0, noise²)."""
     if n_steps < 1:
         raise ValueError(f"n_steps must be a positive integer, got {n_steps}")
     if noise < 0:
@@ -24,7 +24,10 @@ def sine_mixture(n_steps: int, *, noise: float = 0.1, seed: int = 0) -> np.ndarr
     rng = np.random.default_rng(seed)
     t = np.arange(n_steps, dtype=np.float64)
     phases = rng.uniform(0.0, 2 * np.pi, size=len(PERIODS))
-    clean = sum(a * np.sin(2 * np.pi * t / p + phi) for a, p, phi in zip(AMPLITUDES, PERIODS, phases))
+    clean = sum(
+        a * np.sin(2 * np.pi * t / p + phi)
+        for a, p, phi in zip(AMPLITUDES, PERIODS, phases, strict=True)
+    )
     return clean + noise * rng.standard_normal(n_steps)
 
 
@@ -36,13 +39,22 @@ def make_windows(series: np.ndarray, window: int, horizon: int) -> tuple[np.ndar
     if window < 1 or horizon < 1:
         raise ValueError(f"window and horizon must be ≥ 1, got window={window}, horizon={horizon}")
     if len(series) < window + horizon:
-        raise ValueError(f"a series of {len(series)} steps is too short for window={window} + horizon={horizon}")
+        raise ValueError(
+            f"a series of {len(series)} steps is too short for window={window} + horizon={horizon}"
+        )
     pairs = np.lib.stride_tricks.sliding_window_view(series, window + horizon)
     return pairs[:, :window].copy(), pairs[:, window:].copy()
 
 
-def forecasting_split(n_steps: int, window: int, horizon: int, *, test_fraction: float = 0.2,
-                      noise: float = 0.1, seed: int = 0):
+def forecasting_split(
+    n_steps: int,
+    window: int,
+    horizon: int,
+    *,
+    test_fraction: float = 0.2,
+    noise: float = 0.1,
+    seed: int = 0,
+):
     """Chronological split of one seeded series into training and held-out windows.
 
     Returns ``X_train, y_train, X_test, y_test`` (windows of shape (n, window) and (n, horizon)).
@@ -64,7 +76,12 @@ def naive_forecast(X: np.ndarray, horizon: int) -> np.ndarray:
 
 def mse(prediction: np.ndarray, target: np.ndarray) -> float:
     """Mean squared error over all windows and all horizon steps."""
-    prediction, target = np.asarray(prediction, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    prediction, target = (
+        np.asarray(prediction, dtype=np.float64),
+        np.asarray(target, dtype=np.float64),
+    )
     if prediction.shape != target.shape:
-        raise ValueError(f"prediction shape {prediction.shape} differs from target shape {target.shape}")
+        raise ValueError(
+            f"prediction shape {prediction.shape} differs from target shape {target.shape}"
+        )
     return float(np.mean((prediction - target) ** 2))

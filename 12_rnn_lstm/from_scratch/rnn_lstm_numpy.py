@@ -54,18 +54,35 @@ class _Recurrent:
 
     gates = 1  # how many H-sized blocks the weights stack (1 for an RNN, 4 for an LSTM)
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, *, seed: int = 0,
-                 dtype=np.float64):
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        *,
+        seed: int = 0,
+        dtype=np.float64,
+    ):
+        for name, value in (
+            ("input_size", input_size),
+            ("hidden_size", hidden_size),
+            ("num_layers", num_layers),
+        ):
             if not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        self.input_size, self.hidden_size, self.num_layers = int(input_size), int(hidden_size), int(num_layers)
+        self.input_size, self.hidden_size, self.num_layers = (
+            int(input_size),
+            int(hidden_size),
+            int(num_layers),
+        )
         self.dtype = np.dtype(dtype)
         # PyTorch's default initialisation: every parameter ~ U(-1/√H, 1/√H).
         rng = np.random.default_rng(seed)
         bound = 1.0 / np.sqrt(hidden_size)
-        self.params = {name: rng.uniform(-bound, bound, size=shape).astype(self.dtype)
-                       for name, shape in self._shapes().items()}
+        self.params = {
+            name: rng.uniform(-bound, bound, size=shape).astype(self.dtype)
+            for name, shape in self._shapes().items()
+        }
 
     def _shapes(self) -> dict[str, tuple[int, ...]]:
         """PyTorch's parameter names and shapes, layer by layer."""
@@ -87,21 +104,26 @@ class _Recurrent:
 
     def _layer(self, layer: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         p = self.params
-        return (p[f"weight_ih_l{layer}"], p[f"weight_hh_l{layer}"],
-                p[f"bias_ih_l{layer}"] + p[f"bias_hh_l{layer}"])
+        return (
+            p[f"weight_ih_l{layer}"],
+            p[f"weight_hh_l{layer}"],
+            p[f"bias_ih_l{layer}"] + p[f"bias_hh_l{layer}"],
+        )
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of the parameters under PyTorch's names."""
         return {name: value.copy() for name, value in self.params.items()}
 
     def load_state_dict(self, state: dict) -> "_Recurrent":
-        """Copy parameters in from a dict of arrays or torch tensors with PyTorch's names and shapes."""
+        """Copy parameters in from arrays or torch tensors with PyTorch's names and shapes."""
         expected = self._shapes()
         missing, unexpected = set(expected) - set(state), set(state) - set(expected)
         if missing or unexpected:
-            raise ValueError(f"state dict does not match this model: missing {sorted(missing)}, "
-                             f"unexpected {sorted(unexpected)}; build the model with the same "
-                             "input_size, hidden_size and num_layers (and bias=True on the torch side)")
+            raise ValueError(
+                f"state dict does not match this model: missing {sorted(missing)}, "
+                f"unexpected {sorted(unexpected)}; build the model with the same "
+                "input_size, hidden_size and num_layers (and bias=True on the torch side)"
+            )
         for name, shape in expected.items():
             value = _to_numpy(state[name], self.dtype)
             if value.shape != shape:
@@ -112,17 +134,25 @@ class _Recurrent:
     def _check_input(self, x) -> np.ndarray:
         x = np.asarray(x, dtype=self.dtype)
         if x.ndim != 3:
-            raise ValueError(f"x must be 3-D (batch, seq_len, input_size), got shape {x.shape}; "
-                             "add a batch axis with x[None] for a single sequence")
+            raise ValueError(
+                f"x must be 3-D (batch, seq_len, input_size), got shape {x.shape}; "
+                "add a batch axis with x[None] for a single sequence"
+            )
         if x.shape[1] == 0:
-            raise ValueError("x has sequence length 0: a recurrent network needs at least one time step")
+            raise ValueError(
+                "x has sequence length 0: a recurrent network needs at least one time step"
+            )
         if x.shape[0] == 0:
             raise ValueError("x has batch size 0: pass at least one sequence")
         if x.shape[2] != self.input_size:
-            raise ValueError(f"x has {x.shape[2]} features per step, but the model expects "
-                             f"input_size={self.input_size}")
+            raise ValueError(
+                f"x has {x.shape[2]} features per step, but the model expects "
+                f"input_size={self.input_size}"
+            )
         if not np.all(np.isfinite(x)):
-            raise ValueError("x contains NaN or infinite values; clean or impute the sequence first")
+            raise ValueError(
+                "x contains NaN or infinite values; clean or impute the sequence first"
+            )
         return x
 
     def _check_state(self, state, batch: int, name: str) -> np.ndarray:
@@ -131,20 +161,30 @@ class _Recurrent:
             return np.zeros(expected, dtype=self.dtype)
         state = np.asarray(state, dtype=self.dtype)
         if state.shape != expected:
-            raise ValueError(f"{name} must have shape (num_layers, batch, hidden_size) = {expected}, "
-                             f"got {state.shape}")
+            raise ValueError(
+                f"{name} must have shape (num_layers, batch, hidden_size) = {expected}, "
+                f"got {state.shape}"
+            )
         if not np.all(np.isfinite(state)):
             raise ValueError(f"{name} contains NaN or infinite values")
         return state
 
 
 class RNN(_Recurrent):
-    """Elman RNN, ``nn.RNN(input_size, hidden_size, num_layers, batch_first=True)``'s twin (forward only)."""
+    """Elman RNN: ``nn.RNN(input_size, hidden_size, num_layers, batch_first=True)``'s twin."""
 
     gates = 1
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, *, nonlinearity: str = "tanh",
-                 seed: int = 0, dtype=np.float64):
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        *,
+        nonlinearity: str = "tanh",
+        seed: int = 0,
+        dtype=np.float64,
+    ):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(input_size, hidden_size, num_layers, seed=seed, dtype=dtype)
@@ -159,7 +199,7 @@ class RNN(_Recurrent):
         layer_input, h_n = x, []
         for layer in range(self.num_layers):
             w_ih, w_hh, bias = self._layer(layer)
-            x_proj = layer_input @ w_ih.T + bias          # all time steps in one matmul
+            x_proj = layer_input @ w_ih.T + bias  # all time steps in one matmul
             outputs = np.empty((batch, steps, self.hidden_size), dtype=self.dtype)
             h = h0[layer]
             for t in range(steps):
@@ -173,7 +213,7 @@ class RNN(_Recurrent):
 
 
 class LSTM(_Recurrent):
-    """``nn.LSTM(input_size, hidden_size, num_layers, batch_first=True)``'s twin, with backprop through time."""
+    """``nn.LSTM(input_size, hidden_size, num_layers, batch_first=True)``'s twin, with BPTT."""
 
     gates = 4
 
@@ -203,16 +243,16 @@ class LSTM(_Recurrent):
         w_ih, w_hh, bias = self._layer(layer)
         batch, steps, _ = x.shape
         H = self.hidden_size
-        x_proj = x @ w_ih.T + bias                        # (B, T, 4H): every step's input part at once
+        x_proj = x @ w_ih.T + bias  # (B, T, 4H): every step's input part at once
         gates = np.empty((batch, steps, 4 * H), dtype=self.dtype)
         h = np.empty((batch, steps + 1, H), dtype=self.dtype)
         c = np.empty((batch, steps + 1, H), dtype=self.dtype)
         h[:, 0], c[:, 0] = h0, c0
         for t in range(steps):
             z = x_proj[:, t] + h[:, t] @ w_hh.T
-            act = sigmoid(z)                                   # i, f and o take the sigmoid ...
-            act[:, 2 * H:3 * H] = np.tanh(z[:, 2 * H:3 * H])   # ... g takes tanh
-            i, f, g, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], act[:, 3 * H:]
+            act = sigmoid(z)  # i, f and o take the sigmoid ...
+            act[:, 2 * H : 3 * H] = np.tanh(z[:, 2 * H : 3 * H])  # ... g takes tanh
+            i, f, g, o = np.split(act, 4, axis=1)  # views, in PyTorch's gate order
             c[:, t + 1] = f * c[:, t] + i * g
             h[:, t + 1] = o * np.tanh(c[:, t + 1])
             gates[:, t] = act
@@ -230,10 +270,14 @@ class LSTM(_Recurrent):
         d_layer_out = np.asarray(d_output, dtype=self.dtype)
         expected = self._cache[-1]["h"][:, 1:].shape
         if d_layer_out.shape != expected:
-            raise ValueError(f"d_output must have the output's shape {expected}, got {d_layer_out.shape}")
+            raise ValueError(
+                f"d_output must have the output's shape {expected}, got {d_layer_out.shape}"
+            )
         batch, _, hidden = expected
-        zeros = np.zeros((self.num_layers, batch, hidden), dtype=self.dtype)
-        dh_n, dc_n = (zeros, zeros) if d_state is None else (np.asarray(s, dtype=self.dtype) for s in d_state)
+        if d_state is None:
+            dh_n = dc_n = np.zeros((self.num_layers, batch, hidden), dtype=self.dtype)
+        else:
+            dh_n, dc_n = (self._check_state(s, batch, "d_state") for s in d_state)
         self.grads, dh0, dc0 = {}, [], []
         for layer in reversed(range(self.num_layers)):
             d_layer_out, dh, dc = self._backward_layer(layer, d_layer_out, dh_n[layer], dc_n[layer])
@@ -241,7 +285,9 @@ class LSTM(_Recurrent):
             dc0.insert(0, dc)
         return d_layer_out, (np.stack(dh0), np.stack(dc0))
 
-    def _backward_layer(self, layer: int, d_out: np.ndarray, dh_next: np.ndarray, dc_next: np.ndarray):
+    def _backward_layer(
+        self, layer: int, d_out: np.ndarray, dh_next: np.ndarray, dc_next: np.ndarray
+    ):
         """BPTT through one layer, from the last step to the first.
 
         With s = tanh(c_t):   ∂L/∂o = dh ⊙ s,   dc = dc_next + dh ⊙ o ⊙ (1 - s²),
@@ -256,14 +302,14 @@ class LSTM(_Recurrent):
         H, steps = self.hidden_size, d_out.shape[1]
         dz = np.empty_like(gates)
         for t in reversed(range(steps)):
-            i, f, g, o = gates[:, t, :H], gates[:, t, H:2 * H], gates[:, t, 2 * H:3 * H], gates[:, t, 3 * H:]
+            i, f, g, o = np.split(gates[:, t], 4, axis=1)
             dh = d_out[:, t] + dh_next
             s = np.tanh(c[:, t + 1])
             dc = dc_next + dh * o * (1.0 - s * s)
             dz[:, t, :H] = dc * g * i * (1.0 - i)
-            dz[:, t, H:2 * H] = dc * c[:, t] * f * (1.0 - f)
-            dz[:, t, 2 * H:3 * H] = dc * i * (1.0 - g * g)
-            dz[:, t, 3 * H:] = dh * s * o * (1.0 - o)
+            dz[:, t, H : 2 * H] = dc * c[:, t] * f * (1.0 - f)
+            dz[:, t, 2 * H : 3 * H] = dc * i * (1.0 - g * g)
+            dz[:, t, 3 * H :] = dh * s * o * (1.0 - o)
             dc_next = dc * f
             dh_next = dz[:, t] @ w_hh
         flat_dz = dz.reshape(-1, 4 * H)
@@ -281,7 +327,9 @@ class Adam:
     with the bias corrections m̂ = m / (1-β1^t), v̂ = v / (1-β2^t).
     """
 
-    def __init__(self, params: dict[str, np.ndarray], lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
+    def __init__(
+        self, params: dict[str, np.ndarray], lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8
+    ):
         if lr <= 0:
             raise ValueError(f"lr must be > 0, got {lr}")
         self.params, self.lr, self.betas, self.eps, self.t = params, lr, betas, eps, 0
@@ -295,13 +343,13 @@ class Adam:
             g = grads[name]
             self.m[name] = b1 * self.m[name] + (1 - b1) * g
             self.v[name] = b2 * self.v[name] + (1 - b2) * g * g
-            m_hat = self.m[name] / (1 - b1 ** self.t)
-            v_hat = self.v[name] / (1 - b2 ** self.t)
+            m_hat = self.m[name] / (1 - b1**self.t)
+            v_hat = self.v[name] / (1 - b2**self.t)
             p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 class LSTMForecaster:
-    """LSTM → Linear on the last hidden state: a window of past values → the next ``horizon`` values.
+    """LSTM → Linear on the last hidden state: past window → the next ``horizon`` values.
 
     Twin of the stage's PyTorch ``LSTMForecaster`` (``lstm.*`` and ``head.weight`` /
     ``head.bias`` in its state dict). Trained with MSE and Adam:
@@ -309,15 +357,19 @@ class LSTMForecaster:
         ŷ = W_head h_T + b_head,   L = mean((ŷ - y)²),   ∂L/∂ŷ = 2 (ŷ - y) / (n · horizon)
     """
 
-    def __init__(self, hidden_size: int = 32, num_layers: int = 1, horizon: int = 10, *, seed: int = 0):
+    def __init__(
+        self, hidden_size: int = 32, num_layers: int = 1, horizon: int = 10, *, seed: int = 0
+    ):
         if not isinstance(horizon, (int, np.integer)) or horizon < 1:
             raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
         self.horizon, self.seed = int(horizon), seed
         self.lstm = LSTM(1, hidden_size, num_layers, seed=seed)
         bound = 1.0 / np.sqrt(hidden_size)
         rng = np.random.default_rng(seed + 1)
-        self.head = {"weight": rng.uniform(-bound, bound, (horizon, hidden_size)),
-                     "bias": rng.uniform(-bound, bound, horizon)}
+        self.head = {
+            "weight": rng.uniform(-bound, bound, (horizon, hidden_size)),
+            "bias": rng.uniform(-bound, bound, horizon),
+        }
         self.loss_curve_ = None
 
     def state_dict(self) -> dict[str, np.ndarray]:
@@ -330,17 +382,19 @@ class LSTMForecaster:
         for name in ("weight", "bias"):
             value = _to_numpy(state[f"head.{name}"], np.float64)
             if value.shape != self.head[name].shape:
-                raise ValueError(f"head.{name} has shape {value.shape}, expected {self.head[name].shape}")
+                raise ValueError(
+                    f"head.{name} has shape {value.shape}, expected {self.head[name].shape}"
+                )
             self.head[name] = value
         if self.loss_curve_ is None:
-            self.loss_curve_ = []          # loaded weights count as fitted
+            self.loss_curve_ = []  # loaded weights count as fitted
         return self
 
     def _check_X(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim == 2 and X.shape[1] == 0:
             raise ValueError("X has windows of length 0: each window needs at least one past value")
-        return check_array(X, ndim=2, name="X")[:, :, None]          # (n, window, 1 feature)
+        return check_array(X, ndim=2, name="X")[:, :, None]  # (n, window, 1 feature)
 
     def _forward(self, X3: np.ndarray) -> np.ndarray:
         output, _ = self.lstm.forward(X3)
@@ -351,7 +405,9 @@ class LSTMForecaster:
         """MSE on (X, y) and its gradient for every parameter, keyed like ``state_dict()``."""
         X3, y = self._check_X(X), check_array(y, ndim=2, name="y")
         if y.shape != (len(X3), self.horizon):
-            raise ValueError(f"y must have shape (n_windows, horizon) = {(len(X3), self.horizon)}, got {y.shape}")
+            raise ValueError(
+                f"y must have shape (n_windows, horizon) = {(len(X3), self.horizon)}, got {y.shape}"
+            )
         pred = self._forward(X3)
         d_pred = 2.0 * (pred - y) / y.size
         d_output = np.zeros_like(self.lstm._cache[-1]["h"][:, 1:])
@@ -362,13 +418,19 @@ class LSTMForecaster:
         grads["head.bias"] = d_pred.sum(axis=0)
         return float(np.mean((pred - y) ** 2)), grads
 
-    def fit(self, X, y, *, epochs: int = 30, batch_size: int = 64, lr: float = 1e-2) -> "LSTMForecaster":
+    def fit(
+        self, X, y, *, epochs: int = 30, batch_size: int = 64, lr: float = 1e-2
+    ) -> "LSTMForecaster":
         """Mini-batch Adam on shuffled windows (the shuffling is seeded)."""
         if epochs < 1 or batch_size < 1:
-            raise ValueError(f"epochs and batch_size must be ≥ 1, got epochs={epochs}, batch_size={batch_size}")
+            raise ValueError(
+                f"epochs and batch_size must be ≥ 1, got epochs={epochs}, batch_size={batch_size}"
+            )
         X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
         if len(X) != len(y):
-            raise ValueError(f"X and y have different lengths: {len(X)} windows but {len(y)} targets")
+            raise ValueError(
+                f"X and y have different lengths: {len(X)} windows but {len(y)} targets"
+            )
         rng = np.random.default_rng(self.seed)
         params = {f"lstm.{k}": v for k, v in self.lstm.params.items()}
         params.update({f"head.{k}": v for k, v in self.head.items()})
@@ -376,7 +438,7 @@ class LSTMForecaster:
         for _ in journey.progress(range(epochs), desc="numpy LSTM epochs"):
             order, total = rng.permutation(len(X)), 0.0
             for start in range(0, len(X), batch_size):
-                batch = order[start:start + batch_size]
+                batch = order[start : start + batch_size]
                 loss, grads = self.loss_and_gradients(X[batch], y[batch])
                 optimiser.step(grads)
                 total += loss * len(batch)
@@ -400,8 +462,13 @@ def main() -> None:
     timeseries = journey.load_stage("12", "from_scratch/_timeseries.py")
 
     n_steps, window, horizon = (600 if journey.is_quick() else 2000), 40, 10
-    X_train, y_train, X_test, y_test = timeseries.forecasting_split(n_steps, window, horizon, seed=args.seed)
-    print(f"{len(X_train)} training windows, {len(X_test)} held-out windows (window {window}, horizon {horizon})")
+    X_train, y_train, X_test, y_test = timeseries.forecasting_split(
+        n_steps, window, horizon, seed=args.seed
+    )
+    print(
+        f"{len(X_train)} training windows, {len(X_test)} held-out windows "
+        f"(window {window}, horizon {horizon})"
+    )
 
     model = LSTMForecaster(args.hidden_size, horizon=horizon, seed=args.seed)
     start = time.perf_counter()
@@ -409,17 +476,27 @@ def main() -> None:
     seconds = time.perf_counter() - start
     for epoch in sorted({0, len(model.loss_curve_) - 1}):
         print(f"epoch {epoch + 1:3d}  train MSE {model.loss_curve_[epoch]:.4f}")
-    print(f"trained {args.epochs} epochs in {seconds:.1f} s ({seconds / args.epochs:.2f} s/epoch, NumPy BPTT)")
+    print(
+        f"trained {args.epochs} epochs in {seconds:.1f} s "
+        f"({seconds / args.epochs:.2f} s/epoch, NumPy BPTT)"
+    )
 
     mse_model = timeseries.mse(model.predict(X_test), y_test)
     mse_naive = timeseries.mse(timeseries.naive_forecast(X_test, horizon), y_test)
     print(f"held-out MSE: NumPy LSTM {mse_model:.4f}, naive last value {mse_naive:.4f}")
-    parity.at_least("NumPy LSTM forecaster: improvement over naive baseline", 1 - mse_model / mse_naive, 0.5)
+    parity.at_least(
+        "NumPy LSTM forecaster: improvement over naive baseline", 1 - mse_model / mse_naive, 0.5
+    )
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(range(1, len(model.loss_curve_) + 1), model.loss_curve_, marker="o")
-    ax.set(xlabel="epoch", ylabel="training MSE", yscale="log", title="NumPy LSTM forecaster (BPTT + Adam)")
+    ax.set(
+        xlabel="epoch",
+        ylabel="training MSE",
+        yscale="log",
+        title="NumPy LSTM forecaster (BPTT + Adam)",
+    )
     journey.save_figure(fig, "12_rnn_lstm", "numpy_lstm_loss")
 
 

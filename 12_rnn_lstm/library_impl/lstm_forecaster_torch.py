@@ -1,4 +1,4 @@
-"""An ``nn.LSTM`` + ``nn.Linear`` forecaster in PyTorch: a window of past values → the next ``horizon`` values.
+"""An ``nn.LSTM`` + ``nn.Linear`` forecaster in PyTorch: past window → the next ``horizon`` values.
 
 The model reads the window step by step; its last hidden state h_T summarises the past and
 a linear head maps it to all future steps at once (a "direct" multi-step forecast):
@@ -52,11 +52,25 @@ def predict(model: nn.Module, X: np.ndarray, device=None) -> np.ndarray:
     return model(windows_to_tensor(X, device, dtype)).cpu().double().numpy()
 
 
-def train_forecaster(model: nn.Module, X_train, y_train, X_test, y_test, *, epochs: int, device,
-                     batch_size: int = 64, lr: float = 1e-2, seed: int = 0, log=print) -> dict[str, list[float]]:
+def train_forecaster(
+    model: nn.Module,
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    epochs: int,
+    device,
+    batch_size: int = 64,
+    lr: float = 1e-2,
+    seed: int = 0,
+    log=print,
+) -> dict[str, list[float]]:
     """Mini-batch Adam on MSE; returns per-epoch training loss, held-out MSE and seconds."""
     generator = torch.Generator().manual_seed(seed)
-    dataset = TensorDataset(windows_to_tensor(X_train), torch.as_tensor(y_train, dtype=torch.float32))
+    dataset = TensorDataset(
+        windows_to_tensor(X_train), torch.as_tensor(y_train, dtype=torch.float32)
+    )
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.MSELoss()
@@ -74,8 +88,10 @@ def train_forecaster(model: nn.Module, X_train, y_train, X_test, y_test, *, epoc
         history["seconds"].append(time.perf_counter() - start)
         history["train_mse"].append(total / len(dataset))
         history["test_mse"].append(float(np.mean((predict(model, X_test, device) - y_test) ** 2)))
-        log(f"epoch {epoch + 1:3d}  train MSE {history['train_mse'][-1]:.4f}  "
-            f"held-out MSE {history['test_mse'][-1]:.4f}  {history['seconds'][-1]:.2f} s")
+        log(
+            f"epoch {epoch + 1:3d}  train MSE {history['train_mse'][-1]:.4f}  "
+            f"held-out MSE {history['test_mse'][-1]:.4f}  {history['seconds'][-1]:.2f} s"
+        )
     return history
 
 
@@ -87,7 +103,7 @@ def plot_forecasts(X_test, y_test, forecasts: dict[str, np.ndarray], indices):
     fig, axes = plt.subplots(1, len(indices), figsize=(4.2 * len(indices), 3.2), sharey=True)
     window, horizon = X_test.shape[1], y_test.shape[1]
     past, future = np.arange(-window + 1, 1), np.arange(1, horizon + 1)
-    for ax, i in zip(np.atleast_1d(axes), indices):
+    for ax, i in zip(np.atleast_1d(axes), indices, strict=True):
         ax.plot(past, X_test[i], color="0.5", label="history")
         ax.plot(future, y_test[i], color="k", marker=".", label="truth")
         for name, forecast in forecasts.items():
@@ -107,34 +123,52 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8 if journey.is_quick() else 20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hidden-size", type=int, default=32)
-    parser.add_argument("--data-dir", default=None,
-                        help="unused: this stage generates its series from the seed (kept for a uniform CLI)")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="unused: this stage generates its series from the seed (kept for a uniform CLI)",
+    )
     args = parser.parse_args()
     device = journey.device(args.device)
     journey.seed_everything(args.seed)
     timeseries = journey.load_stage("12", "from_scratch/_timeseries.py")
 
     n_steps = 600 if journey.is_quick() else 2000
-    X_train, y_train, X_test, y_test = timeseries.forecasting_split(n_steps, WINDOW, HORIZON, seed=args.seed)
+    X_train, y_train, X_test, y_test = timeseries.forecasting_split(
+        n_steps, WINDOW, HORIZON, seed=args.seed
+    )
     print(f"{len(X_train)} training windows, {len(X_test)} held-out windows on {device}")
 
     model = LSTMForecaster(args.hidden_size).to(device)
-    history = train_forecaster(model, X_train, y_train, X_test, y_test, epochs=args.epochs,
-                               device=device, seed=args.seed)
+    history = train_forecaster(
+        model, X_train, y_train, X_test, y_test, epochs=args.epochs, device=device, seed=args.seed
+    )
     print(f"{np.mean(history['seconds']):.2f} s/epoch on {device}")
 
     forecast = predict(model, X_test, device)
     naive = timeseries.naive_forecast(X_test, HORIZON)
     mse_model, mse_naive = timeseries.mse(forecast, y_test), timeseries.mse(naive, y_test)
-    print(f"held-out MSE: LSTM {mse_model:.4f}, naive last value {mse_naive:.4f} "
-          f"({100 * (1 - mse_model / mse_naive):.1f}% better)")
-    parity.at_least("torch LSTM forecaster: improvement over naive baseline", 1 - mse_model / mse_naive, 0.5)
+    print(
+        f"held-out MSE: LSTM {mse_model:.4f}, naive last value {mse_naive:.4f} "
+        f"({100 * (1 - mse_model / mse_naive):.1f}% better)"
+    )
+    parity.at_least(
+        "torch LSTM forecaster: improvement over naive baseline", 1 - mse_model / mse_naive, 0.5
+    )
 
     path = journey.stage_output_dir("12_rnn_lstm") / "lstm_forecaster.pt"
     torch.save(model.state_dict(), path)
     print(f"weights written: {path}")
-    journey.save_figure(plot_forecasts(X_test, y_test, {"LSTM": forecast, "naive last value": naive},
-                                       [0, len(X_test) // 2, len(X_test) - 1]), "12_rnn_lstm", "multi_step_forecast")
+    journey.save_figure(
+        plot_forecasts(
+            X_test,
+            y_test,
+            {"LSTM": forecast, "naive last value": naive},
+            [0, len(X_test) // 2, len(X_test) - 1],
+        ),
+        "12_rnn_lstm",
+        "multi_step_forecast",
+    )
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.5))
     epochs = range(1, args.epochs + 1)

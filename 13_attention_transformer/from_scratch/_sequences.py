@@ -8,7 +8,7 @@ PyTorch Transformer read their data from here.
 
 import numpy as np
 
-VOCAB = 10   # the digits 0..9
+VOCAB = 10  # the digits 0..9
 
 
 def reversal_task(n_sequences: int, length: int, *, vocab: int = VOCAB, seed: int = 0):
@@ -25,5 +25,7 @@ def token_accuracy(predicted, target) -> float:
     """The fraction of positions where the predicted token equals the target token."""
     predicted, target = np.asarray(predicted), np.asarray(target)
     if predicted.shape != target.shape:
-        raise ValueError(f"predicted shape {predicted.shape} differs from target shape {target.shape}")
+        raise ValueError(
+            f"predicted shape {predicted.shape} differs from target shape {target.shape}"
+        )
     return float(np.mean(predicted == target))

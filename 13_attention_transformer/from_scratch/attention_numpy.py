@@ -1,4 +1,4 @@
-"""Scaled dot-product attention, multi-head attention and a Transformer block, from scratch in NumPy.
+"""Scaled dot-product attention, multi-head attention and a Transformer block in NumPy.
 
 Attention is a soft dictionary look-up. Every query q_i is compared with every key k_j; the
 similarities become weights that sum to 1, and the output is the weighted average of the values:
@@ -62,11 +62,13 @@ def _softmax_in_place(scores: np.ndarray, allowed: np.ndarray | None) -> np.ndar
     if allowed is not None:
         np.copyto(scores, -np.inf, where=~np.asarray(allowed))
     row_max = scores.max(axis=-1, keepdims=True)
-    row_max[~np.isfinite(row_max)] = 0.0          # fully masked rows: any shift works
+    row_max[~np.isfinite(row_max)] = 0.0  # fully masked rows: any shift works
     scores -= row_max
-    np.exp(scores, out=scores)                    # exp(-inf) = 0 for masked entries
-    total = np.einsum("...s->...", scores)[..., None]   # row sums (einsum: ~3× faster than .sum here)
-    total[total == 0] = 1.0                       # fully masked rows stay all zero
+    np.exp(scores, out=scores)  # exp(-inf) = 0 for masked entries
+    total = np.einsum("...s->...", scores)[
+        ..., None
+    ]  # row sums (einsum: ~3× faster than .sum here)
+    total[total == 0] = 1.0  # fully masked rows stay all zero
     scores /= total
     return scores
 
@@ -79,7 +81,9 @@ def causal_mask(n_queries: int, n_keys: int | None = None) -> np.ndarray:
 
 def _float_dtype(*arrays) -> np.dtype:
     """float32 when every input is float32 (fast, PyTorch's usual precision), float64 otherwise."""
-    return np.dtype(np.float32 if all(np.asarray(a).dtype == np.float32 for a in arrays) else np.float64)
+    return np.dtype(
+        np.float32 if all(np.asarray(a).dtype == np.float32 for a in arrays) else np.float64
+    )
 
 
 def _check_qkv(query, key, value) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -87,7 +91,9 @@ def _check_qkv(query, key, value) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for name, x in (("query", query), ("key", key), ("value", value)):
         x = np.asarray(x, dtype=dtype)
         if x.ndim < 2:
-            raise ValueError(f"{name} must have at least 2 dimensions (..., seq_len, features), got {x.shape}")
+            raise ValueError(
+                f"{name} must have at least 2 dimensions (..., seq_len, features), got {x.shape}"
+            )
         if x.shape[-2] == 0:
             raise ValueError(f"{name} has sequence length 0: attention needs at least one position")
         if not np.all(np.isfinite(x)):
@@ -95,37 +101,54 @@ def _check_qkv(query, key, value) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         arrays.append(x)
     q, k, v = arrays
     if q.shape[:-2] != k.shape[:-2] or k.shape[:-2] != v.shape[:-2]:
-        raise ValueError(f"query, key and value must share their leading (batch, head) dimensions, "
-                         f"got {q.shape}, {k.shape}, {v.shape}")
+        raise ValueError(
+            f"query, key and value must share their leading (batch, head) dimensions, "
+            f"got {q.shape}, {k.shape}, {v.shape}"
+        )
     if q.shape[-1] != k.shape[-1]:
-        raise ValueError(f"query and key must have the same feature size d_k, got {q.shape[-1]} and {k.shape[-1]}")
+        raise ValueError(
+            "query and key must have the same feature size d_k, "
+            f"got {q.shape[-1]} and {k.shape[-1]}"
+        )
     if k.shape[-2] != v.shape[-2]:
-        raise ValueError(f"key and value must have the same sequence length, got {k.shape[-2]} and {v.shape[-2]}")
+        raise ValueError(
+            f"key and value must have the same sequence length, got {k.shape[-2]} and {v.shape[-2]}"
+        )
     return q, k, v
 
 
 def _mask_terms(mask, scores_shape: tuple[int, ...], name: str, bool_means_allowed: bool):
-    """Turn a boolean or float mask into (allowed, additive bias), both broadcastable to the scores."""
+    """Turn a boolean or float mask into (allowed, additive bias), broadcastable to the scores."""
     mask = np.asarray(mask)
     try:
         fits = np.broadcast_shapes(mask.shape, scores_shape) == tuple(scores_shape)
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(f"{name} has shape {mask.shape}, which does not broadcast to the attention "
-                         f"scores' shape (..., L, S) = {tuple(scores_shape)}")
+        raise ValueError(
+            f"{name} has shape {mask.shape}, which does not broadcast to the attention "
+            f"scores' shape (..., L, S) = {tuple(scores_shape)}"
+        )
     if mask.dtype == bool:
         return (mask if bool_means_allowed else ~mask), None
     mask = mask.astype(np.float64)
     if np.any(np.isnan(mask)) or np.any(mask == np.inf):
-        raise ValueError(f"{name} contains NaN or +inf; a float mask holds 0 (keep) or -inf (block)")
+        raise ValueError(
+            f"{name} contains NaN or +inf; a float mask holds 0 (keep) or -inf (block)"
+        )
     return np.isfinite(mask), np.where(np.isfinite(mask), mask, 0.0)
 
 
 def _combine(first, second):
     """Combine two (allowed, bias) pairs; None means "no restriction" / "nothing to add"."""
     (allowed_a, bias_a), (allowed_b, bias_b) = first, second
-    allowed = allowed_a if allowed_b is None else allowed_b if allowed_a is None else allowed_a & allowed_b
+    allowed = (
+        allowed_a
+        if allowed_b is None
+        else allowed_b
+        if allowed_a is None
+        else allowed_a & allowed_b
+    )
     bias = bias_a if bias_b is None else bias_b if bias_a is None else bias_a + bias_b
     return allowed, bias
 
@@ -138,12 +161,13 @@ def _attend(q, k, v, scale, allowed=None, bias=None) -> tuple[np.ndarray, np.nda
     scores = (q * q.dtype.type(scale)) @ np.swapaxes(k, -1, -2)
     if bias is not None:
         scores += bias
-    weights = _softmax_in_place(scores, allowed)   # scores is our own fresh array
+    weights = _softmax_in_place(scores, allowed)  # scores is our own fresh array
     return weights @ v, weights
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal: bool = False,
-                                 scale: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def scaled_dot_product_attention(
+    query, key, value, attn_mask=None, is_causal: bool = False, scale: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Twin of ``F.scaled_dot_product_attention``; returns ``(output, weights)``.
 
     Shapes: query (..., L, E), key (..., S, E), value (..., S, Ev) → output (..., L, Ev),
@@ -164,7 +188,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal: b
     return _attend(q, k, v, scale, allowed, bias)
 
 
-def scaled_dot_product_attention_backward(d_output, query, key, value, weights, scale: float | None = None):
+def scaled_dot_product_attention_backward(
+    d_output, query, key, value, weights, scale: float | None = None
+):
     """Gradients of a loss L through ``output = P V`` with ``P = softmax(Q Kᵀ · scale)``.
 
         ∂L/∂V = Pᵀ dO
@@ -176,9 +202,15 @@ def scaled_dot_product_attention_backward(d_output, query, key, value, weights, 
     Returns ``(dQ, dK, dV)``.
     """
     q, k, v = _check_qkv(query, key, value)
-    d_output, weights = np.asarray(d_output, dtype=np.float64), np.asarray(weights, dtype=np.float64)
+    d_output, weights = (
+        np.asarray(d_output, dtype=np.float64),
+        np.asarray(weights, dtype=np.float64),
+    )
     if d_output.shape != q.shape[:-1] + v.shape[-1:]:
-        raise ValueError(f"d_output must have the output's shape {q.shape[:-1] + v.shape[-1:]}, got {d_output.shape}")
+        raise ValueError(
+            f"d_output must have the output's shape {q.shape[:-1] + v.shape[-1:]}, "
+            f"got {d_output.shape}"
+        )
     scale = 1.0 / np.sqrt(q.shape[-1]) if scale is None else float(scale)
     d_value = np.swapaxes(weights, -1, -2) @ d_output
     d_weights = d_output @ np.swapaxes(v, -1, -2)
@@ -186,7 +218,7 @@ def scaled_dot_product_attention_backward(d_output, query, key, value, weights, 
     return d_scores @ k * scale, np.swapaxes(d_scores, -1, -2) @ q * scale, d_value
 
 
-# ---- layers with PyTorch's parameter layout ----------------------------------------------------------
+# ---- layers with PyTorch's parameter layout ------------------------------------------------
 
 
 def _to_numpy(value, dtype=np.float64) -> np.ndarray:
@@ -214,8 +246,10 @@ class _Module:
         expected = {k: v.shape for k, v in self.state_dict().items()}
         missing, unexpected = set(expected) - set(state), set(state) - set(expected)
         if missing or unexpected:
-            raise ValueError(f"state dict does not match {type(self).__name__}: missing {sorted(missing)}, "
-                             f"unexpected {sorted(unexpected)}")
+            raise ValueError(
+                f"state dict does not match {type(self).__name__}: missing {sorted(missing)}, "
+                f"unexpected {sorted(unexpected)}"
+            )
         for name, shape in expected.items():
             value = _to_numpy(state[name])
             if value.shape != shape:
@@ -227,24 +261,33 @@ class _Module:
         for name in self.params:
             self.params[name] = _to_numpy(state[name], self.dtype)
         for prefix, child in self.children.items():
-            child._assign({k[len(prefix) + 1:]: v for k, v in state.items() if k.startswith(prefix + ".")})
+            child._assign(
+                {k[len(prefix) + 1 :]: v for k, v in state.items() if k.startswith(prefix + ".")}
+            )
 
 
 class Linear(_Module):
     """y = x Wᵀ + b, with ``weight`` (out, in) and ``bias`` (out,) like ``nn.Linear``."""
 
-    def __init__(self, in_features: int, out_features: int, rng: np.random.Generator, dtype=np.float64):
+    def __init__(
+        self, in_features: int, out_features: int, rng: np.random.Generator, dtype=np.float64
+    ):
         bound = 1.0 / np.sqrt(in_features)
         self.dtype = np.dtype(dtype)
-        self.params = {"weight": rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype),
-                       "bias": rng.uniform(-bound, bound, out_features).astype(dtype)}
+        self.params = {
+            "weight": rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype),
+            "bias": rng.uniform(-bound, bound, out_features).astype(dtype),
+        }
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return x @ self.params["weight"].T + self.params["bias"]
 
 
 class LayerNorm(_Module):
-    """(x - mean) / √(var + eps) · weight + bias over the last axis (biased variance, like ``nn.LayerNorm``)."""
+    """(x - mean) / √(var + eps) · weight + bias over the last axis, like ``nn.LayerNorm``.
+
+    The variance is the biased one (divided by n), as in PyTorch.
+    """
 
     def __init__(self, dim: int, eps: float = 1e-5):
         self.eps = eps
@@ -267,13 +310,17 @@ class MultiheadAttention(_Module):
         if not isinstance(embed_dim, (int, np.integer)) or embed_dim < 1:
             raise ValueError(f"embed_dim must be a positive integer, got {embed_dim!r}")
         if not isinstance(num_heads, (int, np.integer)) or num_heads < 1 or embed_dim % num_heads:
-            raise ValueError(f"num_heads must be a positive divisor of embed_dim={embed_dim}, got {num_heads!r}")
+            raise ValueError(
+                f"num_heads must be a positive divisor of embed_dim={embed_dim}, got {num_heads!r}"
+            )
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
         self.dtype = np.dtype(dtype)
         rng = np.random.default_rng(seed)
-        bound = np.sqrt(6.0 / (embed_dim + 3 * embed_dim))          # PyTorch's xavier_uniform_ on (3E, E)
-        self.params = {"in_proj_weight": rng.uniform(-bound, bound, (3 * embed_dim, embed_dim)).astype(dtype),
-                       "in_proj_bias": np.zeros(3 * embed_dim, dtype=dtype)}
+        bound = np.sqrt(6.0 / (embed_dim + 3 * embed_dim))  # PyTorch's xavier_uniform_ on (3E, E)
+        self.params = {
+            "in_proj_weight": rng.uniform(-bound, bound, (3 * embed_dim, embed_dim)).astype(dtype),
+            "in_proj_bias": np.zeros(3 * embed_dim, dtype=dtype),
+        }
         self.children = {"out_proj": Linear(embed_dim, embed_dim, rng, dtype)}
         self.children["out_proj"].params["bias"][:] = 0.0
 
@@ -294,8 +341,16 @@ class MultiheadAttention(_Module):
             raise ValueError(f"{name} contains NaN or infinite values; clean the inputs first")
         return x
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights: bool = True, attn_mask=None,
-                average_attn_weights: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    def forward(
+        self,
+        query,
+        key,
+        value,
+        key_padding_mask=None,
+        need_weights: bool = True,
+        attn_mask=None,
+        average_attn_weights: bool = True,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """Return ``(output (B, L, E), weights)`` like ``nn.MultiheadAttention``.
 
         ``weights`` is (B, L, S) averaged over heads, (B, h, L, S) with
@@ -304,19 +359,23 @@ class MultiheadAttention(_Module):
         True where attention is NOT allowed; float masks are added to the scores.
         """
         self_attention = query is key and key is value
-        query, key, value = (self._check_input(x, n) for x, n in ((query, "query"), (key, "key"), (value, "value")))
+        query, key, value = (
+            self._check_input(x, n) for x, n in ((query, "query"), (key, "key"), (value, "value"))
+        )
         batch, n_queries, E = query.shape
         n_keys = key.shape[1]
         if key.shape[0] != batch or value.shape[:2] != key.shape[:2]:
-            raise ValueError(f"query, key and value must share the batch size and key/value the length, "
-                             f"got {query.shape}, {key.shape}, {value.shape}")
+            raise ValueError(
+                f"query, key and value must share the batch size and key/value the length, "
+                f"got {query.shape}, {key.shape}, {value.shape}"
+            )
         w, b = self.params["in_proj_weight"], self.params["in_proj_bias"]
-        if self_attention:                        # one matmul gives Q, K and V side by side
+        if self_attention:  # one matmul gives Q, K and V side by side
             q, k, v = (self._split_heads(part) for part in np.split(query @ w.T + b, 3, axis=-1))
-        else:                                     # rows [0:E) of in_proj are W_q, [E:2E) W_k, [2E:3E) W_v
+        else:  # rows [0:E) of in_proj are W_q, [E:2E) W_k, [2E:3E) W_v
             q = self._split_heads(query @ w[:E].T + b[:E])
-            k = self._split_heads(key @ w[E:2 * E].T + b[E:2 * E])
-            v = self._split_heads(value @ w[2 * E:].T + b[2 * E:])
+            k = self._split_heads(key @ w[E : 2 * E].T + b[E : 2 * E])
+            v = self._split_heads(value @ w[2 * E :].T + b[2 * E :])
         scores_shape = (batch, self.num_heads, n_queries, n_keys)
         masks = (None, None)
         if attn_mask is not None:
@@ -324,18 +383,26 @@ class MultiheadAttention(_Module):
             if attn_mask.ndim == 3 and attn_mask.shape[0] == batch * self.num_heads:
                 attn_mask = attn_mask.reshape(scores_shape)
             elif attn_mask.ndim != 2:
-                raise ValueError(f"attn_mask must be (L, S) = {(n_queries, n_keys)} or (batch·num_heads, L, S) = "
-                                 f"{(batch * self.num_heads, n_queries, n_keys)}, got {attn_mask.shape}")
+                raise ValueError(
+                    f"attn_mask must be (L, S) = {(n_queries, n_keys)} or "
+                    "(batch·num_heads, L, S) = "
+                    f"{(batch * self.num_heads, n_queries, n_keys)}, got {attn_mask.shape}"
+                )
             masks = _mask_terms(attn_mask, scores_shape, "attn_mask", bool_means_allowed=False)
         if key_padding_mask is not None:
             key_padding_mask = np.asarray(key_padding_mask)
             if key_padding_mask.shape != (batch, n_keys):
-                raise ValueError(f"key_padding_mask must have shape (batch, S) = {(batch, n_keys)}, "
-                                 f"got {key_padding_mask.shape}")
-            masks = _combine(masks, _mask_terms(key_padding_mask[:, None, None, :], scores_shape,
-                                                "key_padding_mask", bool_means_allowed=False))
+                raise ValueError(
+                    f"key_padding_mask must have shape (batch, S) = {(batch, n_keys)}, "
+                    f"got {key_padding_mask.shape}"
+                )
+            padding = key_padding_mask[
+                :, None, None, :
+            ]  # (B, 1, 1, S): same for all heads, queries
+            padding_terms = _mask_terms(padding, scores_shape, "key_padding_mask", False)
+            masks = _combine(masks, padding_terms)
         heads, weights = _attend(q, k, v, 1.0 / np.sqrt(self.head_dim), *masks)
-        merged = heads.transpose(0, 2, 1, 3).reshape(batch, n_queries, E)     # concatenate the heads
+        merged = heads.transpose(0, 2, 1, 3).reshape(batch, n_queries, E)  # concatenate the heads
         output = self.children["out_proj"](merged)
         if not need_weights:
             return output, None
@@ -345,7 +412,7 @@ class MultiheadAttention(_Module):
 
 
 class TransformerBlock(_Module):
-    """A pre-norm Transformer encoder block (``nn.TransformerEncoderLayer(norm_first=True, dropout=0)``).
+    """A pre-norm Transformer block: ``nn.TransformerEncoderLayer(norm_first=True, dropout=0)``.
 
         x = x + MHA(LN1(x))                      every position gathers information from the others
         x = x + W2 · relu(W1 · LN2(x) + b1) + b2  then each position is transformed on its own
@@ -361,10 +428,13 @@ class TransformerBlock(_Module):
             raise ValueError(f"dim_feedforward must be a positive integer, got {dim_feedforward!r}")
         rng = np.random.default_rng(seed + 1)
         self.params = {}
-        self.children = {"self_attn": MultiheadAttention(d_model, num_heads, seed=seed),
-                         "linear1": Linear(d_model, dim_feedforward, rng),
-                         "linear2": Linear(dim_feedforward, d_model, rng),
-                         "norm1": LayerNorm(d_model), "norm2": LayerNorm(d_model)}
+        self.children = {
+            "self_attn": MultiheadAttention(d_model, num_heads, seed=seed),
+            "linear1": Linear(d_model, dim_feedforward, rng),
+            "linear2": Linear(dim_feedforward, d_model, rng),
+            "norm1": LayerNorm(d_model),
+            "norm2": LayerNorm(d_model),
+        }
 
     def forward(self, x, attn_mask=None, key_padding_mask=None, need_weights: bool = False):
         """x (B, T, d_model) → (B, T, d_model); masks as in ``MultiheadAttention``.
@@ -372,9 +442,17 @@ class TransformerBlock(_Module):
         With ``need_weights=True`` also returns the per-head attention weights (B, h, T, T).
         """
         c = self.children
-        h = c["norm1"](c["self_attn"]._check_input(x, "x"))
-        attended, weights = c["self_attn"](h, h, h, key_padding_mask=key_padding_mask, attn_mask=attn_mask,
-                                           need_weights=need_weights, average_attn_weights=False)
+        x = c["self_attn"]._check_input(x, "x")
+        h = c["norm1"](x)
+        attended, weights = c["self_attn"](
+            h,
+            h,
+            h,
+            key_padding_mask=key_padding_mask,
+            attn_mask=attn_mask,
+            need_weights=need_weights,
+            average_attn_weights=False,
+        )
         x = x + attended
         x = x + c["linear2"](np.maximum(c["linear1"](c["norm2"](x)), 0.0))
         return (x, weights) if need_weights else x
@@ -382,7 +460,7 @@ class TransformerBlock(_Module):
     __call__ = forward
 
 
-# ---- a from-scratch demo: attention learns to reverse a sequence ------------------------------------
+# ---- a from-scratch demo: attention learns to reverse a sequence -----------------------------
 
 
 class ReversalAttention:
@@ -425,10 +503,19 @@ class ReversalAttention:
         probs, weights = scaled_dot_product_attention(q, k, v)
         picked = np.take_along_axis(probs, np.asarray(targets)[..., None], axis=-1)[..., 0]
         d_probs = np.zeros_like(probs)
-        np.put_along_axis(d_probs, np.asarray(targets)[..., None], (-1.0 / picked.size / picked)[..., None], axis=-1)
+        np.put_along_axis(
+            d_probs,
+            np.asarray(targets)[..., None],
+            (-1.0 / picked.size / picked)[..., None],
+            axis=-1,
+        )
         d_q, d_k, _ = scaled_dot_product_attention_backward(d_probs, q, k, v, weights)
         positions = np.eye(self.length)
-        return float(-np.mean(np.log(picked))), positions.T @ d_q.sum(axis=0), positions.T @ d_k.sum(axis=0)
+        return (
+            float(-np.mean(np.log(picked))),
+            positions.T @ d_q.sum(axis=0),
+            positions.T @ d_k.sum(axis=0),
+        )
 
     def fit(self, tokens, targets, *, steps: int = 200, lr: float = 2.0) -> "ReversalAttention":
         for _ in journey.progress(range(steps), desc="attention GD"):
@@ -439,7 +526,7 @@ class ReversalAttention:
         return self
 
     def attention(self) -> np.ndarray:
-        """The learned (L, L) attention map (the same for every input: it only depends on position)."""
+        """The learned (L, L) attention map (the same for every input: position only)."""
         q, k, v = self._qkv(np.zeros((1, self.length), dtype=int))
         return scaled_dot_product_attention(q, k, v)[1][0]
 
@@ -452,48 +539,69 @@ def main() -> None:
     from journey.plotting import pyplot
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=100 if journey.is_quick() else 300,
-                        help="gradient-descent steps for the reversal demo")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=100 if journey.is_quick() else 300,
+        help="gradient-descent steps for the reversal demo",
+    )
     parser.add_argument("--length", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     sequences = journey.load_stage("13", "from_scratch/_sequences.py")
     rng = np.random.default_rng(args.seed)
 
-    # 1. Masks: causal rows only see the past; padded keys get no weight; a fully masked row is all zero.
+    # 1. Masks: causal rows only see the past; padded keys get no weight.
     q, k, v = (rng.standard_normal((2, 5, 4)) for _ in range(3))
     _, causal_weights = scaled_dot_product_attention(q, k, v, is_causal=True)
     padding = np.ones((2, 1, 5), dtype=bool)
-    padding[1, :, 3:] = False                      # the second sequence has only 3 real tokens
+    padding[1, :, 3:] = False  # the second sequence has only 3 real tokens
     _, pad_weights = scaled_dot_product_attention(q, k, v, attn_mask=padding)
-    parity.at_most("causal mask: weight on future keys", np.abs(np.triu(causal_weights, k=1)).max(), 0.0)
+    parity.at_most(
+        "causal mask: weight on future keys", np.abs(np.triu(causal_weights, k=1)).max(), 0.0
+    )
     parity.at_most("padding mask: weight on padded keys", pad_weights[1, :, 3:].max(), 0.0)
-    parity.close("every unmasked row sums to 1", pad_weights.sum(axis=-1), np.ones((2, 5)), atol=1e-12)
+    parity.close(
+        "every unmasked row sums to 1", pad_weights.sum(axis=-1), np.ones((2, 5)), atol=1e-12
+    )
 
     # 2. The hand-written backward pass against central finite differences.
     d_out = rng.standard_normal((2, 5, 4))
     output, weights = scaled_dot_product_attention(q, k, v, is_causal=True)
     grads = scaled_dot_product_attention_backward(d_out, q, k, v, weights)
-    for name, array, grad in zip("QKV", (q, k, v), grads):
-        error = check_gradient(lambda: float(np.sum(scaled_dot_product_attention(q, k, v, is_causal=True)[0] * d_out)),
-                               array, grad)
-        parity.at_most(f"attention backward ∂L/∂{name}: rel. error vs finite differences", error, 1e-8)
+    for name, array, grad in zip("QKV", (q, k, v), grads, strict=True):
+        error = check_gradient(
+            lambda: float(np.sum(scaled_dot_product_attention(q, k, v, is_causal=True)[0] * d_out)),
+            array,
+            grad,
+        )
+        parity.at_most(
+            f"attention backward ∂L/∂{name}: rel. error vs finite differences", error, 1e-8
+        )
 
     # 3. Learn to reverse: the attention map must become the anti-diagonal.
     X_train, y_train = sequences.reversal_task(512, args.length, seed=args.seed)
     X_test, y_test = sequences.reversal_task(256, args.length, seed=args.seed + 1)
-    model = ReversalAttention(args.length, sequences.VOCAB, seed=args.seed).fit(X_train, y_train, steps=args.steps)
+    model = ReversalAttention(args.length, sequences.VOCAB, seed=args.seed).fit(
+        X_train, y_train, steps=args.steps
+    )
     accuracy = sequences.token_accuracy(model.predict(X_test), y_test)
-    print(f"reversal: loss {model.loss_curve_[0]:.3f} → {model.loss_curve_[-1]:.3f}, "
-          f"held-out token accuracy {accuracy:.3f}")
+    print(
+        f"reversal: loss {model.loss_curve_[0]:.3f} → {model.loss_curve_[-1]:.3f}, "
+        f"held-out token accuracy {accuracy:.3f}"
+    )
     parity.at_least("NumPy attention learns reversal: held-out token accuracy", accuracy, 0.95)
 
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(9, 4))
     axes[0].imshow(model.attention(), cmap="viridis", vmin=0, vmax=1)
-    axes[0].set(title="learned attention (reversal)", xlabel="key position", ylabel="query position")
+    axes[0].set(
+        title="learned attention (reversal)", xlabel="key position", ylabel="query position"
+    )
     axes[1].imshow(causal_weights[0], cmap="viridis", vmin=0, vmax=1)
-    axes[1].set(title="random Q, K with a causal mask", xlabel="key position", ylabel="query position")
+    axes[1].set(
+        title="random Q, K with a causal mask", xlabel="key position", ylabel="query position"
+    )
     journey.save_figure(fig, "13_attention_transformer", "numpy_attention_maps")
 
 

@@ -1,4 +1,4 @@
-"""A minimal Transformer in PyTorch (``nn.MultiheadAttention`` + LayerNorm + feed-forward), trained to reverse digits.
+"""A minimal Transformer in PyTorch (nn.MultiheadAttention, LayerNorm, MLP) that reverses digits.
 
 Each sequence of digits is embedded (token embedding + learned position embedding), passed
 through pre-norm Transformer blocks
@@ -38,8 +38,15 @@ class TransformerBlock(nn.Module):
 
     def forward(self, x, attn_mask=None, key_padding_mask=None, need_weights: bool = False):
         h = self.norm1(x)
-        attended, weights = self.self_attn(h, h, h, key_padding_mask=key_padding_mask, attn_mask=attn_mask,
-                                           need_weights=need_weights, average_attn_weights=False)
+        attended, weights = self.self_attn(
+            h,
+            h,
+            h,
+            key_padding_mask=key_padding_mask,
+            attn_mask=attn_mask,
+            need_weights=need_weights,
+            average_attn_weights=False,
+        )
         x = x + attended
         x = x + self.linear2(torch.relu(self.linear1(self.norm2(x))))
         return (x, weights) if need_weights else x
@@ -48,12 +55,21 @@ class TransformerBlock(nn.Module):
 class ReversalTransformer(nn.Module):
     """Token + position embeddings → Transformer blocks → LayerNorm → per-position token logits."""
 
-    def __init__(self, length: int, vocab: int = 10, d_model: int = 64, num_heads: int = 4,
-                 dim_feedforward: int = 128, num_layers: int = 1):
+    def __init__(
+        self,
+        length: int,
+        vocab: int = 10,
+        d_model: int = 64,
+        num_heads: int = 4,
+        dim_feedforward: int = 128,
+        num_layers: int = 1,
+    ):
         super().__init__()
         self.token_embedding = nn.Embedding(vocab, d_model)
         self.position_embedding = nn.Embedding(length, d_model)
-        self.blocks = nn.ModuleList(TransformerBlock(d_model, num_heads, dim_feedforward) for _ in range(num_layers))
+        self.blocks = nn.ModuleList(
+            TransformerBlock(d_model, num_heads, dim_feedforward) for _ in range(num_layers)
+        )
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, vocab)
 
@@ -84,9 +100,21 @@ def predict(model: nn.Module, X: np.ndarray, device=None) -> np.ndarray:
     return model(torch.as_tensor(X, device=device)).argmax(dim=-1).cpu().numpy()
 
 
-def train_reversal(model: nn.Module, X_train, y_train, X_test, y_test, *, epochs: int, device,
-                   batch_size: int = 128, lr: float = 3e-3, seed: int = 0, log=print) -> dict[str, list[float]]:
-    """Adam on per-token cross-entropy; returns per-epoch loss, held-out token accuracy and seconds."""
+def train_reversal(
+    model: nn.Module,
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    *,
+    epochs: int,
+    device,
+    batch_size: int = 128,
+    lr: float = 3e-3,
+    seed: int = 0,
+    log=print,
+) -> dict[str, list[float]]:
+    """Adam on per-token cross-entropy; returns per-epoch loss, held-out accuracy and seconds."""
     generator = torch.Generator().manual_seed(seed)
     dataset = TensorDataset(torch.as_tensor(X_train), torch.as_tensor(y_train))
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
@@ -107,8 +135,11 @@ def train_reversal(model: nn.Module, X_train, y_train, X_test, y_test, *, epochs
         history["seconds"].append(time.perf_counter() - start)
         history["loss"].append(total / len(dataset))
         history["test_accuracy"].append(float(np.mean(predict(model, X_test, device) == y_test)))
-        log(f"epoch {epoch + 1:3d}  loss {history['loss'][-1]:.4f}  "
-            f"held-out token accuracy {history['test_accuracy'][-1]:.3f}  {history['seconds'][-1]:.2f} s")
+        log(
+            f"epoch {epoch + 1:3d}  loss {history['loss'][-1]:.4f}  "
+            f"held-out token accuracy {history['test_accuracy'][-1]:.3f}  "
+            f"{history['seconds'][-1]:.2f} s"
+        )
     return history
 
 
@@ -122,8 +153,14 @@ def plot_attention(weights: np.ndarray, tokens: np.ndarray, title: str):
     labels = [str(t) for t in tokens]
     for head, ax in enumerate(axes[0]):
         ax.imshow(weights[head], cmap="viridis", vmin=0, vmax=1)
-        ax.set(title=f"head {head}", xlabel="key (input token)", xticks=range(len(labels)),
-               yticks=range(len(labels)), xticklabels=labels, yticklabels=labels)
+        ax.set(
+            title=f"head {head}",
+            xlabel="key (input token)",
+            xticks=range(len(labels)),
+            yticks=range(len(labels)),
+            xticklabels=labels,
+            yticklabels=labels,
+        )
     axes[0][0].set_ylabel("query (input token at that position)")
     fig.suptitle(title)
     fig.tight_layout()
@@ -138,13 +175,18 @@ def main() -> None:
     parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
     parser.add_argument("--epochs", type=int, default=4 if quick else 6)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--length", type=int, default=6 if quick else 12, help="digits per sequence")
+    parser.add_argument(
+        "--length", type=int, default=6 if quick else 12, help="digits per sequence"
+    )
     parser.add_argument("--n-train", type=int, default=2000 if quick else 5000)
     parser.add_argument("--d-model", type=int, default=32 if quick else 64)
     parser.add_argument("--heads", type=int, default=2 if quick else 4)
     parser.add_argument("--layers", type=int, default=1)
-    parser.add_argument("--data-dir", default=None,
-                        help="unused: this stage generates its sequences from the seed (kept for a uniform CLI)")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="unused: this stage generates its sequences from the seed (kept for a uniform CLI)",
+    )
     args = parser.parse_args()
     device = journey.device(args.device)
     journey.seed_everything(args.seed)
@@ -152,15 +194,26 @@ def main() -> None:
 
     X_train, y_train = sequences.reversal_task(args.n_train, args.length, seed=args.seed)
     X_test, y_test = sequences.reversal_task(1000, args.length, seed=args.seed + 1)
-    model = ReversalTransformer(args.length, d_model=args.d_model, num_heads=args.heads,
-                                dim_feedforward=2 * args.d_model, num_layers=args.layers).to(device)
+    model = ReversalTransformer(
+        args.length,
+        d_model=args.d_model,
+        num_heads=args.heads,
+        dim_feedforward=2 * args.d_model,
+        num_layers=args.layers,
+    ).to(device)
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"reversing {args.length} digits: {len(X_train)} training sequences, {n_params} parameters, on {device}")
-    history = train_reversal(model, X_train, y_train, X_test, y_test, epochs=args.epochs, device=device,
-                             seed=args.seed)
+    print(
+        f"reversing {args.length} digits: {len(X_train)} training sequences, "
+        f"{n_params} parameters, on {device}"
+    )
+    history = train_reversal(
+        model, X_train, y_train, X_test, y_test, epochs=args.epochs, device=device, seed=args.seed
+    )
     accuracy = history["test_accuracy"][-1]
-    print(f"held-out token accuracy {accuracy:.3f} after {args.epochs} epochs "
-          f"({np.mean(history['seconds']):.2f} s/epoch on {device})")
+    print(
+        f"held-out token accuracy {accuracy:.3f} after {args.epochs} epochs "
+        f"({np.mean(history['seconds']):.2f} s/epoch on {device})"
+    )
     parity.at_least("torch Transformer reverses digits: held-out token accuracy", accuracy, 0.95)
 
     path = journey.stage_output_dir("13_attention_transformer") / "reversal_transformer.pt"
@@ -168,13 +221,21 @@ def main() -> None:
     print(f"weights written: {path}")
     example = X_test[:1]
     weights = model.attention_maps(torch.as_tensor(example, device=device))[0][0].cpu().numpy()
-    journey.save_figure(plot_attention(weights, example[0], "trained Transformer: attention while reversing"),
-                        "13_attention_transformer", "torch_attention_heatmap")
+    journey.save_figure(
+        plot_attention(weights, example[0], "trained Transformer: attention while reversing"),
+        "13_attention_transformer",
+        "torch_attention_heatmap",
+    )
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(range(1, args.epochs + 1), history["test_accuracy"], marker="o")
     ax.axhline(0.95, color="k", ls="--", label="95% bar")
-    ax.set(xlabel="epoch", ylabel="held-out token accuracy", title="learning to reverse", ylim=(0, 1.02))
+    ax.set(
+        xlabel="epoch",
+        ylabel="held-out token accuracy",
+        title="learning to reverse",
+        ylim=(0, 1.02),
+    )
     ax.legend()
     journey.save_figure(fig, "13_attention_transformer", "torch_reversal_accuracy")
 
