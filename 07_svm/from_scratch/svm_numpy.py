@@ -84,6 +84,10 @@ def smo(X: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int):
         t = min(gap / curvature, room_i, room_j)
         alpha[i] += y[i] * t
         alpha[j] -= y[j] * t
+        if t == room_i:                      # land exactly on the bound, not one rounding off
+            alpha[i] = C if positive[i] else 0.0
+        if t == room_j:
+            alpha[j] = 0.0 if positive[j] else C
         w += t * (X[i] - X[j])
         steps += 1
     if gap >= tol:
