@@ -277,7 +277,7 @@ class BaseDecisionTree:
         proxy = np.where(allowed, self._split_proxy(left_sums, total, n_left, n - n_left), -np.inf)
         best_pos = np.argmax(proxy, axis=1)       # first maximum: the smallest threshold wins ties
         best_proxy = proxy[np.arange(len(features)), best_pos]
-        winner = int(np.argmax(best_proxy))       # first maximum: the lowest feature index wins ties
+        winner = int(np.argmax(best_proxy))       # first maximum: the first visited feature wins ties
         if best_proxy[winner] == -np.inf:
             return None
         self._record_ties(node, features, proxy, best_proxy, winner, best_pos[winner])
