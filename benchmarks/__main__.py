@@ -10,7 +10,7 @@ import sys
 
 from benchmarks.cases import CASES
 from benchmarks.harness import markdown_table, run_case
-from journey import OUTPUTS_DIR, progress
+from journey import OUTPUTS_DIR
 
 
 def main(argv=None) -> int:
@@ -28,9 +28,9 @@ def main(argv=None) -> int:
         return 2
     repeats = 1 if args.quick else args.repeats
     timings = []
-    for case in progress(cases, desc="benchmarks"):
+    for i, case in enumerate(cases, start=1):
         timing = run_case(case, repeats, args.quick)
-        print(f"{case.name}: scratch {timing.scratch_s:.4f} s, library {timing.library_s:.4f} s, "
+        print(f"[{i}/{len(cases)}] {case.name}: scratch {timing.scratch_s:.4f} s, library {timing.library_s:.4f} s, "
               f"ratio {timing.ratio:.2f}× (target ≤ {case.target_ratio:g}×), difference {timing.difference:.2g}",
               flush=True)
         timings.append(timing)

@@ -44,7 +44,35 @@ def logistic_regression(quick: bool) -> Prepared:
                     relative_error, tolerance=1e-4)
 
 
+def knn_predict(quick: bool) -> Prepared:
+    from sklearn.neighbors import KNeighborsClassifier
+
+    scratch = load_stage("08", "from_scratch/knn_numpy.py")
+    n_train, n_test, d = (1_000, 200, 16) if quick else (10_000, 2_000, 32)
+    X = _rng().normal(size=(n_train + n_test, d))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    X_train, y_train, X_test = X[:n_train], y[:n_train], X[n_train:]
+    ours = scratch.KNeighborsClassifier(n_neighbors=5).fit(X_train, y_train)
+    theirs = KNeighborsClassifier(n_neighbors=5, algorithm="brute").fit(X_train, y_train)
+    return Prepared(lambda: ours.predict(X_test), lambda: theirs.predict(X_test), disagreement,
+                    tolerance=0.0, difference_kind="labels differing")
+
+
+def gaussian_nb(quick: bool) -> Prepared:
+    from sklearn.naive_bayes import GaussianNB
+
+    scratch = load_stage("08", "from_scratch/naive_bayes_numpy.py")
+    n, d, k = (2_000, 20, 5) if quick else (50_000, 50, 10)
+    y = _rng(1).integers(0, k, size=n)
+    X = _rng().normal(size=(n, d)) + y[:, None] * 0.3
+    return Prepared(lambda: scratch.GaussianNB().fit(X, y).predict_proba(X),
+                    lambda: GaussianNB().fit(X, y).predict_proba(X),
+                    relative_error, tolerance=1e-10)
+
+
 CASES = [
     Case("linear regression fit (lstsq vs LinearRegression)", "20,000 × 50", 3, linear_regression),
     Case("logistic regression fit (Newton vs lbfgs)", "10,000 × 30", 3, logistic_regression),
+    Case("KNN predict, k=5 (vs brute force)", "10,000 train, 2,000 queries × 32", 2, knn_predict),
+    Case("Gaussian NB fit + predict_proba", "50,000 × 50, 10 classes", 2, gaussian_nb),
 ]
