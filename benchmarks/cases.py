@@ -70,9 +70,37 @@ def gaussian_nb(quick: bool) -> Prepared:
                     relative_error, tolerance=1e-10)
 
 
+def mlp_training_step(quick: bool) -> Prepared:
+    """Ten SGD steps on one batch, float32 on both sides, starting from the same weights."""
+    import torch
+
+    scratch = load_stage("04", "from_scratch/mlp_two_layer_numpy.py")
+    library = load_stage("04", "library_impl/mlp_two_layer_pytorch.py")
+    batch, d, hidden, k = (64, 64, 32, 10) if quick else (128, 784, 256, 10)
+    X = _rng().normal(size=(batch, d)).astype(np.float32)
+    y = _rng(1).integers(0, k, size=batch)
+    ours = scratch.TwoLayerMLP(n_hidden=hidden, learning_rate=0.01, dtype="float32").initialize(d, k)
+    theirs = library.copy_state_from_numpy(library.build(d, hidden, k), ours.state_dict())
+    optimizer = torch.optim.SGD(theirs.parameters(), lr=0.01)
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+
+    def scratch_steps():
+        for _ in range(10):
+            ours.train_step(X, y)
+        return ours.params_["fc1.weight"]
+
+    def library_steps():
+        for _ in range(10):
+            library.train_step(theirs, optimizer, X_t, y_t)
+        return theirs.fc1.weight.detach().numpy()
+
+    return Prepared(scratch_steps, library_steps, relative_error, tolerance=1e-4)
+
+
 CASES = [
     Case("linear regression fit (lstsq vs LinearRegression)", "20,000 × 50", 3, linear_regression),
     Case("logistic regression fit (Newton vs lbfgs)", "10,000 × 30", 3, logistic_regression),
     Case("KNN predict, k=5 (vs brute force)", "10,000 train, 2,000 queries × 32", 2, knn_predict),
     Case("Gaussian NB fit + predict_proba", "50,000 × 50, 10 classes", 2, gaussian_nb),
+    Case("MLP training step, float32 (10 SGD steps)", "batch 128, 784 → 256 → 10", 3, mlp_training_step),
 ]
