@@ -97,10 +97,52 @@ def mlp_training_step(quick: bool) -> Prepared:
     return Prepared(scratch_steps, library_steps, relative_error, tolerance=1e-4)
 
 
+def lstm_forward(quick: bool) -> Prepared:
+    """A 1-layer LSTM over a batch of sequences, weights copied from ``nn.LSTM``, float32."""
+    import torch
+
+    scratch = load_stage("12", "from_scratch/rnn_lstm_numpy.py")
+    batch, steps, n_in, hidden = (16, 20, 8, 32) if quick else (64, 50, 16, 64)
+    torch.manual_seed(0)
+    theirs = torch.nn.LSTM(n_in, hidden, batch_first=True)
+    ours = scratch.LSTM(n_in, hidden, dtype=np.float32).load_state_dict(theirs.state_dict())
+    x = _rng().normal(size=(batch, steps, n_in)).astype(np.float32)
+    x_t = torch.from_numpy(x)
+
+    def library():
+        with torch.no_grad():
+            return theirs(x_t)[0].numpy()
+
+    return Prepared(lambda: ours.forward(x)[0], library, relative_error, tolerance=1e-5)
+
+
+def multihead_attention(quick: bool) -> Prepared:
+    """Self-attention with 8 heads, attention weights returned by both sides, float32."""
+    import torch
+
+    scratch = load_stage("13", "from_scratch/attention_numpy.py")
+    batch, length, width, heads = (4, 32, 32, 4) if quick else (32, 128, 128, 8)
+    torch.manual_seed(0)
+    theirs = torch.nn.MultiheadAttention(width, heads, batch_first=True)
+    ours = scratch.MultiheadAttention(width, heads, dtype=np.float32).load_state_dict(theirs.state_dict())
+    x = _rng().normal(size=(batch, length, width)).astype(np.float32)
+    x_t = torch.from_numpy(x)
+
+    def library():
+        with torch.no_grad():
+            return theirs(x_t, x_t, x_t, need_weights=True, average_attn_weights=False)[0].numpy()
+
+    return Prepared(lambda: ours.forward(x, x, x, need_weights=True, average_attn_weights=False)[0],
+                    library, relative_error, tolerance=1e-5)
+
+
 CASES = [
     Case("linear regression fit (lstsq vs LinearRegression)", "20,000 × 50", 3, linear_regression),
     Case("logistic regression fit (Newton vs lbfgs)", "10,000 × 30", 3, logistic_regression),
     Case("KNN predict, k=5 (vs brute force)", "10,000 train, 2,000 queries × 32", 2, knn_predict),
     Case("Gaussian NB fit + predict_proba", "50,000 × 50, 10 classes", 2, gaussian_nb),
     Case("MLP training step, float32 (10 SGD steps)", "batch 128, 784 → 256 → 10", 3, mlp_training_step),
+    Case("LSTM forward, float32", "batch 64, 50 steps, 16 → 64", 5, lstm_forward),
+    Case("multi-head self-attention forward, float32", "batch 32, 128 tokens, width 128, 8 heads", 2,
+         multihead_attention),
 ]
