@@ -136,12 +136,41 @@ def multihead_attention(quick: bool) -> Prepared:
                     library, relative_error, tolerance=1e-5)
 
 
+def decision_tree_fit(quick: bool) -> Prepared:
+    """A depth-6 Gini tree on continuous features; predictions compared (deeper trees meet exact ties)."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    scratch = load_stage("05", "from_scratch/decision_tree_numpy.py")
+    n, d = (500, 8) if quick else (5_000, 20)
+    X = _rng().normal(size=(n, d))
+    y = (X[:, 0] * X[:, 1] + X[:, 2] + 0.5 * _rng(1).normal(size=n) > 0).astype(int)
+    return Prepared(lambda: scratch.DecisionTreeClassifier(max_depth=6).fit(X, y).predict(X),
+                    lambda: DecisionTreeClassifier(max_depth=6, random_state=0).fit(X, y).predict(X),
+                    disagreement, tolerance=0.0, difference_kind="labels differing")
+
+
+def gradient_boosting_fit(quick: bool) -> Prepared:
+    """100 depth-3 trees on squared error; predictions compared."""
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    scratch = load_stage("09", "from_scratch/gradient_boosting_numpy.py")
+    n, d, trees = (300, 5, 20) if quick else (2_000, 10, 100)
+    X = _rng().normal(size=(n, d))
+    y = np.sin(X[:, 0]) + X[:, 1] ** 2 + 0.1 * _rng(1).normal(size=n)
+    settings = dict(n_estimators=trees, max_depth=3, learning_rate=0.1)
+    return Prepared(lambda: scratch.GradientBoostingRegressor(**settings).fit(X, y).predict(X),
+                    lambda: GradientBoostingRegressor(**settings, random_state=0).fit(X, y).predict(X),
+                    relative_error, tolerance=1e-8)
+
+
 CASES = [
     Case("linear regression fit (lstsq vs LinearRegression)", "20,000 × 50", 3, linear_regression),
     Case("logistic regression fit (Newton vs lbfgs)", "10,000 × 30", 3, logistic_regression),
     Case("KNN predict, k=5 (vs brute force)", "10,000 train, 2,000 queries × 32", 2, knn_predict),
     Case("Gaussian NB fit + predict_proba", "50,000 × 50, 10 classes", 2, gaussian_nb),
     Case("MLP training step, float32 (10 SGD steps)", "batch 128, 784 → 256 → 10", 3, mlp_training_step),
+    Case("decision tree fit + predict (depth 6)", "5,000 × 20", 20, decision_tree_fit),
+    Case("gradient boosting fit + predict (100 trees)", "2,000 × 10", 20, gradient_boosting_fit),
     Case("LSTM forward, float32", "batch 64, 50 steps, 16 → 64", 5, lstm_forward),
     Case("multi-head self-attention forward, float32", "batch 32, 128 tokens, width 128, 8 heads", 2,
          multihead_attention),
