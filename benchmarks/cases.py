@@ -163,6 +163,25 @@ def gradient_boosting_fit(quick: bool) -> Prepared:
                     relative_error, tolerance=1e-8)
 
 
+def conv2d_forward(quick: bool) -> Prepared:
+    """A 3×3 convolution, padding 1, 1 → 32 channels on 28×28 images (float64 on both sides)."""
+    import torch
+    import torch.nn.functional as F
+
+    scratch = load_stage("10", "from_scratch/conv2d_from_scratch.py")
+    batch, c_in, c_out, size = (8, 1, 8, 28) if quick else (64, 1, 32, 28)
+    x = _rng().normal(size=(batch, c_in, size, size))
+    weight, bias = _rng(1).normal(size=(c_out, c_in, 3, 3)), _rng(2).normal(size=c_out)
+    x_t, w_t, b_t = torch.from_numpy(x), torch.from_numpy(weight), torch.from_numpy(bias)
+
+    def library():
+        with torch.no_grad():
+            return F.conv2d(x_t, w_t, b_t, padding=1).numpy()
+
+    return Prepared(lambda: scratch.conv2d_forward(x, weight, bias, padding=1), library,
+                    relative_error, tolerance=1e-10)
+
+
 CASES = [
     Case("linear regression fit (lstsq vs LinearRegression)", "20,000 × 50", 3, linear_regression),
     Case("logistic regression fit (Newton vs lbfgs)", "10,000 × 30", 3, logistic_regression),
@@ -171,6 +190,7 @@ CASES = [
     Case("MLP training step, float32 (10 SGD steps)", "batch 128, 784 → 256 → 10", 3, mlp_training_step),
     Case("decision tree fit + predict (depth 6)", "5,000 × 20", 20, decision_tree_fit),
     Case("gradient boosting fit + predict (100 trees)", "2,000 × 10", 20, gradient_boosting_fit),
+    Case("conv2d forward, float64", "64 × 1 × 28 × 28, 32 filters 3×3", 5, conv2d_forward),
     Case("LSTM forward, float32", "batch 64, 50 steps, 16 → 64", 5, lstm_forward),
     Case("multi-head self-attention forward, float32", "batch 32, 128 tokens, width 128, 8 heads", 2,
          multihead_attention),
