@@ -38,7 +38,9 @@ def _healthy(port: int) -> bool:
 
 
 @contextmanager
-def server_process(argv: list[str], port: int, *, startup_timeout: float = 120.0, env: dict | None = None):
+def server_process(
+    argv: list[str], port: int, *, startup_timeout: float = 120.0, env: dict | None = None
+):
     """Run ``argv`` (a server that will listen on 127.0.0.1:``port``) until the block ends.
 
     Waits until ``GET /health`` answers 200 and yields the base URL. If the process exits or the
@@ -53,7 +55,11 @@ def server_process(argv: list[str], port: int, *, startup_timeout: float = 120.0
             if process.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
                 tail = log.read()[-3000:].decode("utf-8", "replace")
-                state = f"exited with {process.returncode}" if process.poll() is not None else "did not answer in time"
+                state = (
+                    f"exited with {process.returncode}"
+                    if process.poll() is not None
+                    else "did not answer in time"
+                )
                 raise RuntimeError(f"server {state}: {' '.join(argv)}\n{tail}")
             time.sleep(0.2)
         yield f"http://{HOST}:{port}"
@@ -69,7 +75,7 @@ def server_process(argv: list[str], port: int, *, startup_timeout: float = 120.0
 
 @dataclass
 class Reply:
-    """One request's outcome: which body, the status (None on a transport error), the body, the latency."""
+    """One request's outcome: which body, the status (None on a transport error), the latency."""
 
     index: int
     body_index: int
@@ -79,8 +85,16 @@ class Reply:
     error: str = ""
 
 
-def hammer(port: int, path: str, bodies: list[bytes], n_requests: int, concurrency: int, *,
-           timeout: float = 30.0, deadline: float = 300.0) -> list[Reply]:
+def hammer(
+    port: int,
+    path: str,
+    bodies: list[bytes],
+    n_requests: int,
+    concurrency: int,
+    *,
+    timeout: float = 30.0,
+    deadline: float = 300.0,
+) -> list[Reply]:
     """POST ``n_requests`` JSON bodies (``bodies[i % len(bodies)]``) from ``concurrency`` threads.
 
     Each thread keeps one keep-alive connection (reopened after an error or a server close) and
@@ -97,11 +111,17 @@ def hammer(port: int, path: str, bodies: list[bytes], n_requests: int, concurren
             try:
                 if connection is None:
                     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
-                connection.request("POST", path, body=bodies[body_index],
-                                   headers={"Content-Type": "application/json"})
+                connection.request(
+                    "POST",
+                    path,
+                    body=bodies[body_index],
+                    headers={"Content-Type": "application/json"},
+                )
                 response = connection.getresponse()
                 content = response.read()
-                replies[i] = Reply(i, body_index, response.status, content, time.perf_counter() - start)
+                replies[i] = Reply(
+                    i, body_index, response.status, content, time.perf_counter() - start
+                )
                 if response.will_close:
                     connection.close()
                     connection = None
@@ -119,8 +139,10 @@ def hammer(port: int, path: str, bodies: list[bytes], n_requests: int, concurren
         thread.start()
     for thread in threads:
         thread.join(timeout=max(0.0, end - time.monotonic()))
-    return [reply or Reply(i, i % len(bodies), None, b"", 0.0, "not sent before the deadline")
-            for i, reply in enumerate(replies)]
+    return [
+        reply or Reply(i, i % len(bodies), None, b"", 0.0, "not sent before the deadline")
+        for i, reply in enumerate(replies)
+    ]
 
 
 def summarise(replies: list[Reply], wall_seconds: float) -> dict:
@@ -131,7 +153,13 @@ def summarise(replies: list[Reply], wall_seconds: float) -> dict:
     def percentile(q: float) -> float:
         return 1000 * latencies[min(n - 1, int(q * n))] if n else float("nan")
 
-    return {"requests": len(replies), "ok": n, "errors": len(replies) - n,
-            "throughput_rps": n / wall_seconds if wall_seconds > 0 else float("nan"),
-            "p50_ms": percentile(0.50), "p99_ms": percentile(0.99), "max_ms": percentile(1.0),
-            "cpus": os.cpu_count()}
+    return {
+        "requests": len(replies),
+        "ok": n,
+        "errors": len(replies) - n,
+        "throughput_rps": n / wall_seconds if wall_seconds > 0 else float("nan"),
+        "p50_ms": percentile(0.50),
+        "p99_ms": percentile(0.99),
+        "max_ms": percentile(1.0),
+        "cpus": os.cpu_count(),
+    }

@@ -42,6 +42,7 @@ JSON = {"content-type": "application/json"}
 
 # ------------------------------------------------------------------------------ fixtures
 
+
 @pytest.fixture(scope="module")
 def artefacts(tmp_path_factory):
     """Both models built from nothing into a temporary folder (stage 11's quick stand-in CNN)."""
@@ -111,11 +112,14 @@ def normalised(pixels):
 
 def png_bytes(array01: np.ndarray, mode="L", fmt="PNG") -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(np.round(array01 * 255).astype(np.uint8), mode=None).convert(mode).save(buffer, format=fmt)
+    Image.fromarray(np.round(array01 * 255).astype(np.uint8), mode=None).convert(mode).save(
+        buffer, format=fmt
+    )
     return buffer.getvalue()
 
 
 # ------------------------------------------------------------------------------ artefacts
+
 
 def test_metadata_records_version_data_accuracy_and_true_checksums(artefacts):
     for name in (contract.DIGIT_METADATA, contract.TABULAR_METADATA):
@@ -155,9 +159,12 @@ def artefact_copy(artefacts, tmp_path):
 def test_tampered_weights_stop_start_up(artefact_copy):
     weights = artefact_copy / "mnist_cnn.pt"
     content = bytearray(weights.read_bytes())
-    content[len(content) // 2] ^= 0x01                     # one flipped bit
+    content[len(content) // 2] ^= 0x01  # one flipped bit
     weights.write_bytes(bytes(content))
-    with pytest.raises(contract.ArtefactError, match=r"mnist_cnn\.pt does not match its checksum.*build_artefacts\.py"):
+    with pytest.raises(
+        contract.ArtefactError,
+        match=r"mnist_cnn\.pt does not match its checksum.*build_artefacts\.py",
+    ):
         with TestClient(service.create_app(artefact_copy)):
             pass
     with pytest.raises(contract.ArtefactError, match=r"mnist_cnn\.pt"):
@@ -167,21 +174,28 @@ def test_tampered_weights_stop_start_up(artefact_copy):
 def test_serve_command_refuses_tampered_weights_before_listening(artefact_copy, monkeypatch):
     weights = artefact_copy / "mnist_cnn.pt"
     weights.write_bytes(weights.read_bytes()[:-1] + b"X")
-    monkeypatch.setattr(sys, "argv", ["serve_fastapi.py", "--serve", "--artefact-dir", str(artefact_copy)])
-    with pytest.raises(SystemExit, match=r"cannot start the service: .*mnist_cnn\.pt does not match its checksum"):
+    monkeypatch.setattr(
+        sys, "argv", ["serve_fastapi.py", "--serve", "--artefact-dir", str(artefact_copy)]
+    )
+    with pytest.raises(
+        SystemExit, match=r"cannot start the service: .*mnist_cnn\.pt does not match its checksum"
+    ):
         service.main()
 
 
 def test_tampered_numpy_weights_stop_the_scratch_server(artefact_copy):
     arrays = artefact_copy / "mnist_cnn.npz"
-    arrays.write_bytes(arrays.read_bytes()[:-10])          # a truncated copy
+    arrays.write_bytes(arrays.read_bytes()[:-10])  # a truncated copy
     with pytest.raises(contract.ArtefactError, match=r"mnist_cnn\.npz does not match its checksum"):
         scratch.DigitService(artefact_copy)
 
 
 def test_missing_pipeline_stops_start_up_with_rebuild_command(artefact_copy):
     (artefact_copy / build.TABULAR_FILE).unlink()
-    with pytest.raises(contract.ArtefactError, match=rf"breast_cancer_pipeline\.joblib is missing.*--out-dir {artefact_copy}"):
+    with pytest.raises(
+        contract.ArtefactError,
+        match=rf"breast_cancer_pipeline\.joblib is missing.*--out-dir {artefact_copy}",
+    ):
         with TestClient(service.create_app(artefact_copy)):
             pass
 
@@ -196,19 +210,24 @@ def test_pipeline_from_another_sklearn_version_is_refused(artefact_copy):
 
 
 def test_missing_metadata_names_the_file(tmp_path):
-    with pytest.raises(contract.ArtefactError, match=r"mnist_cnn\.json is missing.*build_artefacts\.py"):
+    with pytest.raises(
+        contract.ArtefactError, match=r"mnist_cnn\.json is missing.*build_artefacts\.py"
+    ):
         scratch.DigitService(tmp_path)
 
 
 # ------------------------------------------------------------------------ happy paths
+
 
 def test_health_and_model_cards(client, artefacts):
     digit = json.loads((artefacts / contract.DIGIT_METADATA).read_text())
     tabular = json.loads((artefacts / contract.TABULAR_METADATA).read_text())
     health = client.get("/health")
     assert health.status_code == 200
-    assert health.json() == {"status": "ok", "models": {"digit": digit["model_version"],
-                                                         "tabular": tabular["model_version"]}}
+    assert health.json() == {
+        "status": "ok",
+        "models": {"digit": digit["model_version"], "tabular": tabular["model_version"]},
+    }
     cards = client.get("/model").json()
     assert cards["digit"]["files"] == digit["files"]
     assert cards["tabular"]["model_version"] == tabular["model_version"]
@@ -232,8 +251,13 @@ def test_predict_digit_equals_the_models_called_directly(client, models, artefac
 
 def test_trained_cnn_reads_held_out_digits(client, digits):
     pixels, labels = digits
-    predicted = [p["label"] for p in client.post("/predict/digit", json={"images": pixels.tolist()}).json()["predictions"]]
-    assert np.mean(np.array(predicted) == labels) >= 0.6      # quick stand-in model; chance is 0.1
+    predicted = [
+        p["label"]
+        for p in client.post("/predict/digit", json={"images": pixels.tolist()}).json()[
+            "predictions"
+        ]
+    ]
+    assert np.mean(np.array(predicted) == labels) >= 0.6  # quick stand-in model; chance is 0.1
 
 
 def test_integer_pixels_are_numbers(client):
@@ -249,15 +273,23 @@ def test_predict_tabular_equals_the_pipeline(client, models, tabular_row):
     frame = pd.DataFrame([tabular_row])[build.tabular_feature_names()]
     expected = models.tabular.pipeline.predict_proba(frame)
     np.testing.assert_allclose(body["probabilities"], expected[0], atol=1e-12)
-    assert body["class_name"] == body["classes"][body["label"]] == ["malignant", "benign"][int(expected.argmax())]
+    assert (
+        body["class_name"]
+        == body["classes"][body["label"]]
+        == ["malignant", "benign"][int(expected.argmax())]
+    )
 
 
 def test_feature_order_does_not_matter(client, tabular_row):
     shuffled = dict(reversed(list(tabular_row.items())))
-    assert client.post("/predict/tabular", json=shuffled).json() == client.post("/predict/tabular", json=tabular_row).json()
+    assert (
+        client.post("/predict/tabular", json=shuffled).json()
+        == client.post("/predict/tabular", json=tabular_row).json()
+    )
 
 
 # ------------------------------------------------------------------------- bad input (422)
+
 
 def _image(value=0.0, rows=SIDE, cols=SIDE):
     return [[value] * cols for _ in range(rows)]
@@ -278,15 +310,23 @@ BAD_DIGIT_BODIES = {
     "boolean pixel": (_with_pixel(True), ["body", "images", 1, 3, 5], "float_type"),
     "string pixel": (_with_pixel("0.5"), ["body", "images", 1, 3, 5], "float_type"),
     "null pixel": (_with_pixel(None), ["body", "images", 1, 3, 5], "float_type"),
-    "huge integer": (_with_pixel(10 ** 400), ["body", "images", 1, 3, 5], "float_type"),
+    "huge integer": (_with_pixel(10**400), ["body", "images", 1, 3, 5], "float_type"),
     "27 rows": ({"images": [_image(rows=27)]}, ["body", "images", 0], "too_short"),
     "29 columns": ({"images": [_image(cols=29)]}, ["body", "images", 0, 0], "too_long"),
     "flat image": ({"images": [[0.0] * (SIDE * SIDE)]}, ["body", "images", 0], "too_long"),
     "rows are numbers": ({"images": [[0.0] * SIDE]}, ["body", "images", 0, 0], "list_type"),
     "empty batch": ({"images": []}, ["body", "images"], "too_short"),
-    "batch over the limit": ({"images": [_image()] * (contract.MAX_BATCH + 1)}, ["body", "images"], "too_long"),
+    "batch over the limit": (
+        {"images": [_image()] * (contract.MAX_BATCH + 1)},
+        ["body", "images"],
+        "too_long",
+    ),
     "missing images": ({}, ["body", "images"], "missing"),
-    "unknown field": ({"images": [_image()], "threshold": 0.5}, ["body", "threshold"], "extra_forbidden"),
+    "unknown field": (
+        {"images": [_image()], "threshold": 0.5},
+        ["body", "threshold"],
+        "extra_forbidden",
+    ),
     "images not a list": ({"images": "0.5"}, ["body", "images"], "list_type"),
     "body is a list": ([_image()], ["body"], "model_attributes_type"),
 }
@@ -322,16 +362,20 @@ def _tabular(row, **changes):
     return changed
 
 
-@pytest.mark.parametrize("change, loc, kind", [
-    ({"mean_radius": KeyError}, ["body", "mean_radius"], "missing"),
-    ({"mean_radiuss": 14.0}, ["body", "mean_radiuss"], "extra_forbidden"),
-    ({"mean_area": True}, ["body", "mean_area"], "float_type"),
-    ({"mean_area": "654.9"}, ["body", "mean_area"], "float_type"),
-    ({"worst_symmetry": float("nan")}, ["body", "worst_symmetry"], "finite_number"),
-    ({"worst_symmetry": float("-inf")}, ["body", "worst_symmetry"], "finite_number"),
-    ({"mean_texture": -1.0}, ["body", "mean_texture"], "greater_than_equal"),
-    ({"mean_area": 1e6}, ["body", "mean_area"], "less_than_equal"),
-], ids=["missing", "unknown", "boolean", "string", "nan", "-inf", "negative", "out-of-range"])
+@pytest.mark.parametrize(
+    "change, loc, kind",
+    [
+        ({"mean_radius": KeyError}, ["body", "mean_radius"], "missing"),
+        ({"mean_radiuss": 14.0}, ["body", "mean_radiuss"], "extra_forbidden"),
+        ({"mean_area": True}, ["body", "mean_area"], "float_type"),
+        ({"mean_area": "654.9"}, ["body", "mean_area"], "float_type"),
+        ({"worst_symmetry": float("nan")}, ["body", "worst_symmetry"], "finite_number"),
+        ({"worst_symmetry": float("-inf")}, ["body", "worst_symmetry"], "finite_number"),
+        ({"mean_texture": -1.0}, ["body", "mean_texture"], "greater_than_equal"),
+        ({"mean_area": 1e6}, ["body", "mean_area"], "less_than_equal"),
+    ],
+    ids=["missing", "unknown", "boolean", "string", "nan", "-inf", "negative", "out-of-range"],
+)
 def test_bad_tabular_requests_are_422_naming_the_feature(client, tabular_row, change, loc, kind):
     answer = post_json(client, "/predict/tabular", _tabular(tabular_row, **change))
     assert answer.status_code == 422
@@ -374,7 +418,7 @@ def test_oversized_bodies_are_413_before_parsing(client, scratch_server):
     assert answer.status_code == 413 and "too large" in answer.json()["message"]
     assert scratch_post(scratch_server, too_big) == (413, answer.json())
 
-    def chunks():                    # no Content-Length: the limit is counted while reading
+    def chunks():  # no Content-Length: the limit is counted while reading
         for _ in range(3):
             yield b" " * (contract.MAX_BODY_BYTES // 2)
 
@@ -389,24 +433,31 @@ def test_a_full_batch_fits_the_body_limit(client):
     batch = {"images": rng.random((contract.MAX_BATCH, SIDE, SIDE)).tolist()}
     body = json.dumps(batch)
     assert len(body) <= contract.MAX_BODY_BYTES
-    assert len(client.post("/predict/digit", content=body, headers=JSON).json()["predictions"]) == contract.MAX_BATCH
+    assert (
+        len(client.post("/predict/digit", content=body, headers=JSON).json()["predictions"])
+        == contract.MAX_BATCH
+    )
 
 
 def test_unknown_routes_and_methods_answer_json(client, scratch_server):
-    assert client.get("/nope").status_code == 404 and client.get("/nope").json()["message"] == "Not Found"
+    assert (
+        client.get("/nope").status_code == 404
+        and client.get("/nope").json()["message"] == "Not Found"
+    )
     assert client.get("/predict/digit").status_code == 405
     assert scratch_post(scratch_server, b"{}", path="/nope") == (404, client.get("/nope").json())
 
 
 # ---------------------------------------------------------------------------- image upload
 
+
 def test_mnist_frame_undoes_scale_inversion_and_offset(digits):
     pixels, _ = digits
     for original in pixels[:8]:
         frame = service.mnist_frame(original)
-        big = np.kron(1.0 - frame, np.ones((6, 6)))            # 168×168, dark ink on white paper
+        big = np.kron(1.0 - frame, np.ones((6, 6)))  # 168×168, dark ink on white paper
         paper = np.ones((240, 200))
-        paper[50:218, 10:178] = big                            # off-centre on a larger sheet
+        paper[50:218, 10:178] = big  # off-centre on a larger sheet
         again = service.mnist_frame(paper.astype(np.float32))
         cosine = (again * frame).sum() / np.linalg.norm(again) / np.linalg.norm(frame)
         assert cosine > 0.95
@@ -416,14 +467,18 @@ def test_mnist_frame_undoes_scale_inversion_and_offset(digits):
         assert np.allclose(centre, 13.5, atol=1.0)
 
 
-@pytest.mark.parametrize("fmt, mode", [("PNG", "L"), ("JPEG", "L"), ("PNG", "RGB"), ("PNG", "RGBA")])
+@pytest.mark.parametrize(
+    "fmt, mode", [("PNG", "L"), ("JPEG", "L"), ("PNG", "RGB"), ("PNG", "RGBA")]
+)
 def test_uploaded_picture_is_read_like_the_28x28_digit(client, models, digits, fmt, mode):
     pixels, _ = digits
     for original in pixels[:4]:
         frame = service.mnist_frame(original)
-        picture = np.kron(1.0 - frame, np.ones((5, 5)))        # a 140×140 scan, dark on light
-        answer = client.post("/predict/digit/image", files={"file": ("d." + fmt.lower(),
-                                                                     png_bytes(picture, mode, fmt), "image/png")})
+        picture = np.kron(1.0 - frame, np.ones((5, 5)))  # a 140×140 scan, dark on light
+        answer = client.post(
+            "/predict/digit/image",
+            files={"file": ("d." + fmt.lower(), png_bytes(picture, mode, fmt), "image/png")},
+        )
         assert answer.status_code == 200
         expected = models.digit.predict_proba(frame[None])[0]
         assert answer.json()["predictions"][0]["label"] == int(expected.argmax())
@@ -432,12 +487,16 @@ def test_uploaded_picture_is_read_like_the_28x28_digit(client, models, digits, f
 def test_transparent_background_counts_as_paper(client, models, digits):
     frame = service.mnist_frame(digits[0][0])
     ink = np.kron(frame, np.ones((4, 4)))
-    rgba = np.zeros(ink.shape + (4,), dtype=np.uint8)          # black ink, alpha = ink
+    rgba = np.zeros(ink.shape + (4,), dtype=np.uint8)  # black ink, alpha = ink
     rgba[..., 3] = np.round(ink * 255).astype(np.uint8)
     buffer = io.BytesIO()
     Image.fromarray(rgba, "RGBA").save(buffer, format="PNG")
-    answer = client.post("/predict/digit/image", files={"file": ("t.png", buffer.getvalue(), "image/png")})
-    assert answer.json()["predictions"][0]["label"] == int(models.digit.predict_proba(frame[None])[0].argmax())
+    answer = client.post(
+        "/predict/digit/image", files={"file": ("t.png", buffer.getvalue(), "image/png")}
+    )
+    assert answer.json()["predictions"][0]["label"] == int(
+        models.digit.predict_proba(frame[None])[0].argmax()
+    )
 
 
 def _gif():
@@ -448,19 +507,23 @@ def _gif():
 
 def _huge_png():
     buffer = io.BytesIO()
-    Image.new("1", (5000, 4000)).save(buffer, format="PNG")    # a few kB of file, 20 megapixels
+    Image.new("1", (5000, 4000)).save(buffer, format="PNG")  # a few kB of file, 20 megapixels
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("content, status, words", [
-    (b"not an image at all", 400, "not an image"),
-    (b"", 400, "empty"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, 400, "not an image"),
-    (None, 400, "GIF images are not accepted"),
-    ("blank", 400, "no digit found"),
-    ("truncated", 400, "could not be decoded"),
-    ("huge", 413, "pixels"),
-], ids=["garbage", "empty", "broken-png", "gif", "blank", "truncated", "20-megapixels"])
+@pytest.mark.parametrize(
+    "content, status, words",
+    [
+        (b"not an image at all", 400, "not an image"),
+        (b"", 400, "empty"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, 400, "not an image"),
+        (None, 400, "GIF images are not accepted"),
+        ("blank", 400, "no digit found"),
+        ("truncated", 400, "could not be decoded"),
+        ("huge", 413, "pixels"),
+    ],
+    ids=["garbage", "empty", "broken-png", "gif", "blank", "truncated", "20-megapixels"],
+)
 def test_bad_uploads_are_refused_with_a_clear_message(client, content, status, words):
     if content is None:
         content = _gif()
@@ -482,6 +545,7 @@ def test_upload_without_a_file_is_422_naming_it(client):
 
 # ---------------------------------------------------------------------- the two servers agree
 
+
 def test_scratch_server_answers_like_fastapi(client, scratch_server, digits):
     pixels, _ = digits
     body = json.dumps({"images": pixels[:16].tolist()}).encode()
@@ -489,24 +553,35 @@ def test_scratch_server_answers_like_fastapi(client, scratch_server, digits):
     fastapi_answer = client.post("/predict/digit", content=body, headers=JSON).json()
     assert status == 200
     assert numpy_answer["model_version"] == fastapi_answer["model_version"]
-    assert [p["label"] for p in numpy_answer["predictions"]] == [p["label"] for p in fastapi_answer["predictions"]]
-    np.testing.assert_allclose([p["probabilities"] for p in numpy_answer["predictions"]],
-                               [p["probabilities"] for p in fastapi_answer["predictions"]], atol=1e-4)
+    assert [p["label"] for p in numpy_answer["predictions"]] == [
+        p["label"] for p in fastapi_answer["predictions"]
+    ]
+    np.testing.assert_allclose(
+        [p["probabilities"] for p in numpy_answer["predictions"]],
+        [p["probabilities"] for p in fastapi_answer["predictions"]],
+        atol=1e-4,
+    )
     for case in ("NaN", "boolean pixel", "27 rows", "unknown field", "batch over the limit"):
         bad = json.dumps(BAD_DIGIT_BODIES[case][0]).encode()
-        assert scratch_post(scratch_server, bad) == (422, client.post("/predict/digit", content=bad,
-                                                                      headers=JSON).json())
+        assert scratch_post(scratch_server, bad) == (
+            422,
+            client.post("/predict/digit", content=bad, headers=JSON).json(),
+        )
 
 
 # ----------------------------------------------------------------------- OpenAPI documentation
 
+
 def test_docs_describe_every_field_with_an_example(client):
     assert client.get("/docs").status_code == 200
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
-    undocumented = [f"{name}.{field}" for name, schema in schemas.items()
-                    if not name.startswith(("Body_", "HTTPValidationError", "ValidationError"))
-                    for field, spec in schema.get("properties", {}).items()
-                    if not spec.get("description") or not (spec.get("examples") or "$ref" in str(spec))]
+    undocumented = [
+        f"{name}.{field}"
+        for name, schema in schemas.items()
+        if not name.startswith(("Body_", "HTTPValidationError", "ValidationError"))
+        for field, spec in schema.get("properties", {}).items()
+        if not spec.get("description") or not (spec.get("examples") or "$ref" in str(spec))
+    ]
     assert not undocumented, undocumented
     upload = next(s for n, s in schemas.items() if n.startswith("Body_"))
     assert upload["properties"]["file"]["description"]
@@ -515,6 +590,7 @@ def test_docs_describe_every_field_with_an_example(client):
 
 
 # ------------------------------------------------- property-based: the OpenAPI schema as the spec
+
 
 def from_schema(node: dict, components: dict):
     """A hypothesis strategy for the JSON documents a JSON-Schema node accepts.
@@ -530,15 +606,22 @@ def from_schema(node: dict, components: dict):
     if kind == "object":
         properties = {k: from_schema(v, components) for k, v in node.get("properties", {}).items()}
         required = set(node.get("required", []))
-        return st.fixed_dictionaries({k: v for k, v in properties.items() if k in required},
-                                     optional={k: v for k, v in properties.items() if k not in required})
+        return st.fixed_dictionaries(
+            {k: v for k, v in properties.items() if k in required},
+            optional={k: v for k, v in properties.items() if k not in required},
+        )
     if kind == "array":
         item = from_schema(node["items"], components)
         low, high = node.get("minItems", 0), node.get("maxItems", node.get("minItems", 0) + 3)
         return st.integers(low, min(high, max(low, 3))).flatmap(
-            lambda n: st.lists(item, min_size=min(n, 1), max_size=min(n, 3)).map(lambda xs: (xs * n)[:n]))
+            lambda n: st.lists(item, min_size=min(n, 1), max_size=min(n, 3)).map(
+                lambda xs: (xs * n)[:n]
+            )
+        )
     if kind == "number":
-        return st.floats(node.get("minimum"), node.get("maximum"), allow_nan=False, allow_infinity=False)
+        return st.floats(
+            node.get("minimum"), node.get("maximum"), allow_nan=False, allow_infinity=False
+        )
     if kind == "integer":
         return st.integers(node.get("minimum"), node.get("maximum"))
     if kind == "string":
@@ -548,14 +631,22 @@ def from_schema(node: dict, components: dict):
     return st.none()
 
 
-JUNK = st.one_of(st.none(), st.booleans(), st.text(max_size=4), st.sampled_from([float("nan"), float("inf"), -1e308]),
-                 st.floats(allow_nan=False), st.integers(-10 ** 30, 10 ** 30), st.just(10 ** 400),
-                 st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.text(max_size=4),
+    st.sampled_from([float("nan"), float("inf"), -1e308]),
+    st.floats(allow_nan=False),
+    st.integers(-(10**30), 10**30),
+    st.just(10**400),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
 
 
 @st.composite
 def mutated(draw, valid):
-    """A valid document with one thing broken: a value somewhere replaced, a key dropped or added."""
+    """A valid document with one thing broken: a value replaced, a key dropped or a key added."""
     document = draw(valid)
     action = draw(st.sampled_from(["replace", "drop", "add"]))
     if action == "drop" and isinstance(document, dict) and document:
@@ -566,7 +657,9 @@ def mutated(draw, valid):
 
     def replace(node):
         if isinstance(node, (list, dict)) and node and draw(st.booleans()):
-            key = draw(st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node))))
+            key = draw(
+                st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node)))
+            )
             copy = dict(node) if isinstance(node, dict) else list(node)
             copy[key] = replace(node[key])
             return copy
@@ -593,8 +686,13 @@ def body_schema(openapi, path):
     return openapi["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
 
 
-FUZZ = settings(max_examples=30, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.mark.parametrize("path", ["/predict/digit", "/predict/tabular"])
@@ -638,12 +736,19 @@ def test_property_any_bytes_never_5xx(client, openapi):
 
 def test_property_small_pictures_never_5xx(client, openapi):
     @FUZZ
-    @given(height=st.integers(1, 40), width=st.integers(1, 40), seed=st.integers(0, 2 ** 16),
-           fmt=st.sampled_from(["PNG", "JPEG"]), sparse=st.booleans())
+    @given(
+        height=st.integers(1, 40),
+        width=st.integers(1, 40),
+        seed=st.integers(0, 2**16),
+        fmt=st.sampled_from(["PNG", "JPEG"]),
+        sparse=st.booleans(),
+    )
     def check(height, width, seed, fmt, sparse):
         picture = np.random.default_rng(seed).random((height, width)) ** (8 if sparse else 1)
-        response = client.post("/predict/digit/image",
-                               files={"file": ("x", png_bytes(picture, "L", fmt), "application/octet-stream")})
+        response = client.post(
+            "/predict/digit/image",
+            files={"file": ("x", png_bytes(picture, "L", fmt), "application/octet-stream")},
+        )
         assert_documented(openapi, "/predict/digit/image", "post", response)
 
     check()

@@ -47,7 +47,9 @@ def run_load(argv, bodies):
     port = loadgen.free_port()
     with loadgen.server_process(argv + ["--port", str(port)], port, startup_timeout=180) as url:
         assert url.startswith("http://127.0.0.1:")
-        replies = loadgen.hammer(port, "/predict/digit", bodies, N_REQUESTS, CONCURRENCY, timeout=30, deadline=240)
+        replies = loadgen.hammer(
+            port, "/predict/digit", bodies, N_REQUESTS, CONCURRENCY, timeout=30, deadline=240
+        )
     errors = [(r.index, r.status, r.error, r.content[:200]) for r in replies if r.status != 200]
     assert not errors, f"{len(errors)} failed requests, first: {errors[:3]}"
     return replies
@@ -62,11 +64,18 @@ def answers(replies):
 
 def test_uvicorn_serves_2000_requests_from_16_clients_exactly(artefacts, requests_and_pixels):
     bodies, pixels = requests_and_pixels
-    argv = [sys.executable, str(STAGE_DIR / "library_impl" / "serve_fastapi.py"), "--serve",
-            "--artefact-dir", str(artefacts), "--log-level", "warning"]
+    argv = [
+        sys.executable,
+        str(STAGE_DIR / "library_impl" / "serve_fastapi.py"),
+        "--serve",
+        "--artefact-dir",
+        str(artefacts),
+        "--log-level",
+        "warning",
+    ]
     replies = run_load(argv, bodies)
     model = service.load_digit_model(artefacts)
-    direct = np.concatenate([model.predict_proba(pixels[i:i + 1]) for i in range(len(pixels))])
+    direct = np.concatenate([model.predict_proba(pixels[i : i + 1]) for i in range(len(pixels))])
     for index, label, probabilities in answers(replies):
         assert label == int(direct[index].argmax())
         np.testing.assert_allclose(probabilities, direct[index], atol=1e-6)
@@ -74,12 +83,19 @@ def test_uvicorn_serves_2000_requests_from_16_clients_exactly(artefacts, request
 
 def test_scratch_server_serves_2000_requests_with_parity(artefacts, requests_and_pixels):
     bodies, pixels = requests_and_pixels
-    argv = [sys.executable, str(STAGE_DIR / "from_scratch" / "serve_http_numpy.py"), "--serve",
-            "--artefact-dir", str(artefacts)]
+    argv = [
+        sys.executable,
+        str(STAGE_DIR / "from_scratch" / "serve_http_numpy.py"),
+        "--serve",
+        "--artefact-dir",
+        str(artefacts),
+    ]
     replies = run_load(argv, bodies)
     numpy_cnn = scratch.DigitService(artefacts).model
     normalised = (pixels[:, None].astype(np.float64) - data.MNIST_MEAN) / data.MNIST_STD
-    numpy_direct = np.concatenate([numpy_cnn.predict_proba(normalised[i:i + 1]) for i in range(len(pixels))])
+    numpy_direct = np.concatenate(
+        [numpy_cnn.predict_proba(normalised[i : i + 1]) for i in range(len(pixels))]
+    )
     torch_direct = service.load_digit_model(artefacts).predict_proba(pixels)
     for index, label, probabilities in answers(replies):
         assert label == int(numpy_direct[index].argmax()) == int(torch_direct[index].argmax())
@@ -93,8 +109,17 @@ def test_scratch_server_process_refuses_a_tampered_file(artefacts, tmp_path):
     weights = copy / "mnist_cnn.npz"
     weights.write_bytes(weights.read_bytes() + b"\0")
     port = loadgen.free_port()
-    argv = [sys.executable, str(STAGE_DIR / "from_scratch" / "serve_http_numpy.py"), "--serve",
-            "--artefact-dir", str(copy), "--port", str(port)]
-    with pytest.raises(RuntimeError, match=r"(?s)exited with 1.*mnist_cnn\.npz does not match its checksum"):
+    argv = [
+        sys.executable,
+        str(STAGE_DIR / "from_scratch" / "serve_http_numpy.py"),
+        "--serve",
+        "--artefact-dir",
+        str(copy),
+        "--port",
+        str(port),
+    ]
+    with pytest.raises(
+        RuntimeError, match=r"(?s)exited with 1.*mnist_cnn\.npz does not match its checksum"
+    ):
         with loadgen.server_process(argv, port, startup_timeout=60):
             pass

@@ -6,8 +6,8 @@ service (``library_impl/serve_fastapi.py``) read the *same* rules from one place
 The artefacts live in ``outputs/16_deployment/`` (git-ignored; nothing binary is committed):
 
     mnist_cnn.pt                   the stage-11 CNN's ``state_dict`` (``torch.save``)
-    mnist_cnn.npz                  the same weights as NumPy float32 arrays (for the torch-free server)
-    mnist_cnn.json                 metadata: version, classes, normalisation, data, accuracy, SHA-256s
+    mnist_cnn.npz                  the same weights as NumPy float32 arrays (torch-free server)
+    mnist_cnn.json                 version, classes, normalisation, data, accuracy, SHA-256s
     breast_cancer_pipeline.joblib  scikit-learn ``Pipeline(StandardScaler, LogisticRegression)``
     breast_cancer_pipeline.json    its metadata and SHA-256
 
@@ -31,14 +31,14 @@ DIGIT_METADATA = "mnist_cnn.json"
 TABULAR_METADATA = "breast_cancer_pipeline.json"
 BUILD_SCRIPT = "16_deployment/library_impl/build_artefacts.py"
 
-IMAGE_SIDE = 28                       # MNIST images are 28×28 grey levels
-MAX_BATCH = 64                        # images per /predict/digit request
-MAX_BODY_BYTES = 2 * 1024 * 1024      # any request body; a full batch of 64 images is ≈ 1 MB of JSON
-MAX_ERRORS_REPORTED = 20              # a 422 lists at most this many field errors
+IMAGE_SIDE = 28  # MNIST images are 28×28 grey levels
+MAX_BATCH = 64  # images per /predict/digit request
+MAX_BODY_BYTES = 2 * 1024 * 1024  # any request body; a full batch of 64 images is ≈ 1 MB of JSON
+MAX_ERRORS_REPORTED = 20  # a 422 lists at most this many field errors
 
 
 class ArtefactError(RuntimeError):
-    """An artefact is missing, unreadable or not the file that was built; the message says how to rebuild."""
+    """An artefact is missing, unreadable or not the file that was built; says how to rebuild."""
 
 
 def default_artefact_dir() -> Path:
@@ -87,18 +87,23 @@ def write_json_atomic(path: Path, data: dict) -> Path:
 
 
 def read_metadata(artefact_dir: Path, name: str) -> dict:
-    """Read one metadata JSON, or raise ``ArtefactError`` naming the file and the rebuild command."""
+    """Read one metadata JSON, or raise ``ArtefactError`` naming the file and how to rebuild it."""
     path = Path(artefact_dir) / name
     if not path.is_file():
-        raise ArtefactError(f"{path} is missing. Build the artefacts with: {rebuild_command(artefact_dir)}")
+        raise ArtefactError(
+            f"{path} is missing. Build the artefacts with: {rebuild_command(artefact_dir)}"
+        )
     try:
         metadata = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ArtefactError(f"{path} is not valid JSON ({exc}). Rebuild it with: "
-                            f"{rebuild_command(artefact_dir)}") from exc
+        raise ArtefactError(
+            f"{path} is not valid JSON ({exc}). Rebuild it with: {rebuild_command(artefact_dir)}"
+        ) from exc
     if not isinstance(metadata, dict) or not isinstance(metadata.get("files"), dict):
-        raise ArtefactError(f"{path} has no 'files' table of checksums. Rebuild it with: "
-                            f"{rebuild_command(artefact_dir)}")
+        raise ArtefactError(
+            f"{path} has no 'files' table of checksums. Rebuild it with: "
+            f"{rebuild_command(artefact_dir)}"
+        )
     return metadata
 
 
@@ -111,14 +116,19 @@ def verify_files(artefact_dir: Path, metadata: dict) -> dict[str, Path]:
     for name, record in sorted(metadata["files"].items()):
         path = Path(artefact_dir) / name
         if not path.is_file():
-            raise ArtefactError(f"{path} is missing. Rebuild the artefacts with: {rebuild_command(artefact_dir)}")
+            raise ArtefactError(
+                f"{path} is missing. Rebuild the artefacts with: {rebuild_command(artefact_dir)}"
+            )
         actual = sha256_file(path)
         if actual != record["sha256"]:
             raise ArtefactError(
-                f"{path} does not match its checksum: expected SHA-256 {record['sha256']}, found {actual} "
-                f"({path.stat().st_size} bytes, {record['bytes']} recorded). The file changed after it was "
-                f"built (edited, truncated or replaced), so it is not loaded. Rebuild the artefacts with: "
-                f"{rebuild_command(artefact_dir)}")
+                f"{path} does not match its checksum: expected SHA-256 {record['sha256']}, "
+                f"found {actual} ({path.stat().st_size} bytes, {record['bytes']} recorded). "
+                f"The file changed after it was built (edited, truncated or replaced), so it is "
+                f"not loaded. "
+                f"Rebuild the artefacts with: "
+                f"{rebuild_command(artefact_dir)}"
+            )
         paths[name] = path
     return paths
 
@@ -130,7 +140,7 @@ def load_verified(artefact_dir: Path, metadata_name: str) -> tuple[dict, dict[st
 
 
 def format_loc(loc) -> str:
-    """``["body", "images", 0, 3, 5]`` → ``body.images[0][3][5]``: a field path a person can read."""
+    """``["body", "images", 0, 3, 5]`` → ``body.images[0][3][5]``: a path a person can read."""
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -143,25 +153,35 @@ def error_body(message: str, detail: list[dict] | None = None) -> dict:
 
 
 # A hint appended to the summary for the error kinds a person most often needs help with.
-HINTS = {"model_attributes_type": " (send a JSON object with the header Content-Type: application/json)",
-         "json_invalid": " (the body is not valid JSON)"}
+HINTS = {
+    "model_attributes_type": " (send a JSON object with the header Content-Type: application/json)",
+    "json_invalid": " (the body is not valid JSON)",
+}
 PARSE_ERROR = "There was an error parsing the body"
 
 
 def validation_error_body(errors: list[dict]) -> dict:
-    """A 422 body: the first ``MAX_ERRORS_REPORTED`` field errors (loc, msg, type) and a summary line.
+    """A 422 body: the first ``MAX_ERRORS_REPORTED`` field errors (loc, msg, type) and a summary.
 
     The offending *values* are never echoed back: they can be huge (a whole image), and a NaN
     is not even valid JSON.
     """
-    shown = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors[:MAX_ERRORS_REPORTED]]
+    shown = [
+        {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+        for e in errors[:MAX_ERRORS_REPORTED]
+    ]
     first = shown[0]
     more = f" (and {len(errors) - 1} more invalid field(s))" if len(errors) > 1 else ""
-    return error_body(f"invalid request: {format_loc(first['loc'])}: {first['msg']}"
-                      f"{HINTS.get(first['type'], '')}{more}", shown)
+    return error_body(
+        f"invalid request: {format_loc(first['loc'])}: {first['msg']}"
+        f"{HINTS.get(first['type'], '')}{more}",
+        shown,
+    )
 
 
 def too_large_body(size: int) -> dict:
     """The 413 body: how big the request was and what is accepted."""
-    return error_body(f"request body too large: {size:,} bytes (at least) where at most {MAX_BODY_BYTES:,} "
-                      f"are accepted; send at most {MAX_BATCH} images per request")
+    return error_body(
+        f"request body too large: {size:,} bytes (at least) where at most {MAX_BODY_BYTES:,} "
+        f"are accepted; send at most {MAX_BATCH} images per request"
+    )

@@ -1,7 +1,7 @@
-"""Build the serving artefacts from nothing: the stage-11 CNN and a scikit-learn pipeline, with checksums.
+"""Build the serving artefacts from nothing: the stage-11 CNN and a scikit-learn pipeline.
 
-    ml_journey/bin/python 16_deployment/library_impl/build_artefacts.py          # build what is missing
-    ml_journey/bin/python 16_deployment/library_impl/build_artefacts.py --force  # copy and fit again
+    ml_journey/bin/python 16_deployment/library_impl/build_artefacts.py          # what is missing
+    ml_journey/bin/python 16_deployment/library_impl/build_artefacts.py --force  # all again
 
 Writes into ``outputs/16_deployment/`` (see ``from_scratch/_contract.py`` for the file list):
 
@@ -47,10 +47,11 @@ cnn11 = journey.load_stage("11", "library_impl/mnist_cnn_pytorch.py")
 
 DIGIT_FILES = ("mnist_cnn.pt", "mnist_cnn.npz")
 TABULAR_FILE = "breast_cancer_pipeline.joblib"
-TABULAR_CLASSES = ("malignant", "benign")   # scikit-learn's target 0 = malignant, 1 = benign
+TABULAR_CLASSES = ("malignant", "benign")  # scikit-learn's target 0 = malignant, 1 = benign
 
 
 # ------------------------------------------------------------------------ the tabular model
+
 
 def tabular_feature_names() -> list[str]:
     """The 30 breast-cancer measurements as API-friendly names: "mean radius" → "mean_radius"."""
@@ -64,7 +65,7 @@ def breast_cancer_frame() -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def train_tabular_pipeline(seed: int = 0) -> tuple[Pipeline, dict]:
-    """Fit StandardScaler → LogisticRegression on a stratified 75/25 split; return it and its metrics.
+    """Fit StandardScaler → LogisticRegression on a stratified 75/25 split; return it and metrics.
 
     The scaler is *inside* the pipeline, so the service cannot forget to standardise: the
     saved object maps raw measurements straight to probabilities. Fitting on a DataFrame makes
@@ -72,15 +73,23 @@ def train_tabular_pipeline(seed: int = 0) -> tuple[Pipeline, dict]:
     columns differ.
     """
     X, y = breast_cancer_frame()
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=seed, stratify=y)
-    pipeline = Pipeline([("scaler", StandardScaler()), ("model", LogisticRegression(C=1.0, max_iter=1000))])
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, random_state=seed, stratify=y
+    )
+    pipeline = Pipeline(
+        [("scaler", StandardScaler()), ("model", LogisticRegression(C=1.0, max_iter=1000))]
+    )
     pipeline.fit(X_train, y_train)
-    metrics = {"test_accuracy": float(pipeline.score(X_test, y_test)),
-               "train_samples": int(len(X_train)), "test_samples": int(len(X_test))}
+    metrics = {
+        "test_accuracy": float(pipeline.score(X_test, y_test)),
+        "train_samples": int(len(X_train)),
+        "test_samples": int(len(X_test)),
+    }
     return pipeline, metrics
 
 
 # ------------------------------------------------------------------------------ helpers
+
 
 @contextlib.contextmanager
 def build_lock(folder: Path):
@@ -114,7 +123,7 @@ def copy_atomic(source: Path, target: Path) -> None:
 
 
 def _is_current(out_dir: Path, metadata_name: str, expected_source: dict) -> bool:
-    """True when the metadata exists, its files verify, and it was built from ``expected_source``."""
+    """True when the metadata exists, its files verify, and it was built from that source."""
     try:
         metadata, _ = contract.load_verified(out_dir, metadata_name)
     except contract.ArtefactError:
@@ -124,11 +133,17 @@ def _is_current(out_dir: Path, metadata_name: str, expected_source: dict) -> boo
 
 # ------------------------------------------------------------------------------ builders
 
-def build_digit_artefacts(out_dir: Path, stage11_dir: Path, *, quick: bool, force: bool = False) -> dict:
+
+def build_digit_artefacts(
+    out_dir: Path, stage11_dir: Path, *, quick: bool, force: bool = False
+) -> dict:
     """Copy stage 11's CNN (trained first if missing) and write its deployment metadata."""
     cnn11.ensure_trained(quick, out_dir=stage11_dir)
-    source = {"stage": "11_mnist_cnn", "weights_sha256": contract.sha256_file(stage11_dir / "mnist_cnn.pt"),
-              "arrays_sha256": contract.sha256_file(stage11_dir / "mnist_cnn.npz")}
+    source = {
+        "stage": "11_mnist_cnn",
+        "weights_sha256": contract.sha256_file(stage11_dir / "mnist_cnn.pt"),
+        "arrays_sha256": contract.sha256_file(stage11_dir / "mnist_cnn.npz"),
+    }
     if not force and _is_current(out_dir, contract.DIGIT_METADATA, source):
         return contract.read_metadata(out_dir, contract.DIGIT_METADATA)
     for name in DIGIT_FILES:
@@ -140,11 +155,20 @@ def build_digit_artefacts(out_dir: Path, stage11_dir: Path, *, quick: bool, forc
         "model_version": f"mnist_cnn-{files['mnist_cnn.pt']['sha256'][:12]}",
         "task": "classify a 28×28 grey-level image of a handwritten digit",
         "classes": [str(c) for c in trained["classes"]],
-        "input": {"shape": [1, contract.IMAGE_SIDE, contract.IMAGE_SIDE], "pixel_range": [0.0, 1.0],
-                  "normalisation": {"mean": trained["normalisation"]["mean"], "std": trained["normalisation"]["std"],
-                                    "formula": "(x - mean) / std, x in [0, 1] with white ink on black"}},
-        "training": {k: trained[k] for k in ("data_source", "epochs", "max_batches", "batch_size", "seed")
-                     if k in trained},
+        "input": {
+            "shape": [1, contract.IMAGE_SIDE, contract.IMAGE_SIDE],
+            "pixel_range": [0.0, 1.0],
+            "normalisation": {
+                "mean": trained["normalisation"]["mean"],
+                "std": trained["normalisation"]["std"],
+                "formula": "(x - mean) / std, x in [0, 1] with white ink on black",
+            },
+        },
+        "training": {
+            k: trained[k]
+            for k in ("data_source", "epochs", "max_batches", "batch_size", "seed")
+            if k in trained
+        },
         "metrics": {"test_accuracy": trained["test_accuracy"]},
         "libraries": {"torch": torch.__version__, "numpy": np.__version__},
         "source": source,
@@ -155,9 +179,12 @@ def build_digit_artefacts(out_dir: Path, stage11_dir: Path, *, quick: bool, forc
 
 
 def build_tabular_artefacts(out_dir: Path, *, seed: int = 0, force: bool = False) -> dict:
-    """Fit the breast-cancer pipeline, ``joblib.dump`` it, and write its metadata with a checksum."""
-    source = {"dataset": "sklearn.datasets.load_breast_cancer", "seed": seed,
-              "scikit-learn": sklearn.__version__}
+    """Fit the breast-cancer pipeline, ``joblib.dump`` it, write its metadata with a checksum."""
+    source = {
+        "dataset": "sklearn.datasets.load_breast_cancer",
+        "seed": seed,
+        "scikit-learn": sklearn.__version__,
+    }
     if not force and _is_current(out_dir, contract.TABULAR_METADATA, source):
         return contract.read_metadata(out_dir, contract.TABULAR_METADATA)
     pipeline, metrics = train_tabular_pipeline(seed)
@@ -176,11 +203,19 @@ def build_tabular_artefacts(out_dir: Path, *, seed: int = 0, force: bool = False
         "classes": list(TABULAR_CLASSES),
         "features": tabular_feature_names(),
         "feature_ranges": {c: [float(X[c].min()), float(X[c].max())] for c in X.columns},
-        "training": {"data_source": "scikit-learn bundled breast cancer (Wisconsin diagnostic), 569 samples",
-                     "split": "stratified 75/25", "seed": seed,
-                     "train_samples": metrics["train_samples"], "test_samples": metrics["test_samples"]},
+        "training": {
+            "data_source": "scikit-learn bundled breast cancer (Wisconsin diagnostic), 569 samples",
+            "split": "stratified 75/25",
+            "seed": seed,
+            "train_samples": metrics["train_samples"],
+            "test_samples": metrics["test_samples"],
+        },
         "metrics": {"test_accuracy": metrics["test_accuracy"]},
-        "libraries": {"scikit-learn": sklearn.__version__, "joblib": joblib.__version__, "numpy": np.__version__},
+        "libraries": {
+            "scikit-learn": sklearn.__version__,
+            "joblib": joblib.__version__,
+            "numpy": np.__version__,
+        },
         "source": source,
         "files": files,
     }
@@ -199,8 +234,14 @@ def default_stage11_dir(quick: bool) -> Path:
     return cnn11.ARTEFACT_DIR
 
 
-def build_all(out_dir: Path | None = None, stage11_dir: Path | None = None, *, quick: bool | None = None,
-              force: bool = False, seed: int = 0) -> dict[str, dict]:
+def build_all(
+    out_dir: Path | None = None,
+    stage11_dir: Path | None = None,
+    *,
+    quick: bool | None = None,
+    force: bool = False,
+    seed: int = 0,
+) -> dict[str, dict]:
     """Build (or verify) both models' artefacts under one lock; return their metadata."""
     quick = journey.is_quick() if quick is None else quick
     out_dir = Path(out_dir or contract.default_artefact_dir())
@@ -212,12 +253,22 @@ def build_all(out_dir: Path | None = None, stage11_dir: Path | None = None, *, q
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out-dir", type=Path, default=None, help="artefact folder (default outputs/16_deployment)")
-    parser.add_argument("--stage11-dir", type=Path, default=None,
-                        help="where stage 11 keeps its trained CNN (default outputs/11_mnist_cnn; in quick "
-                             "mode its quick/ subfolder unless a full model exists)")
-    parser.add_argument("--force", action="store_true", help="rebuild even when the artefacts are current")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--out-dir", type=Path, default=None, help="artefact folder (default outputs/16_deployment)"
+    )
+    parser.add_argument(
+        "--stage11-dir",
+        type=Path,
+        default=None,
+        help="where stage 11 keeps its trained CNN (default outputs/11_mnist_cnn; in quick "
+        "mode its quick/ subfolder unless a full model exists)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="rebuild even when the artefacts are current"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the tabular train/test split")
     args = parser.parse_args()
     quick = journey.is_quick()
@@ -226,16 +277,28 @@ def main() -> None:
     out_dir = args.out_dir or contract.default_artefact_dir()
     for kind, metadata in built.items():
         contract.verify_files(out_dir, metadata)
-        print(f"{kind:8s} {metadata['model_version']}  test accuracy {metadata['metrics']['test_accuracy']:.4f}  "
-              f"trained on {metadata['training']['data_source']}  files: {', '.join(metadata['files'])} "
-              "(SHA-256 verified)")
-    print(f"the CNN was trained for {built['digit']['training'].get('epochs')} epoch(s); a quick stand-in model "
-          f"is replaced only by training stage 11 again: python -m journey run 11")
+        accuracy, source = metadata["metrics"]["test_accuracy"], metadata["training"]["data_source"]
+        print(
+            f"{kind:8s} {metadata['model_version']}  test accuracy {accuracy:.4f}  "
+            f"trained on {source}  "
+            f"files: {', '.join(metadata['files'])} (SHA-256 verified)"
+        )
+    epochs = built["digit"]["training"].get("epochs")
+    print(
+        f"the CNN was trained for {epochs} epoch(s); a quick stand-in model is replaced only by "
+        "training stage 11 again: python -m journey run 11"
+    )
     for name in DIGIT_FILES:
-        parity.equal(f"deployed {name} is byte-identical to stage 11's (SHA-256)",
-                     contract.sha256_file(Path(stage11_dir) / name), built["digit"]["files"][name]["sha256"])
-    parity.at_least("deployed breast-cancer pipeline: held-out accuracy",
-                    built["tabular"]["metrics"]["test_accuracy"], 0.93)
+        parity.equal(
+            f"deployed {name} is byte-identical to stage 11's (SHA-256)",
+            contract.sha256_file(Path(stage11_dir) / name),
+            built["digit"]["files"][name]["sha256"],
+        )
+    parity.at_least(
+        "deployed breast-cancer pipeline: held-out accuracy",
+        built["tabular"]["metrics"]["test_accuracy"],
+        0.93,
+    )
     print(f"CNN taken from {stage11_dir}; artefacts in {out_dir}")
 
 
