@@ -1,0 +1,164 @@
+"""The losses of generative models in NumPy: the VAE's ELBO and the GAN's two players.
+
+VAE. The encoder maps x to a Gaussian q(z|x) = N(μ, diag σ²) (it outputs μ and log σ²), the
+decoder maps a code z to Bernoulli pixel probabilities sigmoid(ℓ) (it outputs logits ℓ).
+The evidence lower bound on log p(x), for one image:
+
+    ELBO(x) = E_q[log p(x|z)] - KL(q(z|x) || N(0, I))
+
+    reconstruction:  log p(x|z) = Σ_j [x_j log σ(ℓ_j) + (1 - x_j) log(1 - σ(ℓ_j))]
+                                = -Σ_j [softplus(ℓ_j) - x_j ℓ_j]          (stable form)
+    KL, closed form: KL = -½ Σ_d (1 + log σ_d² - μ_d² - σ_d²)
+
+The expectation is estimated with one sample drawn by the *reparameterisation trick*
+z = μ + σ·ε, ε ~ N(0, I): the randomness sits in ε, so z is a differentiable function of
+(μ, σ) and gradients flow through the sampling step.
+
+GAN. A discriminator D outputs a logit s (D(x) = σ(s) = "probability x is real"); a
+generator G maps noise to images. With BCE(s, t) = softplus(s) - t·s:
+
+    discriminator:  L_D = mean BCE(s_real, 1) + mean BCE(s_fake, 0)
+    generator, minimax (saturating):   L_G = mean log(1 - σ(s_fake)) = -mean softplus(s_fake)
+    generator, non-saturating:         L_G = mean BCE(s_fake, 1)     =  mean softplus(-s_fake)
+
+Both generator losses want s_fake large. Early in training D rejects fakes easily (s_fake ≪ 0),
+where ∂/∂s of the minimax loss, -σ(s), vanishes while the non-saturating one, -(1 - σ(s)), stays
+near -1: the generator still gets a learning signal. That is why everyone uses the second.
+"""
+
+import argparse
+
+import numpy as np
+
+import journey
+from journey import parity
+
+STAGE = "15_generative"
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + eˣ) without overflow: max(x, 0) + log1p(e^{-|x|})."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x) = 1/(1 + e^{-x}), computed without overflow for large |x|."""
+    x = np.asarray(x, dtype=np.float64)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def bce_with_logits(logits, targets) -> np.ndarray:
+    """Element-wise binary cross-entropy -[t log σ(s) + (1-t) log(1-σ(s))] = softplus(s) - t·s."""
+    logits, targets = np.asarray(logits, dtype=np.float64), np.asarray(targets, dtype=np.float64)
+    if logits.shape != targets.shape:
+        raise ValueError(f"logits {logits.shape} and targets {targets.shape} must have the same shape")
+    return softplus(logits) - targets * logits
+
+
+# ------------------------------------------------------------------------------- VAE
+
+
+def _check_latent(mu, logvar):
+    mu, logvar = np.asarray(mu, dtype=np.float64), np.asarray(logvar, dtype=np.float64)
+    if mu.shape != logvar.shape or mu.ndim != 2:
+        raise ValueError(f"mu and logvar must both be (n, latent_dim), got {mu.shape} and {logvar.shape}")
+    return mu, logvar
+
+
+def gaussian_kl(mu, logvar) -> np.ndarray:
+    """KL(N(μ, σ²) || N(0, I)) per sample, in nats: -½ Σ_d (1 + log σ² - μ² - σ²)."""
+    mu, logvar = _check_latent(mu, logvar)
+    return -0.5 * np.sum(1.0 + logvar - mu ** 2 - np.exp(logvar), axis=1)
+
+
+def bernoulli_nll(x, logits) -> np.ndarray:
+    """-log p(x|z) per sample for Bernoulli pixels: Σ_j BCE(ℓ_j, x_j). x may be grey levels in [0, 1]."""
+    x = np.asarray(x, dtype=np.float64)
+    if np.any((x < 0) | (x > 1)):
+        raise ValueError("x must hold pixel intensities in [0, 1] for a Bernoulli likelihood; divide by 255")
+    nll = bce_with_logits(logits, x)
+    return nll.reshape(len(nll), -1).sum(axis=1)
+
+
+def reparameterise(mu, logvar, eps) -> np.ndarray:
+    """z = μ + σ·ε with σ = exp(½ log σ²): a sample of N(μ, σ²) that is differentiable in (μ, σ)."""
+    mu, logvar = _check_latent(mu, logvar)
+    return mu + np.exp(0.5 * logvar) * np.asarray(eps, dtype=np.float64)
+
+
+def elbo(x, logits, mu, logvar) -> dict:
+    """The mean ELBO over a batch and its two terms (nats per image): elbo = -reconstruction - kl."""
+    reconstruction, kl = bernoulli_nll(x, logits).mean(), gaussian_kl(mu, logvar).mean()
+    return {"elbo": -reconstruction - kl, "reconstruction": reconstruction, "kl": kl}
+
+
+# ------------------------------------------------------------------------------- GAN
+
+
+def discriminator_loss(real_logits, fake_logits) -> float:
+    """mean BCE(s_real, 1) + mean BCE(s_fake, 0)."""
+    real_logits, fake_logits = np.asarray(real_logits, np.float64), np.asarray(fake_logits, np.float64)
+    return float(bce_with_logits(real_logits, np.ones_like(real_logits)).mean()
+                 + bce_with_logits(fake_logits, np.zeros_like(fake_logits)).mean())
+
+
+def generator_loss(fake_logits, *, saturating: bool = False) -> float:
+    """Non-saturating mean BCE(s_fake, 1) (default), or the minimax mean log(1 - σ(s_fake))."""
+    fake_logits = np.asarray(fake_logits, np.float64)
+    if saturating:
+        return float(-softplus(fake_logits).mean())
+    return float(bce_with_logits(fake_logits, np.ones_like(fake_logits)).mean())
+
+
+def generator_loss_grad(fake_logits, *, saturating: bool = False) -> np.ndarray:
+    """∂L_G/∂s per logit (times n): -σ(s) for minimax, -(1 - σ(s)) = -σ(-s) for non-saturating."""
+    s = np.asarray(fake_logits, np.float64)
+    return (-sigmoid(s) if saturating else -sigmoid(-s)) / s.size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samples", type=int, default=None, help="Monte Carlo samples (default 400k; quick 100k)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    m = args.samples or (100_000 if journey.is_quick() else 400_000)
+
+    # 1. The closed-form KL against a Monte Carlo estimate E_q[log q(z) - log p(z)], z by reparameterisation.
+    mu, logvar = rng.normal(0, 1, (1, 4)), rng.normal(0, 0.5, (1, 4))
+    z = reparameterise(np.repeat(mu, m, 0), np.repeat(logvar, m, 0), rng.standard_normal((m, 4)))
+    log_q = -0.5 * np.sum(logvar + (z - mu) ** 2 / np.exp(logvar), axis=1)
+    log_p = -0.5 * np.sum(z ** 2, axis=1)  # the shared -½ log 2π terms cancel
+    kl_mc, kl_se = np.mean(log_q - log_p), np.std(log_q - log_p) / np.sqrt(m)
+    kl = gaussian_kl(mu, logvar)[0]
+    print(f"KL closed form {kl:.5f}, Monte Carlo {kl_mc:.5f} ± {kl_se:.5f} ({m} samples)")
+    parity.at_most("KL: |closed form - Monte Carlo| in Monte Carlo standard errors", abs(kl - kl_mc) / kl_se, 4.0)
+
+    # 2. The stable forms against the naive formulas where the naive ones are still accurate.
+    s = np.linspace(-10, 10, 401)
+    x = rng.uniform(0, 1, s.shape)
+    naive = -(x * np.log(1 / (1 + np.exp(-s))) + (1 - x) * np.log(1 - 1 / (1 + np.exp(-s))))
+    parity.close("BCE: softplus form vs naive log-sigmoid form (|s| ≤ 10)", bce_with_logits(s, x), naive, rtol=1e-8)
+
+    # 3. Saturation: the generator's gradient where the discriminator rejects its samples (s ≪ 0).
+    s_fake = np.linspace(-8, 4, 200)
+    grad_minimax = -sigmoid(s_fake)
+    grad_non_saturating = -sigmoid(-s_fake)
+    print(f"at s_fake = -6 (D(G(z)) ≈ {sigmoid(-6.0):.4f}): ∂L/∂s minimax {-sigmoid(-6.0):.4f}, "
+          f"non-saturating {-sigmoid(6.0):.4f}")
+    parity.at_least("non-saturating / minimax gradient ratio at s_fake = -6", sigmoid(6.0) / sigmoid(-6.0), 100.0)
+
+    plt = journey.plotting.pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(sigmoid(s_fake), np.abs(grad_minimax), label="minimax: log(1 − D(G(z)))")
+    ax.plot(sigmoid(s_fake), np.abs(grad_non_saturating), label="non-saturating: −log D(G(z))")
+    ax.set(xscale="log", xlabel="D(G(z)) — how real the discriminator finds a fake",
+           ylabel="|∂L_G/∂logit|", title="Why GANs use the non-saturating generator loss")
+    ax.legend()
+    journey.save_figure(fig, STAGE, "gan_generator_gradients")
+
+
+if __name__ == "__main__":
+    main()

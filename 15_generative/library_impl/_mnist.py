@@ -1,0 +1,83 @@
+"""Shared by the stage-15 PyTorch scripts: MNIST as tensors, the common options, training budgets.
+
+Not a script (the leading underscore keeps the runner from executing it).
+"""
+
+import math
+
+import numpy as np
+import torch
+from torchvision.datasets import MNIST
+
+import journey
+from journey import data as jdata
+
+STAGE = "15_generative"
+DATA_CHOICES = {"auto": "fallback", "mnist": "never", "standin": "always"}
+
+
+def load_mnist_tensors(data: str = "auto", data_dir=None, n_train: int | None = None, n_test: int | None = None,
+                       seed: int = 0):
+    """MNIST (or the stand-in) through ``torchvision.datasets.MNIST``: pixels in [0, 1], one image per row.
+
+    ``data="auto"`` becomes "standin" in quick mode. The seeded subsets are the same images
+    that ``from_scratch/linear_autoencoder_numpy.load_mnist`` picks, so both sides see one dataset.
+    Returns ``x_train (n, 784) float32, y_train, x_test, y_test, source``.
+    """
+    if data not in DATA_CHOICES:
+        raise ValueError(f"data must be one of {', '.join(DATA_CHOICES)}, got {data!r}")
+    if data == "auto" and journey.is_quick():
+        data = "standin"
+    root, source = jdata.mnist_root(data_dir, standin=DATA_CHOICES[data])
+    rng = np.random.default_rng(seed)
+    out = []
+    for train, n in ((True, n_train), (False, n_test)):
+        dataset = MNIST(root, train=train)
+        x = dataset.data.reshape(len(dataset), -1).float() / 255.0
+        y = dataset.targets.clone()
+        if n is not None:
+            keep = torch.from_numpy(np.sort(rng.permutation(len(x))[:n]))
+            x, y = x[keep], y[keep]
+        out += [x, y]
+    return (*out, source)
+
+
+def add_common_arguments(parser, *, steps_default: int, steps_quick: int) -> None:
+    parser.add_argument("--data", choices=tuple(DATA_CHOICES), default="auto",
+                        help="auto: MNIST, else the bundled-digits stand-in (loudly; always in quick mode); "
+                             "mnist; standin")
+    parser.add_argument("--data-dir", default=None, help="dataset folder (default $DATA_DIR or data/)")
+    parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help=f"passes over the training set (default: enough for about {steps_default} "
+                             f"optimisation steps; {steps_quick} in quick mode)")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--n-train", type=int, default=None, help="use a random subset of the training images")
+
+
+def epochs_for(n_samples: int, batch_size: int, steps: int) -> int:
+    """Epochs that give about ``steps`` optimisation steps: the same budget on MNIST or the small stand-in."""
+    return max(1, math.ceil(steps / math.ceil(n_samples / batch_size)))
+
+
+def shuffled_batches(x: torch.Tensor, batch_size: int, generator: torch.Generator):
+    """Mini-batches of ``x`` in a fresh seeded order (the whole set lives in memory as one tensor)."""
+    order = torch.randperm(len(x), generator=generator)
+    for start in range(0, len(x), batch_size):
+        yield x[order[start:start + batch_size]]
+
+
+def image_grid(images, rows: int, cols: int) -> np.ndarray:
+    """Tile (rows·cols, 784) images into one (rows·28, cols·28) array for ``imshow``."""
+    images = np.asarray(images, dtype=np.float64).reshape(rows, cols, 28, 28)
+    return images.transpose(0, 2, 1, 3).reshape(rows * 28, cols * 28)
+
+
+def latent_scatter(z: np.ndarray, labels: np.ndarray, title: str, names=("z₁", "z₂")):
+    """2-D codes of images as points coloured by their digit (the labels were never used in training)."""
+    fig, ax = journey.plotting.pyplot().subplots(figsize=(5.5, 5))
+    points = ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=6, alpha=0.8)
+    fig.colorbar(points, ax=ax, ticks=range(10), label="digit")
+    ax.set(xlabel=names[0], ylabel=names[1], title=title)
+    return fig

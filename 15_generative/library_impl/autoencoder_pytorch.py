@@ -1,0 +1,175 @@
+"""Autoencoders in PyTorch: a deep one that beats PCA, and the linear twin of the NumPy model.
+
+An autoencoder is trained to copy its input through a bottleneck of ``latent_dim`` numbers:
+
+    encoder  784 → 256 → 64 → latent_dim        (nn.Linear + ReLU)
+    decoder  latent_dim → 64 → 256 → 784        (nn.Linear + ReLU, then a sigmoid: pixels in [0, 1])
+    loss     mean squared error per pixel (nn.MSELoss)
+
+With the non-linearities removed, the best it can do is PCA (see the NumPy linear
+autoencoder). The ReLUs let the decoder bend its 2-D code into a curved surface in pixel
+space, so with the same two numbers per image it reconstructs unseen digits *better* than
+PCA's best flat plane. This script measures exactly that, and draws the 2-D codes coloured by
+digit — nobody told the network the labels, yet the digits form clusters.
+"""
+
+import argparse
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import journey
+from journey import parity
+
+D = journey.load_stage("15", "library_impl/_mnist.py")
+STAGE = D.STAGE
+
+
+class Autoencoder(nn.Module):
+    """MLP encoder and decoder with a ``latent_dim`` bottleneck; outputs pixel intensities in [0, 1]."""
+
+    def __init__(self, latent_dim: int = 2, hidden=(256, 64), n_pixels: int = 784):
+        super().__init__()
+        if latent_dim < 1:
+            raise ValueError(f"latent_dim must be ≥ 1, got {latent_dim}")
+        sizes = [n_pixels, *hidden]
+        enc, dec = [], []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            enc += [nn.Linear(a, b), nn.ReLU()]
+        for a, b in zip(sizes[::-1][:-2], sizes[::-1][1:-1]):
+            dec += [nn.Linear(a, b), nn.ReLU()]
+        self.encoder = nn.Sequential(*enc, nn.Linear(sizes[-1], latent_dim))
+        self.decoder = nn.Sequential(nn.Linear(latent_dim, sizes[-1]), nn.ReLU(), *dec,
+                                     nn.Linear(sizes[1], n_pixels), nn.Sigmoid())
+
+    def forward(self, x):
+        return self.decoder(self.encoder(x))
+
+
+class LinearAutoencoder(nn.Module):
+    """x̂ = μ + W_d W_e (x - μ): the PyTorch twin of the NumPy model (same weight shapes and names).
+
+    ``encoder.weight`` is (k, D) and ``decoder.weight`` is (D, k), like the NumPy model's
+    ``encoder_weight_`` and ``decoder_weight_``; the training mean is a buffer.
+    """
+
+    def __init__(self, n_features: int, n_components: int, dtype=torch.float64):
+        super().__init__()
+        self.encoder = nn.Linear(n_features, n_components, bias=False, dtype=dtype)
+        self.decoder = nn.Linear(n_components, n_features, bias=False, dtype=dtype)
+        self.register_buffer("mean", torch.zeros(n_features, dtype=dtype))
+
+    def forward(self, x):
+        return self.mean + self.decoder(self.encoder(x - self.mean))
+
+
+def train_autoencoder(model: nn.Module, x_train: torch.Tensor, *, epochs: int, batch_size: int = 128,
+                      lr: float = 3e-3, seed: int = 0, device="cpu", x_test=None, verbose: bool = True) -> list[dict]:
+    """Adam on the per-pixel MSE; returns per-epoch train (and test) MSE and seconds."""
+    torch.manual_seed(seed)
+    model.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    history = []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        start, total = time.perf_counter(), 0.0
+        for xb in D.shuffled_batches(x_train, batch_size, generator):
+            xb = xb.to(device)
+            loss = F.mse_loss(model(xb), xb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(xb)
+        row = {"epoch": epoch, "train_mse": total / len(x_train), "seconds": time.perf_counter() - start}
+        if x_test is not None:
+            row["test_mse"] = reconstruction_mse(model, x_test, device)
+        history.append(row)
+        if verbose and (epoch == 1 or epoch == epochs or epoch % max(1, epochs // 8) == 0):
+            test = f"  test MSE {row['test_mse']:.5f}" if x_test is not None else ""
+            print(f"epoch {epoch:4d}  train MSE {row['train_mse']:.5f}{test}  {row['seconds']:.2f} s")
+    return history
+
+
+@torch.no_grad()
+def reconstruction_mse(model: nn.Module, x: torch.Tensor, device="cpu") -> float:
+    """Mean squared error per pixel of the model's reconstructions (eval mode)."""
+    model.to(device).eval()
+    return F.mse_loss(model(x.to(device)), x.to(device)).item()
+
+
+@torch.no_grad()
+def encode(model: Autoencoder, x: torch.Tensor, device="cpu") -> np.ndarray:
+    model.to(device).eval()
+    return model.encoder(x.to(device)).cpu().numpy()
+
+
+def pca_baseline(x_train, x_test, k: int):
+    """scikit-learn's PCA with k components: its test MSE per pixel and the fitted model."""
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=k).fit(np.asarray(x_train, dtype=np.float64))
+    recon = pca.inverse_transform(pca.transform(np.asarray(x_test, dtype=np.float64)))
+    return float(np.mean((recon - np.asarray(x_test, dtype=np.float64)) ** 2)), pca
+
+
+def plot_reconstructions(x_test, ae_recon, pca_recon, n: int = 10):
+    plt = journey.plotting.pyplot()
+    grid = D.image_grid(np.vstack([x_test[:n], pca_recon[:n], ae_recon[:n]]), 3, n)
+    fig, ax = plt.subplots(figsize=(n * 0.9, 3.2))
+    ax.imshow(grid, cmap="gray", vmin=0, vmax=1)
+    ax.set_yticks([14, 42, 70], ["original", "PCA", "autoencoder"])
+    ax.set_xticks([])
+    ax.set_title("Test digits and their reconstructions from the same number of latent values")
+    return fig
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    D.add_common_arguments(parser, steps_default=2000, steps_quick=400)
+    parser.add_argument("--latent-dim", type=int, default=2, help="bottleneck size (2 gives the latent scatter)")
+    args = parser.parse_args()
+    journey.seed_everything(args.seed)
+    device = journey.device(args.device)
+    x_train, y_train, x_test, y_test, source = D.load_mnist_tensors(args.data, args.data_dir, args.n_train,
+                                                                    seed=args.seed)
+    steps = 400 if journey.is_quick() else 2000
+    epochs = args.epochs or D.epochs_for(len(x_train), args.batch_size, steps)
+    print(f"data: {source}; train {tuple(x_train.shape)}, test {tuple(x_test.shape)}; {epochs} epochs")
+
+    model = Autoencoder(args.latent_dim)
+    start = time.perf_counter()
+    history = train_autoencoder(model, x_train, epochs=epochs, batch_size=args.batch_size, seed=args.seed,
+                                device=device, x_test=x_test)
+    seconds = time.perf_counter() - start
+    ae_mse = reconstruction_mse(model, x_test, device)
+    pca_mse, pca = pca_baseline(x_train, x_test, args.latent_dim)
+    print(f"test MSE per pixel: autoencoder {ae_mse:.5f}, PCA {pca_mse:.5f} "
+          f"(k = {args.latent_dim}; {seconds:.1f} s of training)")
+    parity.at_most(f"autoencoder test MSE below PCA's (k={args.latent_dim}, {source})", ae_mse, pca_mse)
+
+    path = journey.stage_output_dir(STAGE) / "autoencoder.pt"
+    torch.save(model.state_dict(), path)
+    with torch.no_grad():
+        ae_recon = model.cpu()(x_test[:10]).numpy()
+    pca_recon = pca.inverse_transform(pca.transform(x_test[:10].numpy().astype(np.float64)))
+    journey.save_figure(plot_reconstructions(x_test.numpy(), ae_recon, pca_recon), STAGE, "ae_reconstructions")
+    if args.latent_dim == 2:
+        fig = D.latent_scatter(encode(model, x_test), y_test.numpy(), f"Autoencoder codes of the test digits ({source})")
+        journey.save_figure(fig, STAGE, "ae_latent_scatter")
+    plt = journey.plotting.pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot([h["epoch"] for h in history], [h["train_mse"] for h in history], label="train")
+    ax.plot([h["epoch"] for h in history], [h["test_mse"] for h in history], label="test")
+    ax.axhline(pca_mse, color="k", ls="--", label=f"PCA, k={args.latent_dim} (test)")
+    ax.set(xlabel="epoch", ylabel="MSE per pixel", yscale="log", title="Autoencoder training")
+    ax.legend()
+    journey.save_figure(fig, STAGE, "ae_loss_curves")
+    print(f"weights saved: {path}")
+
+
+if __name__ == "__main__":
+    main()
