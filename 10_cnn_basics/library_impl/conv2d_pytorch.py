@@ -92,7 +92,7 @@ def compare_pool(config, seed: int = 0) -> list:
     out_t, indices_t = pool(x_t)
     grad_out = rng.standard_normal(out.shape)
     out_t.backward(torch.from_numpy(grad_out))
-    tag = f"max-pool N{n} C{c} {h}×{w} k{kernel} s{stride} p{padding}"
+    tag = f"max-pool N{n} C{c} {h}×{w} k{kernel} s{kernel if stride is None else stride} p{padding}"
     return [
         parity.close(f"{tag}: forward", out, out_t.detach().numpy(), rtol=1e-10),
         parity.equal(f"{tag}: argmax indices", layer.indices, indices_t.numpy()),
