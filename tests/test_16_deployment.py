@@ -313,6 +313,16 @@ BAD_DIGIT_BODIES = {
     "huge integer": (_with_pixel(10**400), ["body", "images", 1, 3, 5], "float_type"),
     "27 rows": ({"images": [_image(rows=27)]}, ["body", "images", 0], "too_short"),
     "29 columns": ({"images": [_image(cols=29)]}, ["body", "images", 0, 0], "too_long"),
+    "short image, bad pixel": (  # pydantic reports the items' errors, not the missing rows
+        {"images": [[[2.0] * SIDE]]},
+        ["body", "images", 0, 0, 0],
+        "less_than_equal",
+    ),
+    "long row, bad pixel": (  # too long: the items are not even looked at
+        {"images": [[[2.0] * 29] * SIDE]},
+        ["body", "images", 0, 0],
+        "too_long",
+    ),
     "flat image": ({"images": [[0.0] * (SIDE * SIDE)]}, ["body", "images", 0], "too_long"),
     "rows are numbers": ({"images": [[0.0] * SIDE]}, ["body", "images", 0, 0], "list_type"),
     "empty batch": ({"images": []}, ["body", "images"], "too_short"),
