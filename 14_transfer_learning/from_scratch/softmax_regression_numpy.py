@@ -37,18 +37,9 @@ from journey.validation import check_array, check_is_fitted, check_labels, check
 
 STAGE = "14_transfer_learning"
 
-
-def softmax(Z: np.ndarray) -> np.ndarray:
-    """Row-wise softmax, shifted by the row maximum so exp never overflows (the result is unchanged)."""
-    Z = Z - Z.max(axis=1, keepdims=True)
-    E = np.exp(Z)
-    return E / E.sum(axis=1, keepdims=True)
-
-
-def log_softmax(Z: np.ndarray) -> np.ndarray:
-    """log p = z - logsumexp(z), computed stably."""
-    Z = Z - Z.max(axis=1, keepdims=True)
-    return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
+# The stable softmax / log-softmax (log-sum-exp trick) come from the stage-04 MLP: reused, not copied.
+_MLP = journey.load_stage("04", "from_scratch/mlp_two_layer_numpy.py")
+softmax, log_softmax = _MLP.softmax, _MLP.log_softmax
 
 
 def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
