@@ -32,7 +32,8 @@ def _random_case(case, seed=0):
     n, c_in, h, w, c_out, kernel, _, _ = case
     kh, kw = conv._pair(kernel, "kernel", 1)
     rng = np.random.default_rng(seed)
-    return rng.standard_normal((n, c_in, h, w)), rng.standard_normal((c_out, c_in, kh, kw)), rng.standard_normal(c_out)
+    x, w = rng.standard_normal((n, c_in, h, w)), rng.standard_normal((c_out, c_in, kh, kw))
+    return x, w, rng.standard_normal(c_out)
 
 
 def test_single_kernel_loops_match_vectorised_on_odd_sizes():
@@ -49,9 +50,10 @@ def test_true_convolution_flips_the_kernel():
 
     rng = np.random.default_rng(2)
     image, kernel = rng.standard_normal((8, 7)), rng.standard_normal((3, 2))
-    assert relative_error(conv.convolve2d_loops(image, kernel), convolve2d(image, kernel, mode="valid")) <= 1e-12
-    assert relative_error(conv.correlate2d_loops(image, kernel), correlate2d(image, kernel, mode="valid")) <= 1e-12
-    assert relative_error(conv.convolve2d_loops(image, kernel), conv.correlate2d_loops(image, kernel)) > 1e-3
+    convolved, correlated = conv.convolve2d_loops(image, kernel), conv.correlate2d_loops(image, kernel)
+    assert relative_error(convolved, convolve2d(image, kernel, mode="valid")) <= 1e-12
+    assert relative_error(correlated, correlate2d(image, kernel, mode="valid")) <= 1e-12
+    assert relative_error(convolved, correlated) > 1e-3
 
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=str)
@@ -60,7 +62,8 @@ def test_conv_loops_vectorised_and_torch_agree(case):
     stride, padding = case[6], case[7]
     vectorised = conv.conv2d_forward(x, w, b, stride, padding)
     loops = conv.conv2d_loops(x, w, b, stride, padding)
-    torch_out = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), stride, padding).numpy()
+    x_t, w_t, b_t = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
+    torch_out = F.conv2d(x_t, w_t, b_t, stride, padding).numpy()
     assert vectorised.shape == torch_out.shape
     assert relative_error(vectorised, loops) <= 1e-12
     assert relative_error(vectorised, torch_out) <= 1e-10
@@ -115,11 +118,13 @@ def test_maxpool_ties_and_overlaps_route_gradient_like_torch():
     out_t, indices_t = F.max_pool2d(x_t, 3, 1, return_indices=True)
     out_t.sum().backward()
     np.testing.assert_array_equal(indices, indices_t.numpy())
-    assert relative_error(conv.maxpool2d_backward(np.ones_like(out), indices, x.shape), x_t.grad.numpy()) <= 1e-12
+    grad_x = conv.maxpool2d_backward(np.ones_like(out), indices, x.shape)
+    assert relative_error(grad_x, x_t.grad.numpy()) <= 1e-12
 
 
 def test_layers_copy_weights_to_torch_modules():
-    records = lib.compare_conv((2, 3, 10, 9, 4, (3, 3), 2, 1), seed=9) + lib.compare_pool((2, 3, 9, 9, 3, 2, 1))
+    records = lib.compare_conv((2, 3, 10, 9, 4, (3, 3), 2, 1), seed=9)
+    records += lib.compare_pool((2, 3, 9, 9, 3, 2, 1))
     assert all(r.passed for r in records), [r.line() for r in records if not r.passed]
 
 
@@ -140,7 +145,8 @@ def test_learned_feature_maps_are_the_same_in_both(data_dir):
     weight, bias = model.conv.weight.detach().double().numpy(), model.conv.bias.detach().double().numpy()
     with torch.no_grad():
         reference = model.conv.double()(torch.from_numpy(image[None, None])).numpy()
-    assert relative_error(conv.conv2d_forward(image[None, None], weight, bias, padding=2), reference) <= 1e-10
+    maps = conv.conv2d_forward(image[None, None], weight, bias, padding=2)
+    assert relative_error(maps, reference) <= 1e-10
 
 
 def test_handmade_kernels_find_edges_and_blur():

@@ -9,7 +9,14 @@ import pytest
 import torch
 
 import journey
-from journey.data import MNIST_FILES, MissingDatasetError, digits_as_mnist, missing_mnist_files, mnist_raw_dir, write_idx
+from journey.data import (
+    MNIST_FILES,
+    MissingDatasetError,
+    digits_as_mnist,
+    missing_mnist_files,
+    mnist_raw_dir,
+    write_idx,
+)
 
 lib = journey.load_stage("11", "library_impl/mnist_cnn_pytorch.py")
 scratch = journey.load_stage("11", "from_scratch/mnist_cnn_numpy.py")
@@ -161,6 +168,7 @@ def test_five_epochs_on_mnist_reach_99_percent(tmp_path):
     from journey.paths import data_dir as default_data_dir
 
     if missing_mnist_files(default_data_dir()):
-        pytest.skip("real MNIST is not on disk; run `python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py` online")
+        pytest.skip("real MNIST is not on disk; run "
+                    "`python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py` online once")
     metrics = lib.train(5, "auto", 0, None, "mnist", tmp_path, fast=True)
     assert metrics["test_accuracy"] >= 0.99

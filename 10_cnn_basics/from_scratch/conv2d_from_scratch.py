@@ -84,10 +84,12 @@ def check_images(x, name: str = "x") -> np.ndarray:
     if x.ndim != 4:
         raise ValueError(f"{name} must be 4-D (N, C, H, W), got {x.ndim}-D with shape {x.shape}")
     if x.size == 0:
-        raise ValueError(f"{name} is empty (shape {x.shape}); at least one image of at least one pixel is needed")
+        raise ValueError(f"{name} is empty (shape {x.shape}); at least one image of at least one "
+                         "pixel is needed")
     if not np.all(np.isfinite(x)):
         bad = int(x.size - np.count_nonzero(np.isfinite(x)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); clean the images before the layer")
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); clean the data before "
+                         "the layer")
     return x
 
 
@@ -247,8 +249,8 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0) -> tuple[np.ndarra
     out_h, out_w = output_size(x.shape[2], kh, sh, ph), output_size(x.shape[3], kw, sw, pw)
     grad_out = np.asarray(grad_out, dtype=np.result_type(x, weight))
     if grad_out.shape != (x.shape[0], n_out, out_h, out_w):
-        raise ValueError(f"grad_out must have the forward output's shape {(x.shape[0], n_out, out_h, out_w)}, "
-                         f"got {grad_out.shape}")
+        expected = (x.shape[0], n_out, out_h, out_w)
+        raise ValueError(f"grad_out must have the forward output's shape {expected}, got {grad_out.shape}")
     xp = pad_images(x, (ph, pw))
     cols = im2col(xp, (kh, kw), (sh, sw))                       # (N, K, P)
     g = grad_out.reshape(x.shape[0], n_out, out_h * out_w)     # (N, C_out, P)
@@ -296,7 +298,8 @@ def maxpool2d_backward(grad_out, indices, input_shape) -> np.ndarray:
         raise ValueError(f"grad_out {grad_out.shape} and indices {indices.shape} must have the same shape")
     n, c, height, width = input_shape
     plane = np.arange(n * c).reshape(n, c, 1, 1) * (height * width)
-    flat = np.bincount((plane + indices).ravel(), weights=grad_out.ravel(), minlength=n * c * height * width)
+    flat = np.bincount((plane + indices).ravel(), weights=grad_out.ravel(),
+                       minlength=n * c * height * width)
     return flat.reshape(input_shape).astype(grad_out.dtype, copy=False)
 
 
@@ -314,7 +317,8 @@ class Conv2d:
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  bias: bool = True, seed: int = 0):
         if in_channels < 1 or out_channels < 1:
-            raise ValueError(f"in_channels and out_channels must be ≥ 1, got {in_channels} and {out_channels}")
+            raise ValueError(f"in_channels and out_channels must be ≥ 1, "
+                             f"got {in_channels} and {out_channels}")
         kh, kw = _pair(kernel_size, "kernel_size", 1)
         self.stride, self.padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
         rng = np.random.default_rng(seed)
@@ -379,7 +383,8 @@ def handmade_conv() -> Conv2d:
     return layer
 
 
-def load_mnist_idx(data_dir=None, train: bool = False, standin: str = "fallback") -> tuple[np.ndarray, np.ndarray, str]:
+def load_mnist_idx(data_dir=None, train: bool = False,
+                   standin: str = "fallback") -> tuple[np.ndarray, np.ndarray, str]:
     """MNIST images (N, 28, 28) uint8 and labels read straight from the IDX files, and the source.
 
     Real MNIST when it is on disk (stage 11 downloads it), otherwise the bundled-digits
@@ -398,8 +403,8 @@ def load_digit(data_dir=None, index: int = 0, standin: str = "fallback") -> tupl
     return images[index] / 255.0, int(labels[index]), source
 
 
-def feature_maps_figure(image: np.ndarray, maps: np.ndarray, pooled: np.ndarray, titles: list[str], suptitle: str,
-                        pooled_label: str = "max-pooled"):
+def feature_maps_figure(image: np.ndarray, maps: np.ndarray, pooled: np.ndarray, titles: list[str],
+                        suptitle: str, pooled_label: str = "max-pooled"):
     """The input digit, then one column per kernel: its feature map and the map after 2×2 max-pooling."""
     plt = journey.plotting.pyplot()
     n = len(titles)
@@ -434,17 +439,22 @@ def self_checks(seed: int = 0) -> list:
                                 conv2d_forward(x, w, b, stride=2, padding=1), rtol=1e-12))
     weights = rng.standard_normal(conv2d_forward(x, w, b, 2, 1).shape)   # L = Σ weights · out
     grad_x, grad_w, grad_b = conv2d_backward(weights, x, w, stride=2, padding=1)
+    def conv_loss():
+        return float(np.sum(weights * conv2d_forward(x, w, b, 2, 1)))
+
     for name, param, analytic in (("x", x, grad_x), ("weight", w, grad_w), ("bias", b, grad_b)):
-        numerical = numerical_gradient(lambda: float(np.sum(weights * conv2d_forward(x, w, b, 2, 1))), param)
+        numerical = numerical_gradient(conv_loss, param)
         records.append(parity.close(f"conv ∂L/∂{name}: analytic vs finite differences", analytic, numerical,
                                     rtol=1e-8))
     pool_x = rng.standard_normal((2, 3, 7, 9))
     pooled, indices = maxpool2d_forward(pool_x, 3, stride=2, padding=1)
     pool_weights = rng.standard_normal(pooled.shape)
-    numerical = numerical_gradient(lambda: float(np.sum(pool_weights * maxpool2d_forward(pool_x, 3, 2, 1)[0])),
-                                   pool_x)
-    records.append(parity.close("max-pool ∂L/∂x: analytic vs finite differences",
-                                maxpool2d_backward(pool_weights, indices, pool_x.shape), numerical, rtol=1e-8))
+    def pool_loss():
+        return float(np.sum(pool_weights * maxpool2d_forward(pool_x, 3, 2, 1)[0]))
+
+    analytic = maxpool2d_backward(pool_weights, indices, pool_x.shape)
+    records.append(parity.close("max-pool ∂L/∂x: analytic vs finite differences", analytic,
+                                numerical_gradient(pool_loss, pool_x), rtol=1e-8))
     return records
 
 
@@ -456,7 +466,8 @@ def main() -> None:
     args = parser.parse_args()
 
     failed = [r for r in self_checks(args.seed) if not r.passed]
-    image, label, source = load_digit(args.data_dir, args.index, "always" if journey.is_quick() else "fallback")
+    standin = "always" if journey.is_quick() else "fallback"
+    image, label, source = load_digit(args.data_dir, args.index, standin)
     conv, pool = handmade_conv(), MaxPool2d(2)
     maps = conv(image[None, None])
     pooled = pool(maps)

@@ -133,7 +133,10 @@ def digit_tensors(data_dir=None, train: bool = True, standin: str = "fallback"):
 
 def train_tiny_cnn(data_dir=None, epochs: int = 3, seed: int = 0, device=None, standin: str = "fallback",
                    max_samples: int = 12000) -> tuple[TinyCNN, float, str]:
-    """A few epochs of Adam on (at most ``max_samples`` of) the training digits; returns model, test accuracy."""
+    """A few epochs of Adam on (at most ``max_samples`` of) the training digits.
+
+    Returns the model (CPU, eval mode), its test accuracy and the data source.
+    """
     journey.seed_everything(seed)
     device = journey.device(device)
     x, y, source = digit_tensors(data_dir, True, standin)
@@ -189,7 +192,8 @@ def time_forward(batch: int = 64, c_in: int = 1, c_out: int = 32, size: int = 28
         t_scratch = best(lambda: scratch.conv2d_forward(x, w, b))
         t_torch = best(lambda: F.conv2d(x_t, w_t, b_t))
     return {"scratch_s": t_scratch, "torch_s": t_torch, "ratio": t_scratch / t_torch,
-            "shape": f"{batch}×{c_in}×{size}×{size} → {c_out} ch, {kernel}×{kernel}, {np.dtype(dtype).name}"}
+            "shape": f"{batch}×{c_in}×{size}×{size} → {c_out} ch, {kernel}×{kernel}, "
+                     f"{np.dtype(dtype).name}"}
 
 
 def main() -> None:
@@ -214,10 +218,12 @@ def main() -> None:
     maps = scratch.conv2d_forward(x, weight, bias, padding=2)
     with torch.no_grad():
         maps_t = F.conv2d(torch.from_numpy(x), torch.from_numpy(weight), torch.from_numpy(bias), padding=2)
-    records.append(parity.close("learned kernels on a digit: feature maps", maps, maps_t.numpy(), rtol=1e-10))
+    records.append(parity.close("learned kernels on a digit: feature maps", maps, maps_t.numpy(),
+                                rtol=1e-10))
     pooled = scratch.maxpool2d_forward(np.maximum(maps, 0.0), 2)[0]
     journey.save_figure(learned_kernels_figure(weight), STAGE, "learned_kernels")
-    fig = scratch.feature_maps_figure(image, maps[0], pooled[0], [f"kernel {k}" for k in range(len(weight))],
+    titles = [f"kernel {k}" for k in range(len(weight))]
+    fig = scratch.feature_maps_figure(image, maps[0], pooled[0], titles,
                                       f"learned kernels on a '{label}' (tiny CNN, test accuracy "
                                       f"{accuracy:.1%} on {source})", pooled_label="ReLU + max-pool")
     journey.save_figure(fig, STAGE, "learned_feature_maps")

@@ -72,7 +72,8 @@ class NumpyMnistCNN:
     def __init__(self, params: dict, batch_size: int = 500):
         missing = [name for name in PARAMETER_NAMES if name not in params]
         if missing:
-            raise ValueError(f"the weights lack {', '.join(missing)}; export them from MnistCNN's state_dict")
+            raise ValueError(f"the weights lack {', '.join(missing)}; "
+                             "export them from MnistCNN's state_dict")
         if batch_size < 1:
             raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
         self.params_ = {name: np.asarray(params[name]) for name in PARAMETER_NAMES}
@@ -82,7 +83,8 @@ class NumpyMnistCNN:
                     "fc1.weight": (128, 1600), "fc2.weight": (10, 128)}
         for name, shape in expected.items():
             if self.params_[name].shape != shape:
-                raise ValueError(f"{name} has shape {self.params_[name].shape}, expected {shape} (MnistCNN)")
+                raise ValueError(f"{name} has shape {self.params_[name].shape}, "
+                                 f"expected {shape} (MnistCNN)")
 
     @classmethod
     def from_npz(cls, path=ARTEFACT_DIR, batch_size: int = 500) -> "NumpyMnistCNN":
@@ -110,8 +112,8 @@ class NumpyMnistCNN:
         """Logits (N, 10) for normalised images x (N, 1, 28, 28), in batches to bound memory."""
         x = conv.check_images(x)
         if x.shape[1:] != (1, 28, 28):
-            raise ValueError(f"x must have shape (N, 1, 28, 28): one grey channel of 28×28 pixels, got {x.shape}; "
-                             "turn raw digits into that with normalise(images)")
+            raise ValueError(f"x must have shape (N, 1, 28, 28): one grey channel of 28×28 pixels, "
+                             f"got {x.shape}; turn raw digits into that with normalise(images)")
         x = x.astype(self.dtype, copy=False)
         return np.concatenate([self._forward_batch(x[i:i + self.batch_size])
                                for i in range(0, len(x), self.batch_size)])
@@ -151,7 +153,8 @@ def main() -> None:
     images, labels = load_test_set(metadata["data_source"], args.data_dir)
     predicted = model.predict(normalise(images))
     accuracy = float(np.mean(predicted == labels))
-    print(f"NumPy forward pass: test accuracy {accuracy:.2%} on {len(labels)} {metadata['data_source']} images")
+    print(f"NumPy forward pass: test accuracy {accuracy:.2%} "
+          f"on {len(labels)} {metadata['data_source']} images")
     # PyTorch measured its accuracy on the training device (a GPU may use TF32 convolutions),
     # so allow 0.1 percentage point; on a CPU the two agree exactly.
     parity.close("test accuracy: NumPy forward vs PyTorch (recorded at training)", accuracy,

@@ -9,8 +9,8 @@ The network (``MnistCNN``) stacks two convolution blocks and a classifier:
 
 Training minimises the cross-entropy −log softmax(z)[y] with Adam for 5 epochs, batches of
 32, the learning rate starting at 3e-3 and decaying to 0 along a cosine over all the steps
-(a decaying rate lets the last epoch settle instead of bouncing around the minimum). Each epoch walks one seeded permutation of the training set, either through
-torchvision's ``MNIST`` dataset and a ``DataLoader`` (the idiomatic path: per-sample
+(a decaying rate lets the last epoch settle instead of bouncing around the minimum).
+Each epoch walks one seeded permutation of the training set, either through torchvision's ``MNIST`` dataset and a ``DataLoader`` (the idiomatic path: per-sample
 ``ToTensor`` + ``Normalize``), or with ``--fast``: the whole set is normalised once with the
 *same* ``Normalize``, kept on the device as one tensor and sliced into batches — no per-sample
 Python, so 5 epochs on a GPU take seconds. Both paths see the same batches in the same order.
@@ -88,7 +88,8 @@ def load_datasets(data_dir=None, data: str = "auto") -> tuple[MNIST, MNIST, str]
     if data not in DATA_CHOICES:
         raise ValueError(f"data must be one of {', '.join(DATA_CHOICES)}, got {data!r}")
     root, source = mnist_root(data_dir, standin=DATA_CHOICES[data])
-    return MNIST(root, train=True, transform=TRANSFORM), MNIST(root, train=False, transform=TRANSFORM), source
+    train_set = MNIST(root, train=True, transform=TRANSFORM)
+    return train_set, MNIST(root, train=False, transform=TRANSFORM), source
 
 
 def dataset_tensors(dataset: MNIST, device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -101,17 +102,18 @@ def dataset_tensors(dataset: MNIST, device) -> tuple[torch.Tensor, torch.Tensor]
 
 
 def batch_iterator(dataset: MNIST, order: torch.Tensor, batch_size: int, tensors=None, seed: int = 0):
-    """Batches in the order ``order``: a DataLoader over the dataset, or slices of ``tensors`` (fast path)."""
+    """Batches in the order ``order``: a DataLoader, or slices of ``tensors`` (the fast path)."""
     if tensors is None:
-        loader_generator = torch.Generator().manual_seed(seed)   # keeps the global RNG (dropout) untouched
-        return DataLoader(dataset, batch_size=batch_size, sampler=order.tolist(), generator=loader_generator)
+        loader_generator = torch.Generator().manual_seed(seed)   # leaves the global RNG (dropout) alone
+        return DataLoader(dataset, batch_size=batch_size, sampler=order.tolist(),
+                          generator=loader_generator)
     x, y = tensors
     return ((x[idx], y[idx]) for idx in order.to(x.device).split(batch_size))
 
 
 def run_epoch(model, batches, device, optimiser=None, scheduler=None, n_batches=None,
               desc="") -> tuple[float, float, torch.Tensor]:
-    """One pass over ``batches``: trains when an optimiser is given (stepping the scheduler), else evaluates.
+    """One pass over ``batches``: trains when an optimiser is given, else evaluates.
 
     Returns mean cross-entropy, accuracy and the predicted labels (in batch order).
     """
@@ -160,7 +162,8 @@ def _require(out_dir, name: str) -> Path:
     path = Path(out_dir) / name
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: train the model first with `{BUILD_COMMAND}` "
-                                f"(add --out-dir {Path(out_dir)} for another folder), or call ensure_trained()")
+                                f"(add --out-dir {Path(out_dir)} for another folder), "
+                                "or call ensure_trained()")
     return path
 
 
@@ -187,7 +190,8 @@ def train(epochs: int = 5, device="auto", seed: int = 0, data_dir=None, data: st
     data source, seconds per epoch and where the artefacts went.
     """
     if epochs < 1 or batch_size < 1 or (max_batches is not None and max_batches < 1):
-        raise ValueError(f"epochs, batch_size and max_batches must be ≥ 1, got {epochs}, {batch_size}, {max_batches}")
+        raise ValueError(f"epochs, batch_size and max_batches must be ≥ 1, "
+                         f"got {epochs}, {batch_size}, {max_batches}")
     journey.seed_everything(seed)
     device = _device(device)
     train_set, test_set, source = load_datasets(data_dir, data)
@@ -203,13 +207,13 @@ def train(epochs: int = 5, device="auto", seed: int = 0, data_dir=None, data: st
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         order = torch.randperm(len(train_set), generator=generator)[:n_train]
-        train_loss, train_acc, _ = run_epoch(
-            model, batch_iterator(train_set, order, batch_size, train_tensors, seed + epoch), device, optimiser,
-            scheduler, n_batches, f"epoch {epoch}/{epochs}")
+        batches = batch_iterator(train_set, order, batch_size, train_tensors, seed + epoch)
+        train_loss, train_acc, _ = run_epoch(model, batches, device, optimiser, scheduler, n_batches,
+                                             f"epoch {epoch}/{epochs}")
         seconds = time.perf_counter() - start
         test_loss, test_acc, predicted = run_epoch(
             model, batch_iterator(test_set, torch.arange(len(test_set)), 1000, test_tensors), device)
-        for key, value in zip(history, (train_loss, train_acc, test_loss, test_acc, seconds)):
+        for key, value in zip(history, (train_loss, train_acc, test_loss, test_acc, seconds), strict=True):
             history[key].append(value)
         print(f"epoch {epoch}/{epochs}  train loss {train_loss:.4f} acc {train_acc:.2%}  "
               f"test loss {test_loss:.4f} acc {test_acc:.2%}  {seconds:.1f} s ({device.type})", flush=True)
@@ -218,8 +222,8 @@ def train(epochs: int = 5, device="auto", seed: int = 0, data_dir=None, data: st
         "model": "MnistCNN", "classes": CLASSES, "normalisation": {"mean": MNIST_MEAN, "std": MNIST_STD},
         "input_shape": list(INPUT_SHAPE), "test_accuracy": correct / len(test_set), "test_correct": correct,
         "test_size": len(test_set), "data_source": source, "epochs": epochs, "max_batches": max_batches,
-        "batch_size": batch_size, "lr": lr, "lr_schedule": "cosine to 0", "seed": seed, "device": device.type,
-        "fast": fast, "torch_version": torch.__version__, "history": history,
+        "batch_size": batch_size, "lr": lr, "lr_schedule": "cosine to 0", "seed": seed,
+        "device": device.type, "fast": fast, "torch_version": torch.__version__, "history": history,
     }
     save_artefacts(model, metadata, out_dir)
     return dict(metadata, confusion=confusion_matrix(test_set.targets, predicted).tolist(),
@@ -238,7 +242,8 @@ def ensure_trained(quick: bool = False, out_dir=ARTEFACT_DIR) -> Path:
     or full, are never retrained or replaced.
     """
     if not artefacts_exist(out_dir):
-        print(f"no trained MNIST CNN in {out_dir}: training one ({'quick' if quick else 'full'} run)", flush=True)
+        print(f"no trained MNIST CNN in {out_dir}: training one ({'quick' if quick else 'full'} run)",
+              flush=True)
         train(epochs=1 if quick else 5, device="auto", seed=0, data="standin" if quick else "auto",
               out_dir=out_dir, fast=True)
     return Path(out_dir)
@@ -293,12 +298,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)")
     parser.add_argument("--data", choices=list(DATA_CHOICES), default="auto",
-                        help="auto: MNIST, else the offline stand-in; mnist: MNIST or fail; standin: the stand-in")
+                        help="auto: MNIST, else the offline stand-in; mnist: MNIST or fail; "
+                             "standin: the stand-in")
     parser.add_argument("--out-dir", type=Path, default=None,
                         help=f"artefact folder (default {ARTEFACT_DIR}, quick mode: its quick/ subfolder)")
-    parser.add_argument("--max-batches", type=int, default=None, help="training batches per epoch (default: all)")
-    parser.add_argument("--evaluate", action="store_true", help="reload the saved weights and report accuracy")
-    parser.add_argument("--fast", action="store_true", help="keep the data on the device as tensors (no DataLoader)")
+    parser.add_argument("--max-batches", type=int, default=None,
+                        help="training batches per epoch (default: all)")
+    parser.add_argument("--evaluate", action="store_true",
+                        help="reload the saved weights and report accuracy")
+    parser.add_argument("--fast", action="store_true",
+                        help="keep the data on the device as tensors (no DataLoader)")
     args = parser.parse_args()
     quick = journey.is_quick()
     out_dir = args.out_dir or (ARTEFACT_DIR / "quick" if quick else ARTEFACT_DIR)
@@ -313,7 +322,8 @@ def main() -> None:
     if quick:
         data = "standin" if data == "auto" else data
         epochs, max_batches = 1, max_batches or 12
-    metrics = train(epochs, args.device, args.seed, args.data_dir, data, out_dir, max_batches, fast=args.fast)
+    metrics = train(epochs, args.device, args.seed, args.data_dir, data, out_dir, max_batches,
+                    fast=args.fast)
     name = "MNIST" if metrics["data_source"] == "mnist" else "digits stand-in"
     print(f"test accuracy {metrics['test_accuracy']:.2%} on {name} ({metrics['test_size']} images), "
           f"{metrics['seconds_per_epoch']:.1f} s per epoch on {metrics['device']}; artefacts in {out_dir}")
