@@ -295,3 +295,18 @@ def test_numpy_head_within_two_points_of_pytorch_head(data_dir, tmp_path):
     again = T.cached_features(model, init, data="standin", image_size=32, n_train=300, n_test=150, seed=0,
                               device="cpu", cache_dir=tmp_path, quiet=True)
     np.testing.assert_array_equal(again["train_x"], feats["train_x"])
+
+
+def test_random_init_depends_on_the_seed_only(monkeypatch, capsys):
+    """A failed download that already drew random numbers must not shift the random weights
+    (the feature cache relies on it); the fingerprint tells different weights apart."""
+    def failing_download():
+        torchvision_resnet18()  # torchvision builds the network before it fetches the weights
+        raise T.MissingWeightsError("simulated failed download")
+
+    monkeypatch.setattr(T, "load_pretrained_resnet18", failing_download)
+    a, init = T.build_model("auto", seed=5)
+    b, _ = T.build_model("none", seed=5)
+    c, _ = T.build_model("none", seed=6)
+    assert init == "random" and "simulated failed download" in capsys.readouterr().err
+    assert T.fingerprint(a) == T.fingerprint(b) != T.fingerprint(c)

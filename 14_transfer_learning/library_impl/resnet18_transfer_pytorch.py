@@ -22,6 +22,7 @@ the pretrained weights when it can and otherwise falls back to random init, loud
 
 import argparse
 import copy
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -99,7 +100,6 @@ def build_model(weights: str = "auto", num_classes: int = NUM_CLASSES, seed: int
         raise ValueError(f"weights must be one of {', '.join(WEIGHT_CHOICES)}, got {weights!r}")
     if num_classes < 2:
         raise ValueError(f"num_classes must be ≥ 2, got {num_classes}")
-    torch.manual_seed(seed)
     model, init = None, "random"
     if weights != "none":
         try:
@@ -109,10 +109,20 @@ def build_model(weights: str = "auto", num_classes: int = NUM_CLASSES, seed: int
                 raise
             warn_loudly(f"{exc}\n--weights auto: USING A RANDOMLY INITIALISED ResNet-18, NOT PRETRAINED "
                         f"WEIGHTS — there is no transfer in this run.")
+    torch.manual_seed(seed)  # here, after any failed attempt, so the random weights depend on the seed only
     if model is None:
         model = resnet18(weights=None)
     model.fc = nn.Linear(model.fc.in_features, num_classes)
     return model, init
+
+
+def fingerprint(module: nn.Module) -> str:
+    """A short hash of every tensor in ``module``'s state: features cached for other weights never match."""
+    digest = hashlib.sha1()
+    for name, tensor in module.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:10]
 
 
 def freeze(model: nn.Module, trainable=("fc",)) -> list[str]:
@@ -194,8 +204,9 @@ def cached_features(model, init: str, *, data: str, image_size: int, n_train: in
                     quiet: bool = False) -> dict:
     """Frozen-backbone features of a train and a test subset, computed once and cached as .npz.
 
-    The cache key holds everything that changes the numbers (data source, init, image size,
-    subset sizes, seed, quick/full), so a stale file is never reused for another setting.
+    The cache key holds everything that changes the numbers (data source, init and a hash of
+    the backbone's weights, image size, subset sizes, seed, quick/full), so a stale file is
+    never reused for another setting.
     ``cache_dir`` defaults to ``outputs/14_transfer_learning/cache`` (tests pass a temporary one).
     Returns a dict with train_x, train_y, test_x, test_y (NumPy), source, classes, path.
     """
@@ -205,7 +216,8 @@ def cached_features(model, init: str, *, data: str, image_size: int, n_train: in
     test_data = "standin" if source == "digits-standin" else data
     test_set, _, _ = load_split(test_data, train=False, transform=transform, n=n_test, seed=seed, data_dir=data_dir)
     tag = "quick" if journey.is_quick() else "full"
-    key = f"features_{source}_{init}_seed{seed}_{image_size}px_{len(train_set)}-{len(test_set)}_{tag}.npz"
+    key = (f"features_{source}_{init}-{fingerprint(backbone(model))}_seed{seed}_{image_size}px_"
+           f"{len(train_set)}-{len(test_set)}_{tag}.npz")
     path = Path(cache_dir or journey.stage_output_dir(STAGE) / "cache") / key
     if not path.exists():
         start = time.perf_counter()
