@@ -140,7 +140,7 @@ def read_idx(path: str | Path) -> np.ndarray:
         if zero != 0 or dtype != 0x08:
             raise ValueError(f"{path} is not an unsigned-byte IDX file")
         shape = struct.unpack(f">{ndim}I", fh.read(4 * ndim))
-        return np.frombuffer(fh.read(), dtype=np.uint8).reshape(shape)
+        return np.frombuffer(fh.read(), dtype=np.uint8).reshape(shape).copy()  # writable
 
 
 def mnist_raw_dir(root: Path) -> Path:
