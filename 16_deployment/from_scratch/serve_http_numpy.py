@@ -279,6 +279,10 @@ class DigitHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"  # keep-alive: one connection can carry many requests
     timeout = 15  # seconds a silent connection may hold its thread
+    # Send small writes at once. With Nagle's algorithm on, the body (our second write) waits
+    # for the client to acknowledge the headers, and the client delays that acknowledgement
+    # by up to 40 ms: every answer took ≥ 40 ms (measured; 1.4 ms with Nagle off).
+    disable_nagle_algorithm = True
     server_version = "journey-numpy/1.0"
     GET_ROUTES = {"/health": "health", "/model": "card"}
     POST_ROUTES = {"/predict/digit"}
