@@ -75,7 +75,10 @@ def test_softmax_gradient_matches_autograd():
     W, b = rng.standard_normal((3, 5)), rng.standard_normal(3)
     loss, dW, db = S.loss_and_gradients(W, b, X, y, l2=0.3)
     Wt, bt = torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)
-    lt = torch.nn.functional.cross_entropy(torch.tensor(X) @ Wt.T + bt, torch.tensor(y)) + 0.15 * (Wt ** 2).sum()
+    lt = (
+        torch.nn.functional.cross_entropy(torch.tensor(X) @ Wt.T + bt, torch.tensor(y))
+        + 0.15 * (Wt**2).sum()
+    )
     lt.backward()
     assert journey.gradcheck.relative_error(loss, lt.item()) < 1e-12
     assert journey.gradcheck.relative_error(dW, Wt.grad.numpy()) < 1e-10
@@ -98,7 +101,9 @@ def test_numpy_head_reaches_sklearns_optimum():
     model = S.SoftmaxRegression(l2=l2, n_iter=2000, tol=1e-12).fit(X, y)
     ref = LogisticRegression(C=1.0 / (l2 * len(X)), tol=1e-12, max_iter=10_000).fit(X, y)
     assert journey.gradcheck.relative_error(model.coef_, ref.coef_) < 1e-4
-    assert journey.gradcheck.relative_error(model.intercept_, ref.intercept_) < 1e-4  # both sum to 0
+    assert (
+        journey.gradcheck.relative_error(model.intercept_, ref.intercept_) < 1e-4
+    )  # both sum to 0
     np.testing.assert_array_equal(model.predict(X), ref.predict(X))
 
 
@@ -117,9 +122,15 @@ def test_numpy_head_keeps_arbitrary_class_labels():
     np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"l2": -1.0}, "l2 must be"), ({"lr": 0.0}, "lr must be"), ({"n_iter": 0}, "n_iter must be"),
-    ({"tol": -1.0}, "tol must be")])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"l2": -1.0}, "l2 must be"),
+        ({"lr": 0.0}, "lr must be"),
+        ({"n_iter": 0}, "n_iter must be"),
+        ({"tol": -1.0}, "tol must be"),
+    ],
+)
 def test_numpy_head_rejects_bad_hyperparameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         S.SoftmaxRegression(**kwargs)
@@ -153,8 +164,14 @@ def test_freezing_is_real(trainable):
     model, _ = T.build_model("none", seed=0)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     x, y = tiny_images()
-    T.fine_tune(model, DataLoader(TensorDataset(x, y), batch_size=8), trainable=trainable, epochs=1,
-                lr=0.05, verbose=False)
+    T.fine_tune(
+        model,
+        DataLoader(TensorDataset(x, y), batch_size=8),
+        trainable=trainable,
+        epochs=1,
+        lr=0.05,
+        verbose=False,
+    )
     after = model.state_dict()
     params = dict(model.named_parameters())
     for name, value in after.items():
@@ -203,7 +220,10 @@ def test_fold_standardisation_matches_standardise_then_head():
     x = torch.randn(5, 7).double()
     with torch.no_grad():
         folded = T.fold_standardisation(head, mean, std).double()
-        assert journey.gradcheck.relative_error(folded(x).numpy(), head((x - mean) / std).numpy()) < 1e-12
+        assert (
+            journey.gradcheck.relative_error(folded(x).numpy(), head((x - mean) / std).numpy())
+            < 1e-12
+        )
 
 
 def test_preprocessing_at_224_is_the_weights_own_transform():
@@ -220,7 +240,9 @@ def test_confusion_matrix_matches_sklearn():
 
     rng = np.random.default_rng(0)
     y, p = rng.integers(0, 10, 200), rng.integers(0, 10, 200)
-    np.testing.assert_array_equal(T.confusion_matrix(y, p), confusion_matrix(y, p, labels=range(10)))
+    np.testing.assert_array_equal(
+        T.confusion_matrix(y, p), confusion_matrix(y, p, labels=range(10))
+    )
 
 
 def test_freeze_rejects_unknown_module():
@@ -265,13 +287,27 @@ def test_pretrained_path_loads_the_cached_weights_file(fake_pretrained):
     assert model.fc.out_features == 10
 
 
-def test_transfer_gain_runs_the_pretrained_variant_with_a_weights_file(fake_pretrained, data_dir, tmp_path):
-    rows, note, source = G.transfer_gain(weights="auto", data="standin", image_size=32, n_train=40, n_test=20,
-                                         sizes=(20, None), epochs=2, cnn_steps=3, cache_dir=tmp_path / "cache")
+def test_transfer_gain_runs_the_pretrained_variant_with_a_weights_file(
+    fake_pretrained, data_dir, tmp_path
+):
+    rows, note, source = G.transfer_gain(
+        weights="auto",
+        data="standin",
+        image_size=32,
+        n_train=40,
+        n_test=20,
+        sizes=(20, None),
+        epochs=2,
+        cnn_steps=3,
+        cache_dir=tmp_path / "cache",
+    )
     assert note == "" and source == "digits-standin"
     variants = {r["variant"] for r in rows}
-    assert variants == {"ResNet-18 imagenet frozen + linear head", "ResNet-18 random frozen + linear head",
-                        "small CNN trained from scratch"}
+    assert variants == {
+        "ResNet-18 imagenet frozen + linear head",
+        "ResNet-18 random frozen + linear head",
+        "small CNN trained from scratch",
+    }
     assert sorted({r["n_train"] for r in rows}) == [20, 40]
     assert all(0.0 <= r["accuracy"] <= 1.0 for r in rows)
 
@@ -281,25 +317,56 @@ def test_transfer_gain_runs_the_pretrained_variant_with_a_weights_file(fake_pret
 
 def test_numpy_head_within_two_points_of_pytorch_head(data_dir, tmp_path):
     model, init = T.build_model("none", seed=0)
-    feats = T.cached_features(model, init, data="standin", image_size=32, n_train=300, n_test=150, seed=0,
-                              device="cpu", cache_dir=tmp_path, quiet=True)
-    X_train, X_test = S.standardise(feats["train_x"].astype(np.float64), feats["test_x"].astype(np.float64))
-    numpy_acc = S.SoftmaxRegression(l2=1e-2, n_iter=500).fit(X_train, feats["train_y"]).score(X_test, feats["test_y"])
-    head, mean, std, _ = T.train_linear_head(feats["train_x"], feats["train_y"], l2=1e-2, verbose=False)
+    feats = T.cached_features(
+        model,
+        init,
+        data="standin",
+        image_size=32,
+        n_train=300,
+        n_test=150,
+        seed=0,
+        device="cpu",
+        cache_dir=tmp_path,
+        quiet=True,
+    )
+    X_train, X_test = S.standardise(
+        feats["train_x"].astype(np.float64), feats["test_x"].astype(np.float64)
+    )
+    numpy_acc = (
+        S.SoftmaxRegression(l2=1e-2, n_iter=500)
+        .fit(X_train, feats["train_y"])
+        .score(X_test, feats["test_y"])
+    )
+    head, mean, std, _ = T.train_linear_head(
+        feats["train_x"], feats["train_y"], l2=1e-2, verbose=False
+    )
     with torch.no_grad():
         torch_pred = head((torch.as_tensor(feats["test_x"]) - mean) / std).argmax(1).numpy()
     torch_acc = float(np.mean(torch_pred == feats["test_y"]))
-    assert numpy_acc > 0.5 and torch_acc > 0.5  # well above chance (0.1): the features carry the digit
+    assert (
+        numpy_acc > 0.5 and torch_acc > 0.5
+    )  # well above chance (0.1): the features carry the digit
     assert abs(numpy_acc - torch_acc) <= 0.02
     # the cache is reused on the second call, with the same numbers
-    again = T.cached_features(model, init, data="standin", image_size=32, n_train=300, n_test=150, seed=0,
-                              device="cpu", cache_dir=tmp_path, quiet=True)
+    again = T.cached_features(
+        model,
+        init,
+        data="standin",
+        image_size=32,
+        n_train=300,
+        n_test=150,
+        seed=0,
+        device="cpu",
+        cache_dir=tmp_path,
+        quiet=True,
+    )
     np.testing.assert_array_equal(again["train_x"], feats["train_x"])
 
 
 def test_random_init_depends_on_the_seed_only(monkeypatch, capsys):
     """A failed download that already drew random numbers must not shift the random weights
     (the feature cache relies on it); the fingerprint tells different weights apart."""
+
     def failing_download():
         torchvision_resnet18()  # torchvision builds the network before it fetches the weights
         raise T.MissingWeightsError("simulated failed download")

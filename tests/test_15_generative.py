@@ -1,4 +1,4 @@
-"""Stage 15: linear autoencoder ≡ PCA, NumPy ELBO and GAN losses ≡ PyTorch's, and trained-model quality.
+"""Stage 15: linear AE ≡ PCA, NumPy ELBO and GAN losses ≡ PyTorch's, trained-model quality.
 
 Default tests run on the bundled-digits stand-in (written into a temporary DATA_DIR) or on
 small synthetic tensors; the full GAN-coverage check is marked slow.
@@ -7,7 +7,6 @@ small synthetic tensors; the full GAN-coverage check is marked slow.
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
 import journey
 from journey import data as jdata
@@ -56,7 +55,7 @@ def test_covariance_form_equals_per_image_form():
     W_e, W_d = rng.standard_normal((3, 12)), rng.standard_normal((12, 3))
     per_image = LAE.loss_and_gradients(W_e, W_d, Xc)
     via_cov = LAE.covariance_loss_and_gradients(W_e, W_d, C, np.trace(C))
-    for a, b in zip(per_image, via_cov):
+    for a, b in zip(per_image, via_cov, strict=True):
         assert relative_error(a, b) < 1e-10
 
 
@@ -99,10 +98,14 @@ def test_largest_principal_angle_matches_scipy():
     rng = np.random.default_rng(4)
     for _ in range(5):
         A, B = rng.standard_normal((20, 3)), rng.standard_normal((20, 3))
-        assert relative_error(LAE.largest_principal_angle(A, B), subspace_angles(A, B).max()) < 1e-10
+        assert (
+            relative_error(LAE.largest_principal_angle(A, B), subspace_angles(A, B).max()) < 1e-10
+        )
     A = rng.standard_normal((20, 3))
     tiny = A + 1e-7 * rng.standard_normal((20, 3))
-    assert relative_error(LAE.largest_principal_angle(A, tiny), subspace_angles(A, tiny).max()) < 1e-5
+    assert (
+        relative_error(LAE.largest_principal_angle(A, tiny), subspace_angles(A, tiny).max()) < 1e-5
+    )
 
 
 def test_linear_ae_reconstructions_equal_torch_twin():
@@ -118,8 +121,12 @@ def test_linear_ae_reconstructions_equal_torch_twin():
 
 def test_linear_ae_rejects_bad_input():
     X = low_rank_data()
-    for kwargs, match in [({"n_components": 0}, "n_components"), ({"lr": -1.0}, "lr must be"),
-                          ({"n_iter": 0}, "n_iter"), ({"init_scale": 0.0}, "init_scale")]:
+    for kwargs, match in [
+        ({"n_components": 0}, "n_components"),
+        ({"lr": -1.0}, "lr must be"),
+        ({"n_iter": 0}, "n_iter"),
+        ({"init_scale": 0.0}, "init_scale"),
+    ]:
         with pytest.raises(ValueError, match=match):
             LAE.LinearAutoencoder(**kwargs)
     with pytest.raises(RuntimeError, match="not fitted"):
@@ -148,7 +155,9 @@ def test_numpy_and_torch_loaders_read_the_same_idx_files(data_dir):
     x, yy, xt, yyt, source_t = D.load_mnist_tensors("mnist", data_dir, n_train=30, seed=1)
     assert source == source_t == "mnist"
     assert X.shape == (30, 784) and Xt.shape == (15, 784)
-    np.testing.assert_array_equal(np.round(X * 255), np.round(x.double().numpy() * 255))  # same pixels
+    np.testing.assert_array_equal(
+        np.round(X * 255), np.round(x.double().numpy() * 255)
+    )  # same pixels
     np.testing.assert_array_equal(y, yy.numpy())
     np.testing.assert_array_equal(np.round(Xt * 255), np.round(xt.double().numpy() * 255))
     np.testing.assert_array_equal(yt, yyt.numpy())
@@ -169,16 +178,32 @@ def test_elbo_terms_equal_pytorch():
     x = rng.uniform(0, 1, (16, 784))
     x[:, :100] = rng.integers(0, 2, (16, 100))
     logits = rng.normal(0, 8, (16, 784))
-    logits[0, :5] = [60.0, -60.0, 35.0, -35.0, 0.0]  # far into the tails: the stable forms must hold
+    logits[0, :5] = [
+        60.0,
+        -60.0,
+        35.0,
+        -35.0,
+        0.0,
+    ]  # far into the tails: the stable forms must hold
     mu, logvar = latent_batch()
     numpy_terms = LOSS.elbo(x, logits, mu, logvar)
     torch_terms = VAE.elbo_terms(*(torch.from_numpy(a) for a in (x, logits, mu, logvar)))
     for key in ("elbo", "reconstruction", "kl"):
         assert relative_error(numpy_terms[key], torch_terms[key].item()) < 1e-10, key
-    assert relative_error(LOSS.gaussian_kl(mu, logvar),
-                          VAE.gaussian_kl(torch.from_numpy(mu), torch.from_numpy(logvar)).numpy()) < 1e-10
-    assert relative_error(LOSS.bernoulli_nll(x, logits),
-                          VAE.bernoulli_nll(torch.from_numpy(x), torch.from_numpy(logits)).numpy()) < 1e-10
+    assert (
+        relative_error(
+            LOSS.gaussian_kl(mu, logvar),
+            VAE.gaussian_kl(torch.from_numpy(mu), torch.from_numpy(logvar)).numpy(),
+        )
+        < 1e-10
+    )
+    assert (
+        relative_error(
+            LOSS.bernoulli_nll(x, logits),
+            VAE.bernoulli_nll(torch.from_numpy(x), torch.from_numpy(logits)).numpy(),
+        )
+        < 1e-10
+    )
 
 
 def test_reparameterisation_matches_the_vae_forward_pass():
@@ -197,11 +222,17 @@ def test_gan_losses_equal_pytorch():
     real, fake = rng.normal(1, 4, 64), rng.normal(-2, 5, 64)
     real[0], fake[0] = 45.0, -45.0
     r, f = torch.from_numpy(real), torch.from_numpy(fake)
-    assert relative_error(LOSS.discriminator_loss(real, fake), GAN.discriminator_loss(r, f).item()) < 1e-10
+    assert (
+        relative_error(LOSS.discriminator_loss(real, fake), GAN.discriminator_loss(r, f).item())
+        < 1e-10
+    )
     assert relative_error(LOSS.generator_loss(fake), GAN.generator_loss(f).item()) < 1e-10
     moderate = torch.from_numpy(rng.normal(0, 3, 64))
     minimax = torch.log1p(-torch.sigmoid(moderate)).mean()
-    assert relative_error(LOSS.generator_loss(moderate.numpy(), saturating=True), minimax.item()) < 1e-10
+    assert (
+        relative_error(LOSS.generator_loss(moderate.numpy(), saturating=True), minimax.item())
+        < 1e-10
+    )
 
 
 @pytest.mark.parametrize("saturating", [False, True])
@@ -263,8 +294,17 @@ def test_gan_training_moves_a_toy_generator_onto_the_data():
     G = GAN.Generator(noise_dim=4, hidden=(16, 16), n_pixels=2)
     Dis = GAN.Discriminator(hidden=(16, 16), n_pixels=2)
     before = G.sample(500, torch.Generator().manual_seed(1)).mean(0)
-    history, snapshots = GAN.train_gan(G, Dis, data, epochs=60, batch_size=64, lr=2e-3, snapshot_epochs=(0, 60),
-                                       n_snapshot=3, verbose=False)
+    history, snapshots = GAN.train_gan(
+        G,
+        Dis,
+        data,
+        epochs=60,
+        batch_size=64,
+        lr=2e-3,
+        snapshot_epochs=(0, 60),
+        n_snapshot=3,
+        verbose=False,
+    )
     after = G.sample(500, torch.Generator().manual_seed(1)).mean(0)
     assert (before - data.mean(0)).abs().max() > 0.2
     assert (after - data.mean(0)).abs().max() < 0.08
@@ -298,7 +338,9 @@ def test_full_gan_samples_cover_all_ten_digits(standin):
     x_train = standin[0]
     torch.manual_seed(0)
     G, Dis = GAN.Generator(), GAN.Discriminator()
-    GAN.train_gan(G, Dis, x_train, epochs=D.epochs_for(len(x_train), 64, GAN.FULL_STEPS), verbose=False)
+    GAN.train_gan(
+        G, Dis, x_train, epochs=D.epochs_for(len(x_train), 64, GAN.FULL_STEPS), verbose=False
+    )
     classifier, _ = GAN.stage11_classifier(quick=False)
     samples = G.sample(GAN.N_EVAL, torch.Generator().manual_seed(2))
     report = GAN.coverage(*GAN.classify_samples(samples, classifier))

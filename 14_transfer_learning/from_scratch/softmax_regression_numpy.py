@@ -5,7 +5,8 @@ vector x (512 numbers for ResNet-18); the head is a single linear layer followed
 
     z = W x + b                      logits, W is (K, D), b is (K,)
     p_k = exp(z_k) / Σ_j exp(z_j)    class probabilities
-    L(W, b) = -(1/n) Σ_i log p_{y_i}(x_i) + (λ/2) ||W||²     mean cross-entropy + L2 (b not penalised)
+    L(W, b) = -(1/n) Σ_i log p_{y_i}(x_i) + (λ/2) ||W||²
+              mean cross-entropy + L2 on the weights (b is not penalised)
 
 The gradient has a famously simple form. With Y the one-hot labels (n, K) and P the
 probabilities (n, K):
@@ -37,7 +38,7 @@ from journey.validation import check_array, check_is_fitted, check_labels, check
 
 STAGE = "14_transfer_learning"
 
-# The stable softmax / log-softmax (log-sum-exp trick) come from the stage-04 MLP: reused, not copied.
+# The stable softmax / log-softmax (log-sum-exp trick) come from the stage-04 MLP: reused.
 _MLP = journey.load_stage("04", "from_scratch/mlp_two_layer_numpy.py")
 softmax, log_softmax = _MLP.softmax, _MLP.log_softmax
 
@@ -49,7 +50,7 @@ def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def loss_and_gradients(W: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray, l2: float):
-    """Mean cross-entropy + (λ/2)||W||² and its gradients (∂L/∂W, ∂L/∂b), as in the module docstring."""
+    """Mean cross-entropy + (λ/2)||W||² and its gradients (∂L/∂W, ∂L/∂b) (module docstring)."""
     Z = X @ W.T + b
     n = len(X)
     loss = -log_softmax(Z)[np.arange(n), y].mean() + 0.5 * l2 * np.sum(W * W)
@@ -99,7 +100,9 @@ class SoftmaxRegression:
         X = check_array(X)
         y = check_labels(y)
         if len(y) != len(X):
-            raise ValueError(f"X and y have different lengths: {len(X)} samples in X but {len(y)} labels in y")
+            raise ValueError(
+                f"X and y have different lengths: {len(X)} samples in X but {len(y)} labels in y"
+            )
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError("y has a single class; a classifier needs at least two")
@@ -135,7 +138,7 @@ class SoftmaxRegression:
 
 
 def standardise(train: np.ndarray, *others: np.ndarray):
-    """Centre and scale every column with the *training* mean and std (constant columns left at 0)."""
+    """Centre and scale every column with the *training* mean and std (constant columns → 0)."""
     mean, std = train.mean(axis=0), train.std(axis=0)
     std = np.where(std > 0, std, 1.0)
     return [(a - mean) / std for a in (train, *others)]
@@ -160,17 +163,22 @@ def synthetic_problem(seed: int, n_classes: int = 10, n_features: int = 64, n: i
 
 
 def load_features(seed: int):
-    """Cached frozen-backbone features if the library script has written them, else the synthetic set."""
+    """Cached frozen-backbone features if the library script wrote them, else the synthetic set."""
     path = newest_cached_features(journey.is_quick())
     if path is None:
         line = "!" * 78
-        print(f"{line}\nNo cached ResNet-18 features under outputs/{STAGE}/cache yet: run\n"
-              f"library_impl/resnet18_transfer_pytorch.py once (it writes them).\n"
-              f"TRAINING ON A SYNTHETIC 10-CLASS PROBLEM INSTEAD.\n{line}", file=sys.stderr)
+        print(
+            f"{line}\nNo cached ResNet-18 features under outputs/{STAGE}/cache yet: run\n"
+            f"library_impl/resnet18_transfer_pytorch.py once (it writes them).\n"
+            f"TRAINING ON A SYNTHETIC 10-CLASS PROBLEM INSTEAD.\n{line}",
+            file=sys.stderr,
+        )
         return synthetic_problem(seed)
     with np.load(path) as f:
-        arrays = [f[k].astype(np.float64 if k.endswith("x") else np.int64)
-                  for k in ("train_x", "train_y", "test_x", "test_y")]
+        arrays = [
+            f[k].astype(np.float64 if k.endswith("x") else np.int64)
+            for k in ("train_x", "train_y", "test_x", "test_y")
+        ]
         description = f"{path.name} ({f['description']})"
     return (*arrays, description)
 
@@ -178,7 +186,9 @@ def load_features(seed: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--l2", type=float, default=1e-2, help="L2 strength λ on the weights")
-    parser.add_argument("--iters", type=int, default=None, help="gradient-descent steps (default 2000, quick 300)")
+    parser.add_argument(
+        "--iters", type=int, default=None, help="gradient-descent steps (default 2000, quick 300)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     n_iter = args.iters or (300 if journey.is_quick() else 2000)
@@ -188,9 +198,15 @@ def main() -> None:
     print(f"features: {description}; train {X_train.shape}, test {X_test.shape}")
 
     model = SoftmaxRegression(l2=args.l2, n_iter=n_iter).fit(X_train, y_train)
-    print(f"step 1/L = {model.lr_:.4g}; loss {model.loss_history_[0]:.4f} → {model.loss_history_[-1]:.4f} "
-          f"after {len(model.loss_history_)} steps")
-    print(f"train accuracy {model.score(X_train, y_train):.3f}, test accuracy {model.score(X_test, y_test):.3f}")
+    print(
+        f"step 1/L = {model.lr_:.4g}; "
+        f"loss {model.loss_history_[0]:.4f} → {model.loss_history_[-1]:.4f} "
+        f"after {len(model.loss_history_)} steps"
+    )
+    print(
+        f"train accuracy {model.score(X_train, y_train):.3f}, "
+        f"test accuracy {model.score(X_test, y_test):.3f}"
+    )
 
     # The analytic gradient against central finite differences, on a small slice of the data.
     rng = np.random.default_rng(args.seed)
@@ -199,16 +215,33 @@ def main() -> None:
     b = 0.1 * rng.standard_normal(len(model.classes_))
     _, dW, db = loss_and_gradients(W, b, X_small, codes, args.l2)
     loss_at = lambda: loss_and_gradients(W, b, X_small, codes, args.l2)[0]  # noqa: E731
-    parity.close("softmax head ∂L/∂W: analytic vs finite differences", dW, numerical_gradient(loss_at, W), rtol=1e-8)
-    parity.close("softmax head ∂L/∂b: analytic vs finite differences", db, numerical_gradient(loss_at, b), rtol=1e-8)
-    parity.at_most("GD with step 1/L never increases the loss",
-                   float(np.max(np.diff(model.loss_history_))), 1e-12)
+    parity.close(
+        "softmax head ∂L/∂W: analytic vs finite differences",
+        dW,
+        numerical_gradient(loss_at, W),
+        rtol=1e-8,
+    )
+    parity.close(
+        "softmax head ∂L/∂b: analytic vs finite differences",
+        db,
+        numerical_gradient(loss_at, b),
+        rtol=1e-8,
+    )
+    parity.at_most(
+        "GD with step 1/L never increases the loss",
+        float(np.max(np.diff(model.loss_history_))),
+        1e-12,
+    )
 
     plt = journey.plotting.pyplot()
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.plot(model.loss_history_)
-    ax.set(xlabel="gradient-descent step", ylabel="training loss", yscale="log",
-           title="NumPy softmax head on frozen features")
+    ax.set(
+        xlabel="gradient-descent step",
+        ylabel="training loss",
+        yscale="log",
+        title="NumPy softmax head on frozen features",
+    )
     journey.save_figure(fig, STAGE, "softmax_head_numpy_loss")
 
 

@@ -50,7 +50,7 @@ MODEL_FILE = "resnet18_transfer.pt"
 
 
 class MissingWeightsError(FileNotFoundError):
-    """The pretrained weights are not on disk and could not be downloaded; the message says what to do."""
+    """The pretrained weights are neither on disk nor downloadable; the message says what to do."""
 
 
 def warn_loudly(message: str) -> None:
@@ -62,7 +62,7 @@ def warn_loudly(message: str) -> None:
 
 
 def weights_file(weights=WEIGHTS) -> Path:
-    """Where torchvision looks for the weights: ``<torch.hub.get_dir()>/checkpoints/<file in the URL>``.
+    """Where torchvision looks for the weights: ``<hub dir>/checkpoints/<file name in the URL>``.
 
     ``torch.hub.get_dir()`` is ``$TORCH_HOME/hub`` (default ``~/.cache/torch/hub``), so the
     ResNet-18 file is ``…/hub/checkpoints/resnet18-f37072fd.pth``.
@@ -71,7 +71,7 @@ def weights_file(weights=WEIGHTS) -> Path:
 
 
 def load_pretrained_resnet18() -> nn.Module:
-    """``resnet18(weights=DEFAULT)``, reading the hub cache or downloading; else ``MissingWeightsError``."""
+    """``resnet18(weights=DEFAULT)`` from the hub cache or a download; else MissingWeightsError."""
     path = weights_file()
     if path.exists() or not is_offline():
         try:
@@ -81,14 +81,17 @@ def load_pretrained_resnet18() -> nn.Module:
     else:
         reason = "downloads are off (JOURNEY_OFFLINE=1)"
     raise MissingWeightsError(
-        f"The pretrained ResNet-18 weights file {path.name} is not usable in {path.parent}: {reason}.\n"
+        f"The pretrained ResNet-18 weights file {path.name} is not usable in {path.parent}:\n"
+        f"{reason}.\n"
         f"To use pretrained weights: run once online (torchvision downloads it), or download\n"
         f"{WEIGHTS.url}\ninto {path.parent}/ (set TORCH_HOME to move that folder).\n"
         f"Without it, pass --weights none to train from a random initialisation (no transfer)."
     )
 
 
-def build_model(weights: str = "auto", num_classes: int = NUM_CLASSES, seed: int = 0) -> tuple[nn.Module, str]:
+def build_model(
+    weights: str = "auto", num_classes: int = NUM_CLASSES, seed: int = 0
+) -> tuple[nn.Module, str]:
     """ResNet-18 with its last layer replaced by ``nn.Linear(512, num_classes)``.
 
     ``weights``: "default" (ImageNet weights, or ``MissingWeightsError``), "none" (random
@@ -107,9 +110,13 @@ def build_model(weights: str = "auto", num_classes: int = NUM_CLASSES, seed: int
         except MissingWeightsError as exc:
             if weights == "default":
                 raise
-            warn_loudly(f"{exc}\n--weights auto: USING A RANDOMLY INITIALISED ResNet-18, NOT PRETRAINED "
-                        f"WEIGHTS — there is no transfer in this run.")
-    torch.manual_seed(seed)  # here, after any failed attempt, so the random weights depend on the seed only
+            warn_loudly(
+                f"{exc}\n--weights auto: USING A RANDOMLY INITIALISED ResNet-18, NOT PRETRAINED "
+                f"WEIGHTS — there is no transfer in this run."
+            )
+    torch.manual_seed(
+        seed
+    )  # here, after any failed attempt, so the random weights depend on the seed only
     if model is None:
         model = resnet18(weights=None)
     model.fc = nn.Linear(model.fc.in_features, num_classes)
@@ -117,7 +124,7 @@ def build_model(weights: str = "auto", num_classes: int = NUM_CLASSES, seed: int
 
 
 def fingerprint(module: nn.Module) -> str:
-    """A short hash of every tensor in ``module``'s state: features cached for other weights never match."""
+    """A short hash of every tensor in ``module``'s state, so cached features never mix weights."""
     digest = hashlib.sha1()
     for name, tensor in module.state_dict().items():
         digest.update(name.encode())
@@ -133,7 +140,9 @@ def freeze(model: nn.Module, trainable=("fc",)) -> list[str]:
     names = {name for name, _ in model.named_children()}
     unknown = set(trainable) - names
     if unknown:
-        raise ValueError(f"no top-level module named {sorted(unknown)}; choose from {sorted(names)}")
+        raise ValueError(
+            f"no top-level module named {sorted(unknown)}; choose from {sorted(names)}"
+        )
     kept = []
     for name, param in model.named_parameters():
         param.requires_grad = name.split(".")[0] in trainable
@@ -156,7 +165,7 @@ def set_train_mode(model: nn.Module, trainable=("fc",)) -> None:
 
 
 def backbone(model: nn.Module) -> nn.Sequential:
-    """Everything but ``fc`` (conv stem, 4 residual stages, global average pool), then flatten: images → 512-D."""
+    """All but ``fc`` (stem, 4 residual stages, average pool), then flatten: images → 512-D."""
     return nn.Sequential(*[m for name, m in model.named_children() if name != "fc"], nn.Flatten())
 
 
@@ -183,7 +192,9 @@ def load_split(data: str, *, train: bool, transform, n: int | None, seed: int, d
     if data not in DATA_CHOICES:
         raise ValueError(f"data must be one of {', '.join(DATA_CHOICES)}, got {data!r}")
     standin = {"auto": "fallback", "cifar10": "never", "standin": "always"}[data]
-    dataset, source = jdata.cifar10_dataset(data_dir, train=train, transform=transform, standin=standin)
+    dataset, source = jdata.cifar10_dataset(
+        data_dir, train=train, transform=transform, standin=standin
+    )
     order = np.random.default_rng(seed).permutation(len(dataset))
     return Subset(dataset, order[:n].tolist()), source, list(dataset.classes)
 
@@ -199,9 +210,21 @@ def extract_features(model: nn.Module, loader, device) -> tuple[torch.Tensor, to
     return torch.cat(feats), torch.cat(labels)
 
 
-def cached_features(model, init: str, *, data: str, image_size: int, n_train: int | None, n_test: int | None,
-                    seed: int, device, data_dir=None, cache_dir=None, batch_size: int = 64,
-                    quiet: bool = False) -> dict:
+def cached_features(
+    model,
+    init: str,
+    *,
+    data: str,
+    image_size: int,
+    n_train: int | None,
+    n_test: int | None,
+    seed: int,
+    device,
+    data_dir=None,
+    cache_dir=None,
+    batch_size: int = 64,
+    quiet: bool = False,
+) -> dict:
     """Frozen-backbone features of a train and a test subset, computed once and cached as .npz.
 
     The cache key holds everything that changes the numbers (data source, init and a hash of
@@ -211,21 +234,36 @@ def cached_features(model, init: str, *, data: str, image_size: int, n_train: in
     Returns a dict with train_x, train_y, test_x, test_y (NumPy), source, classes, path.
     """
     transform = preprocessing(image_size)
-    train_set, source, classes = load_split(data, train=True, transform=transform, n=n_train, seed=seed,
-                                            data_dir=data_dir)
+    train_set, source, classes = load_split(
+        data, train=True, transform=transform, n=n_train, seed=seed, data_dir=data_dir
+    )
     test_data = "standin" if source == "digits-standin" else data
-    test_set, _, _ = load_split(test_data, train=False, transform=transform, n=n_test, seed=seed, data_dir=data_dir)
+    test_set, _, _ = load_split(
+        test_data, train=False, transform=transform, n=n_test, seed=seed, data_dir=data_dir
+    )
     tag = "quick" if journey.is_quick() else "full"
-    key = (f"features_{source}_{init}-{fingerprint(backbone(model))}_seed{seed}_{image_size}px_"
-           f"{len(train_set)}-{len(test_set)}_{tag}.npz")
+    key = (
+        f"features_{source}_{init}-{fingerprint(backbone(model))}_seed{seed}_{image_size}px_"
+        f"{len(train_set)}-{len(test_set)}_{tag}.npz"
+    )
     path = Path(cache_dir or journey.stage_output_dir(STAGE) / "cache") / key
     if not path.exists():
         start = time.perf_counter()
-        train_x, train_y = extract_features(model, DataLoader(train_set, batch_size=batch_size), device)
-        test_x, test_y = extract_features(model, DataLoader(test_set, batch_size=batch_size), device)
+        train_x, train_y = extract_features(
+            model, DataLoader(train_set, batch_size=batch_size), device
+        )
+        test_x, test_y = extract_features(
+            model, DataLoader(test_set, batch_size=batch_size), device
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, train_x=train_x.numpy(), train_y=train_y.numpy(), test_x=test_x.numpy(),
-                 test_y=test_y.numpy(), description=f"{source}, {init} ResNet-18, {image_size}px")
+        np.savez(
+            path,
+            train_x=train_x.numpy(),
+            train_y=train_y.numpy(),
+            test_x=test_x.numpy(),
+            test_y=test_y.numpy(),
+            description=f"{source}, {init} ResNet-18, {image_size}px",
+        )
         if not quiet:
             print(f"features extracted in {time.perf_counter() - start:.1f} s → {path}")
     with np.load(path) as f:
@@ -236,8 +274,19 @@ def cached_features(model, init: str, *, data: str, image_size: int, n_train: in
 # ---------------------------------------------------------------------- training
 
 
-def train_linear_head(train_x, train_y, *, num_classes: int = NUM_CLASSES, epochs: int = 50, lr: float = 0.05,
-                      l2: float = 1e-2, batch_size: int = 32, seed: int = 0, device="cpu", verbose: bool = True):
+def train_linear_head(
+    train_x,
+    train_y,
+    *,
+    num_classes: int = NUM_CLASSES,
+    epochs: int = 50,
+    lr: float = 0.05,
+    l2: float = 1e-2,
+    batch_size: int = 32,
+    seed: int = 0,
+    device="cpu",
+    verbose: bool = True,
+):
     """Train ``nn.Linear(D, num_classes)`` on standardised features with minibatch SGD + momentum.
 
     Objective: mean cross-entropy + (l2/2)·||W||² (weight decay on the weight only, not the
@@ -251,11 +300,21 @@ def train_linear_head(train_x, train_y, *, num_classes: int = NUM_CLASSES, epoch
     std = torch.where(std > 0, std, torch.ones_like(std))
     torch.manual_seed(seed)
     head = nn.Linear(x.shape[1], num_classes).to(device)
-    optimizer = torch.optim.SGD([{"params": [head.weight], "weight_decay": l2},
-                                 {"params": [head.bias], "weight_decay": 0.0}], lr=lr, momentum=0.9)
+    optimizer = torch.optim.SGD(
+        [
+            {"params": [head.weight], "weight_decay": l2},
+            {"params": [head.bias], "weight_decay": 0.0},
+        ],
+        lr=lr,
+        momentum=0.9,
+    )
     xs = (x - mean) / std
-    loader = DataLoader(TensorDataset(xs, y), batch_size=batch_size, shuffle=True,
-                        generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(
+        TensorDataset(xs, y),
+        batch_size=batch_size,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(seed),
+    )
     history = []
     for epoch in range(1, epochs + 1):
         start, total, correct, seen = time.perf_counter(), 0.0, 0, 0
@@ -270,18 +329,38 @@ def train_linear_head(train_x, train_y, *, num_classes: int = NUM_CLASSES, epoch
             correct += (logits.argmax(1) == yb).sum().item()
             seen += len(xb)
         with torch.no_grad():
-            objective = F.cross_entropy(head(xs.to(device)), y.to(device)) + 0.5 * l2 * head.weight.pow(2).sum()
-        history.append({"epoch": epoch, "loss": total / seen, "accuracy": correct / seen,
-                        "objective": objective.item(), "steps": epoch * len(loader)})
+            objective = (
+                F.cross_entropy(head(xs.to(device)), y.to(device))
+                + 0.5 * l2 * head.weight.pow(2).sum()
+            )
+        history.append(
+            {
+                "epoch": epoch,
+                "loss": total / seen,
+                "accuracy": correct / seen,
+                "objective": objective.item(),
+                "steps": epoch * len(loader),
+            }
+        )
         if verbose and (epoch == 1 or epoch == epochs or epoch % max(1, epochs // 5) == 0):
-            print(f"head epoch {epoch:3d}  loss {total / seen:.4f}  train acc {correct / seen:.3f}  "
-                  f"{time.perf_counter() - start:.2f} s")
+            print(
+                f"head epoch {epoch:3d}  loss {total / seen:.4f}  train acc {correct / seen:.3f}  "
+                f"{time.perf_counter() - start:.2f} s"
+            )
     return head.cpu(), mean, std, history
 
 
-def train_linear_head_gd(train_x, train_y, *, lr: float, n_iter: int, l2: float = 0.0, num_classes: int | None = None,
-                         dtype=torch.float64) -> nn.Linear:
-    """Full-batch gradient descent on ``nn.Linear`` from zero weights — step for step the NumPy head.
+def train_linear_head_gd(
+    train_x,
+    train_y,
+    *,
+    lr: float,
+    n_iter: int,
+    l2: float = 0.0,
+    num_classes: int | None = None,
+    dtype=torch.float64,
+) -> nn.Linear:
+    """Full-batch gradient descent on ``nn.Linear`` from zero weights: step for step the NumPy head.
 
     ``SGD(weight_decay=λ)`` adds λW to the weight's gradient, the gradient of (λ/2)||W||²;
     the bias gets no decay. In float64 the two implementations follow the same trajectory.
@@ -291,8 +370,13 @@ def train_linear_head_gd(train_x, train_y, *, lr: float, n_iter: int, l2: float 
     head = nn.Linear(x.shape[1], num_classes or int(y.max()) + 1, dtype=dtype)
     nn.init.zeros_(head.weight)
     nn.init.zeros_(head.bias)
-    optimizer = torch.optim.SGD([{"params": [head.weight], "weight_decay": l2},
-                                 {"params": [head.bias], "weight_decay": 0.0}], lr=lr)
+    optimizer = torch.optim.SGD(
+        [
+            {"params": [head.weight], "weight_decay": l2},
+            {"params": [head.bias], "weight_decay": 0.0},
+        ],
+        lr=lr,
+    )
     for _ in range(n_iter):
         loss = F.cross_entropy(head(x), y)
         optimizer.zero_grad()
@@ -313,8 +397,16 @@ def fold_standardisation(head: nn.Linear, mean: torch.Tensor, std: torch.Tensor)
     return folded
 
 
-def fine_tune(model: nn.Module, loader, *, trainable=("fc",), epochs: int = 1, lr: float = 0.01, device="cpu",
-              verbose: bool = True) -> list[dict]:
+def fine_tune(
+    model: nn.Module,
+    loader,
+    *,
+    trainable=("fc",),
+    epochs: int = 1,
+    lr: float = 0.01,
+    device="cpu",
+    verbose: bool = True,
+) -> list[dict]:
     """Train the network end to end on images with everything outside ``trainable`` frozen.
 
     The honest, general version (needed when more than ``fc`` trains, e.g. ``layer4``):
@@ -341,8 +433,11 @@ def fine_tune(model: nn.Module, loader, *, trainable=("fc",), epochs: int = 1, l
             seen += len(x)
         history.append({"epoch": epoch, "loss": total / seen, "accuracy": correct / seen})
         if verbose:
-            print(f"fine-tune epoch {epoch}  loss {total / seen:.4f}  train acc {correct / seen:.3f}  "
-                  f"{time.perf_counter() - start:.1f} s")
+            print(
+                f"fine-tune epoch {epoch}  loss {total / seen:.4f}  "
+                f"train acc {correct / seen:.3f}  "
+                f"{time.perf_counter() - start:.1f} s"
+            )
     model.eval()
     return history
 
@@ -363,8 +458,9 @@ def predict(model: nn.Module, loader, device="cpu") -> tuple[np.ndarray, np.ndar
 
 def confusion_matrix(y_true, y_pred, num_classes: int = NUM_CLASSES) -> np.ndarray:
     """C[i, j] = number of images of true class i predicted as class j."""
-    return np.bincount(np.asarray(y_true) * num_classes + np.asarray(y_pred),
-                       minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+    return np.bincount(
+        np.asarray(y_true) * num_classes + np.asarray(y_pred), minlength=num_classes * num_classes
+    ).reshape(num_classes, num_classes)
 
 
 def save_model(model: nn.Module, path) -> Path:
@@ -388,7 +484,16 @@ def plot_confusion(cm: np.ndarray, classes, title: str):
 
     plt = journey.plotting.pyplot()
     fig, ax = plt.subplots(figsize=(6, 5))
-    sns.heatmap(cm, annot=True, fmt="d", cmap="Blues", cbar=False, xticklabels=classes, yticklabels=classes, ax=ax)
+    sns.heatmap(
+        cm,
+        annot=True,
+        fmt="d",
+        cmap="Blues",
+        cbar=False,
+        xticklabels=classes,
+        yticklabels=classes,
+        ax=ax,
+    )
     ax.set(xlabel="predicted", ylabel="true", title=title)
     return fig
 
@@ -398,18 +503,36 @@ def plot_confusion(cm: np.ndarray, classes, title: str):
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every stage-14 script shares."""
-    parser.add_argument("--weights", choices=WEIGHT_CHOICES, default="auto",
-                        help="default: ImageNet weights (error if absent); none: random init; "
-                             "auto (default): ImageNet if available, else random init with a loud warning")
-    parser.add_argument("--data", choices=DATA_CHOICES, default="auto",
-                        help="auto: CIFAR-10, else the colour-digits stand-in (loudly); cifar10; standin")
+    parser.add_argument(
+        "--weights",
+        choices=WEIGHT_CHOICES,
+        default="auto",
+        help="default: ImageNet weights (error if absent); none: random init; "
+        "auto (default): ImageNet if available, else random init with a loud warning",
+    )
+    parser.add_argument(
+        "--data",
+        choices=DATA_CHOICES,
+        default="auto",
+        help="auto: CIFAR-10, else the colour-digits stand-in (loudly); cifar10; standin",
+    )
     parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data-dir", default=None, help="dataset folder (default $DATA_DIR or data/)")
-    parser.add_argument("--image-size", type=int, default=None,
-                        help="crop size fed to ResNet-18 (default 224 as the weights expect; 64 in quick mode)")
-    parser.add_argument("--n-train", type=int, default=None, help="training images (default 2000; quick 200)")
-    parser.add_argument("--n-test", type=int, default=None, help="test images (default 500; quick 100)")
+    parser.add_argument(
+        "--data-dir", default=None, help="dataset folder (default $DATA_DIR or data/)"
+    )
+    parser.add_argument(
+        "--image-size",
+        type=int,
+        default=None,
+        help="crop size fed to ResNet-18 (default 224 as the weights expect; 64 in quick mode)",
+    )
+    parser.add_argument(
+        "--n-train", type=int, default=None, help="training images (default 2000; quick 200)"
+    )
+    parser.add_argument(
+        "--n-test", type=int, default=None, help="test images (default 500; quick 100)"
+    )
 
 
 def resolve_sizes(args) -> None:
@@ -420,7 +543,7 @@ def resolve_sizes(args) -> None:
 
 
 def build_or_exit(args) -> tuple[nn.Module, str]:
-    """``build_model`` for a script: a missing weights file under ``--weights default`` ends the run cleanly."""
+    """``build_model`` for a script: missing weights with ``--weights default`` end the run."""
     try:
         return build_model(args.weights, seed=args.seed)
     except MissingWeightsError as exc:
@@ -431,11 +554,19 @@ def build_or_exit(args) -> tuple[nn.Module, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_common_arguments(parser)
-    parser.add_argument("--epochs", type=int, default=None,
-                        help="training epochs (default 50 for the head alone — it is cheap; 3 for --trainable layer4)")
-    parser.add_argument("--trainable", choices=tuple(TRAINABLE_CHOICES), default="fc",
-                        help="fc: only the new head (features cached once); layer4: the last residual "
-                             "stage too (end-to-end on images, slower)")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="training epochs (default 50 for the head alone, which is cheap; 3 for layer4)",
+    )
+    parser.add_argument(
+        "--trainable",
+        choices=tuple(TRAINABLE_CHOICES),
+        default="fc",
+        help="fc: only the new head (features cached once); layer4: the last residual "
+        "stage too (end-to-end on images, slower)",
+    )
     args = parser.parse_args()
     resolve_sizes(args)
     epochs = args.epochs or (50 if args.trainable == "fc" else 1 if journey.is_quick() else 3)
@@ -443,28 +574,58 @@ def main() -> None:
     device = journey.device(args.device)
 
     model, init = build_or_exit(args)
-    print(f"ResNet-18 initialisation: {init.upper()}"
-          + ("" if init == "imagenet" else " (random weights: the backbone knows nothing yet)"))
+    print(
+        f"ResNet-18 initialisation: {init.upper()}"
+        + ("" if init == "imagenet" else " (random weights: the backbone knows nothing yet)")
+    )
     before = copy.deepcopy(backbone(model).state_dict())
     start = time.perf_counter()
     if args.trainable == "fc":
-        feats = cached_features(model, init, data=args.data, image_size=args.image_size, n_train=args.n_train,
-                                n_test=args.n_test, seed=args.seed, device=device, data_dir=args.data_dir)
-        head, mean, std, _ = train_linear_head(feats["train_x"], feats["train_y"], epochs=epochs,
-                                               seed=args.seed, device=device)
+        feats = cached_features(
+            model,
+            init,
+            data=args.data,
+            image_size=args.image_size,
+            n_train=args.n_train,
+            n_test=args.n_test,
+            seed=args.seed,
+            device=device,
+            data_dir=args.data_dir,
+        )
+        head, mean, std, _ = train_linear_head(
+            feats["train_x"], feats["train_y"], epochs=epochs, seed=args.seed, device=device
+        )
         model.fc = fold_standardisation(head, mean, std)
         with torch.no_grad():
             head_pred = model.fc(torch.as_tensor(feats["test_x"])).argmax(1).numpy()
         test_set, source, classes = feats["test_set"], feats["source"], feats["classes"]
     else:
         transform = preprocessing(args.image_size)
-        train_set, source, classes = load_split(args.data, train=True, transform=transform, n=args.n_train,
-                                                seed=args.seed, data_dir=args.data_dir)
-        test_set, _, _ = load_split("standin" if source == "digits-standin" else args.data, train=False,
-                                    transform=transform, n=args.n_test, seed=args.seed, data_dir=args.data_dir)
-        loader = DataLoader(train_set, batch_size=32, shuffle=True,
-                            generator=torch.Generator().manual_seed(args.seed))
-        fine_tune(model, loader, trainable=TRAINABLE_CHOICES[args.trainable], epochs=epochs, device=device)
+        train_set, source, classes = load_split(
+            args.data,
+            train=True,
+            transform=transform,
+            n=args.n_train,
+            seed=args.seed,
+            data_dir=args.data_dir,
+        )
+        test_set, _, _ = load_split(
+            "standin" if source == "digits-standin" else args.data,
+            train=False,
+            transform=transform,
+            n=args.n_test,
+            seed=args.seed,
+            data_dir=args.data_dir,
+        )
+        loader = DataLoader(
+            train_set,
+            batch_size=32,
+            shuffle=True,
+            generator=torch.Generator().manual_seed(args.seed),
+        )
+        fine_tune(
+            model, loader, trainable=TRAINABLE_CHOICES[args.trainable], epochs=epochs, device=device
+        )
         head_pred = None
     train_seconds = time.perf_counter() - start
 
@@ -472,17 +633,24 @@ def main() -> None:
     reloaded = load_model(path, device=device)
     pred, labels = predict(reloaded, DataLoader(test_set, batch_size=64), device)
     accuracy = float(np.mean(pred == labels))
-    print(f"data: {source}; init: {init}; trained {args.trainable} in {train_seconds:.1f} s; "
-          f"saved {path}; reloaded model's test accuracy {accuracy:.3f} on {len(labels)} images")
+    print(
+        f"data: {source}; init: {init}; trained {args.trainable} in {train_seconds:.1f} s; "
+        f"saved {path}; reloaded model's test accuracy {accuracy:.3f} on {len(labels)} images"
+    )
 
     if args.trainable == "fc":
         after = backbone(model).state_dict()
-        parity.equal("frozen backbone bit-identical after training",
-                     np.array([torch.equal(before[k], after[k]) for k in before]), np.ones(len(before), bool))
+        parity.equal(
+            "frozen backbone bit-identical after training",
+            np.array([torch.equal(before[k], after[k]) for k in before]),
+            np.ones(len(before), bool),
+        )
         parity.equal("saved+reloaded network predicts as head on cached features", pred, head_pred)
     parity.at_least(f"test accuracy, {init} ResNet-18 + new head ({source})", accuracy, 0.3)
     cm = confusion_matrix(labels, pred)
-    fig = plot_confusion(cm, classes, f"{init} ResNet-18, head trained on {source}: acc {accuracy:.3f}")
+    fig = plot_confusion(
+        cm, classes, f"{init} ResNet-18, head trained on {source}: acc {accuracy:.3f}"
+    )
     journey.save_figure(fig, STAGE, "confusion_matrix")
 
 

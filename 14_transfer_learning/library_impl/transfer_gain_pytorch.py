@@ -16,7 +16,6 @@ import argparse
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -30,7 +29,9 @@ STAGE = T.STAGE
 
 
 class SmallCNN(nn.Module):
-    """Three 3×3 conv blocks with batch norm (16, 32, 64 channels) and a linear classifier: ~24k parameters.
+    """Three 3×3 conv blocks with batch norm (16, 32, 64 channels) and a linear classifier.
+
+    About 24k parameters.
 
     The first convolution has stride 2 (32×32 → 16×16), which keeps it cheap on a CPU.
     """
@@ -38,9 +39,19 @@ class SmallCNN(nn.Module):
     def __init__(self, num_classes: int = T.NUM_CLASSES):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(3, 16, 3, stride=2, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
-            nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+            nn.Conv2d(3, 16, 3, stride=2, padding=1),
+            nn.BatchNorm2d(16),
+            nn.ReLU(),
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.BatchNorm2d(64),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        )
         self.fc = nn.Linear(64, num_classes)
 
     def forward(self, x):
@@ -48,13 +59,14 @@ class SmallCNN(nn.Module):
 
 
 def as_tensors(dataset) -> tuple[torch.Tensor, torch.Tensor]:
-    """Apply a dataset's transform once and stack everything: (N, C, H, W) images and (N,) labels."""
-    xs, ys = zip(*(dataset[i] for i in range(len(dataset))))
+    """Apply a dataset's transform once and stack: (N, C, H, W) images and (N,) labels."""
+    xs, ys = zip(*(dataset[i] for i in range(len(dataset))), strict=True)
     return torch.stack(xs), torch.as_tensor(ys)
 
 
-def train_small_cnn(x, y, *, steps: int, lr: float = 0.01, batch_size: int = 32, seed: int = 0,
-                    device="cpu") -> nn.Module:
+def train_small_cnn(
+    x, y, *, steps: int, lr: float = 0.01, batch_size: int = 32, seed: int = 0, device="cpu"
+) -> nn.Module:
     """Train ``SmallCNN`` for a fixed number of Adam steps with a one-cycle learning-rate schedule.
 
     A fixed step budget (not epochs) means a 50-image subset is trained as long as the full set.
@@ -82,8 +94,14 @@ def accuracy(model: nn.Module, x, y, device="cpu") -> float:
 
 def head_accuracy(feats: dict, m: int, *, epochs: int, seed: int, device) -> float:
     """Linear head trained on the first ``m`` training features; accuracy on all test features."""
-    head, mean, std, _ = T.train_linear_head(feats["train_x"][:m], feats["train_y"][:m], epochs=epochs,
-                                             seed=seed, device=device, verbose=False)
+    head, mean, std, _ = T.train_linear_head(
+        feats["train_x"][:m],
+        feats["train_y"][:m],
+        epochs=epochs,
+        seed=seed,
+        device=device,
+        verbose=False,
+    )
     with torch.no_grad():
         logits = head((torch.as_tensor(feats["test_x"]) - mean) / std)
     return float((logits.argmax(1).numpy() == feats["test_y"]).mean())
@@ -102,9 +120,21 @@ def pretrained_available(weights: str) -> tuple[bool, str]:
         return False, str(exc)
 
 
-def transfer_gain(*, weights: str = "auto", data: str = "auto", image_size: int = 224, n_train: int | None = None,
-                  n_test: int | None = None, sizes=(50, 100, 300, None), epochs: int = 50, cnn_steps: int = 300,
-                  seed: int = 0, device="cpu", data_dir=None, cache_dir=None) -> tuple[list[dict], str, str]:
+def transfer_gain(
+    *,
+    weights: str = "auto",
+    data: str = "auto",
+    image_size: int = 224,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    sizes=(50, 100, 300, None),
+    epochs: int = 50,
+    cnn_steps: int = 300,
+    seed: int = 0,
+    device="cpu",
+    data_dir=None,
+    cache_dir=None,
+) -> tuple[list[dict], str, str]:
     """Run the three variants at each training-set size; ``None`` in ``sizes`` means all images.
 
     Returns ``(rows, note, source)``: one row per (variant, size) with its test accuracy and
@@ -114,47 +144,91 @@ def transfer_gain(*, weights: str = "auto", data: str = "auto", image_size: int 
     if not has_pretrained and weights == "auto":
         T.warn_loudly(note + "\nTRANSFER GAIN: THE PRETRAINED CURVE IS NOT MEASURED IN THIS RUN.")
     _, source, _ = T.load_split(data, train=True, transform=None, n=1, seed=seed, data_dir=data_dir)
-    data = "standin" if source == "digits-standin" else "cifar10"  # decided once: one warning, not four
+    data = (
+        "standin" if source == "digits-standin" else "cifar10"
+    )  # decided once: one warning, not four
     rows = []
     inits = (["imagenet"] if has_pretrained else []) + ["random"]
     for init in inits:
         model, got = T.build_model("default" if init == "imagenet" else "none", seed=seed)
-        feats = T.cached_features(model, got, data=data, image_size=image_size, n_train=n_train, n_test=n_test,
-                                  seed=seed, device=device, data_dir=data_dir, cache_dir=cache_dir)
+        feats = T.cached_features(
+            model,
+            got,
+            data=data,
+            image_size=image_size,
+            n_train=n_train,
+            n_test=n_test,
+            seed=seed,
+            device=device,
+            data_dir=data_dir,
+            cache_dir=cache_dir,
+        )
         for m in sizes:
             m = len(feats["train_y"]) if m is None else min(m, len(feats["train_y"]))
             start = time.perf_counter()
             acc = head_accuracy(feats, m, epochs=epochs, seed=seed, device=device)
-            rows.append({"variant": f"ResNet-18 {init} frozen + linear head", "n_train": m, "accuracy": acc,
-                         "seconds": time.perf_counter() - start})
+            rows.append(
+                {
+                    "variant": f"ResNet-18 {init} frozen + linear head",
+                    "n_train": m,
+                    "accuracy": acc,
+                    "seconds": time.perf_counter() - start,
+                }
+            )
 
-    plain = transforms.Compose([transforms.ToTensor(), transforms.Normalize(T.WEIGHTS.transforms().mean,
-                                                                            T.WEIGHTS.transforms().std)])
-    train_set, _, _ = T.load_split(data, train=True, transform=plain, n=n_train, seed=seed, data_dir=data_dir)
-    test_set, _, _ = T.load_split(data, train=False, transform=plain, n=n_test, seed=seed, data_dir=data_dir)
+    plain = transforms.Compose(
+        [
+            transforms.ToTensor(),
+            transforms.Normalize(T.WEIGHTS.transforms().mean, T.WEIGHTS.transforms().std),
+        ]
+    )
+    train_set, _, _ = T.load_split(
+        data, train=True, transform=plain, n=n_train, seed=seed, data_dir=data_dir
+    )
+    test_set, _, _ = T.load_split(
+        data, train=False, transform=plain, n=n_test, seed=seed, data_dir=data_dir
+    )
     (x_train, y_train), (x_test, y_test) = as_tensors(train_set), as_tensors(test_set)
     for m in journey.progress(sizes, desc="small CNN"):
         m = len(y_train) if m is None else min(m, len(y_train))
         start = time.perf_counter()
         cnn = train_small_cnn(x_train[:m], y_train[:m], steps=cnn_steps, seed=seed, device=device)
-        rows.append({"variant": "small CNN trained from scratch", "n_train": m,
-                     "accuracy": accuracy(cnn, x_test, y_test, device), "seconds": time.perf_counter() - start})
+        rows.append(
+            {
+                "variant": "small CNN trained from scratch",
+                "n_train": m,
+                "accuracy": accuracy(cnn, x_test, y_test, device),
+                "seconds": time.perf_counter() - start,
+            }
+        )
     return rows, note, source
 
 
 def plot_gain(rows: list[dict], note: str, source: str):
-    """Test accuracy against training images, one line per variant; says so when a variant is missing."""
+    """Test accuracy against training images, one line per variant; notes a missing variant."""
     plt = journey.plotting.pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for variant in dict.fromkeys(r["variant"] for r in rows):
         pts = [(r["n_train"], r["accuracy"]) for r in rows if r["variant"] == variant]
-        ax.plot(*zip(*pts), marker="o", label=variant)
+        ax.plot(*zip(*pts, strict=True), marker="o", label=variant)
     if note:
-        ax.text(0.02, 0.03, f"ImageNet-pretrained curve NOT measured: it needs\n{T.weights_file()}",
-                transform=ax.transAxes, fontsize=7, color="firebrick", va="bottom")
+        ax.text(
+            0.02,
+            0.03,
+            f"ImageNet-pretrained curve NOT measured: it needs\n{T.weights_file()}",
+            transform=ax.transAxes,
+            fontsize=7,
+            color="firebrick",
+            va="bottom",
+        )
     sizes = sorted({r["n_train"] for r in rows})
-    ax.set(xscale="log", xlabel="training images", ylabel="test accuracy", ylim=(0, 1.02),
-           title=f"Transfer gain on {source}")
+    ax.set(
+        xscale="log",
+        xlabel="training images",
+        ylabel="test accuracy",
+        ylim=(0, 1.02),
+        title=f"Transfer gain on {source}",
+    )
     ax.set_xticks(sizes, [str(s) for s in sizes])
     ax.minorticks_off()
     ax.legend(fontsize=8, loc="center right")
@@ -165,7 +239,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     T.add_common_arguments(parser)
     parser.add_argument("--epochs", type=int, default=50, help="linear-head epochs")
-    parser.add_argument("--cnn-steps", type=int, default=None, help="small-CNN Adam steps per size (default 300; quick 60)")
+    parser.add_argument(
+        "--cnn-steps",
+        type=int,
+        default=None,
+        help="small-CNN Adam steps per size (default 300; quick 60)",
+    )
     args = parser.parse_args()
     T.resolve_sizes(args)
     quick = journey.is_quick()
@@ -173,11 +252,19 @@ def main() -> None:
     device = journey.device(args.device)
     sizes = (50, None) if quick else (50, 100, 300, None)
     try:
-        rows, note, source = transfer_gain(weights=args.weights, data=args.data, image_size=args.image_size,
-                                   n_train=args.n_train, n_test=args.n_test, sizes=sizes,
-                                   epochs=args.epochs,
-                                   cnn_steps=args.cnn_steps or (60 if quick else 300), seed=args.seed,
-                                   device=device, data_dir=args.data_dir)
+        rows, note, source = transfer_gain(
+            weights=args.weights,
+            data=args.data,
+            image_size=args.image_size,
+            n_train=args.n_train,
+            n_test=args.n_test,
+            sizes=sizes,
+            epochs=args.epochs,
+            cnn_steps=args.cnn_steps or (60 if quick else 300),
+            seed=args.seed,
+            device=device,
+            data_dir=args.data_dir,
+        )
     except T.MissingWeightsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -185,12 +272,17 @@ def main() -> None:
     for r in rows:
         print(f"{r['variant']:<42} {r['n_train']:>7} {r['accuracy']:>8.3f} {r['seconds']:>8.1f}")
     if note:
-        print("pretrained ResNet-18 NOT measured (see the warning above): the transfer gain from ImageNet "
-              "needs the weights file.")
+        print(
+            "pretrained ResNet-18 NOT measured (see the warning above): "
+            "the transfer gain from ImageNet "
+            "needs the weights file."
+        )
     largest = max(r["n_train"] for r in rows)
     for r in rows:
         if r["n_train"] == largest:
-            parity.at_least(f"{r['variant']}, {largest} images: test accuracy above chance", r["accuracy"], 0.3)
+            parity.at_least(
+                f"{r['variant']}, {largest} images: test accuracy above chance", r["accuracy"], 0.3
+            )
     journey.save_figure(plot_gain(rows, note, source), STAGE, "transfer_gain")
 
 

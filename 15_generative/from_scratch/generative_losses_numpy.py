@@ -53,7 +53,9 @@ def bce_with_logits(logits, targets) -> np.ndarray:
     """Element-wise binary cross-entropy -[t log σ(s) + (1-t) log(1-σ(s))] = softplus(s) - t·s."""
     logits, targets = np.asarray(logits, dtype=np.float64), np.asarray(targets, dtype=np.float64)
     if logits.shape != targets.shape:
-        raise ValueError(f"logits {logits.shape} and targets {targets.shape} must have the same shape")
+        raise ValueError(
+            f"logits {logits.shape} and targets {targets.shape} must have the same shape"
+        )
     return softplus(logits) - targets * logits
 
 
@@ -63,21 +65,25 @@ def bce_with_logits(logits, targets) -> np.ndarray:
 def _check_latent(mu, logvar):
     mu, logvar = np.asarray(mu, dtype=np.float64), np.asarray(logvar, dtype=np.float64)
     if mu.shape != logvar.shape or mu.ndim != 2:
-        raise ValueError(f"mu and logvar must both be (n, latent_dim), got {mu.shape} and {logvar.shape}")
+        raise ValueError(
+            f"mu and logvar must both be (n, latent_dim), got {mu.shape} and {logvar.shape}"
+        )
     return mu, logvar
 
 
 def gaussian_kl(mu, logvar) -> np.ndarray:
     """KL(N(μ, σ²) || N(0, I)) per sample, in nats: -½ Σ_d (1 + log σ² - μ² - σ²)."""
     mu, logvar = _check_latent(mu, logvar)
-    return -0.5 * np.sum(1.0 + logvar - mu ** 2 - np.exp(logvar), axis=1)
+    return -0.5 * np.sum(1.0 + logvar - mu**2 - np.exp(logvar), axis=1)
 
 
 def bernoulli_nll(x, logits) -> np.ndarray:
-    """-log p(x|z) per sample for Bernoulli pixels: Σ_j BCE(ℓ_j, x_j). x may be grey levels in [0, 1]."""
+    """-log p(x|z) per sample, Bernoulli pixels: Σ_j BCE(ℓ_j, x_j) (x in [0, 1])."""
     x = np.asarray(x, dtype=np.float64)
     if np.any((x < 0) | (x > 1)):
-        raise ValueError("x must hold pixel intensities in [0, 1] for a Bernoulli likelihood; divide by 255")
+        raise ValueError(
+            "x must hold pixel intensities in [0, 1] for a Bernoulli likelihood; divide by 255"
+        )
     nll = bce_with_logits(logits, x)
     return nll.reshape(len(nll), -1).sum(axis=1)
 
@@ -89,7 +95,7 @@ def reparameterise(mu, logvar, eps) -> np.ndarray:
 
 
 def elbo(x, logits, mu, logvar) -> dict:
-    """The mean ELBO over a batch and its two terms (nats per image): elbo = -reconstruction - kl."""
+    """Mean ELBO over a batch and its two terms (nats per image): elbo = -reconstruction - kl."""
     reconstruction, kl = bernoulli_nll(x, logits).mean(), gaussian_kl(mu, logvar).mean()
     return {"elbo": -reconstruction - kl, "reconstruction": reconstruction, "kl": kl}
 
@@ -99,9 +105,14 @@ def elbo(x, logits, mu, logvar) -> dict:
 
 def discriminator_loss(real_logits, fake_logits) -> float:
     """mean BCE(s_real, 1) + mean BCE(s_fake, 0)."""
-    real_logits, fake_logits = np.asarray(real_logits, np.float64), np.asarray(fake_logits, np.float64)
-    return float(bce_with_logits(real_logits, np.ones_like(real_logits)).mean()
-                 + bce_with_logits(fake_logits, np.zeros_like(fake_logits)).mean())
+    real_logits, fake_logits = (
+        np.asarray(real_logits, np.float64),
+        np.asarray(fake_logits, np.float64),
+    )
+    return float(
+        bce_with_logits(real_logits, np.ones_like(real_logits)).mean()
+        + bce_with_logits(fake_logits, np.zeros_like(fake_logits)).mean()
+    )
 
 
 def generator_loss(fake_logits, *, saturating: bool = False) -> float:
@@ -120,42 +131,64 @@ def generator_loss_grad(fake_logits, *, saturating: bool = False) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--samples", type=int, default=None, help="Monte Carlo samples (default 400k; quick 100k)")
+    parser.add_argument(
+        "--samples", type=int, default=None, help="Monte Carlo samples (default 400k; quick 100k)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     m = args.samples or (100_000 if journey.is_quick() else 400_000)
 
-    # 1. The closed-form KL against a Monte Carlo estimate E_q[log q(z) - log p(z)], z by reparameterisation.
+    # 1. The closed-form KL against a Monte Carlo estimate E_q[log q(z) - log p(z)],
+    #    with z drawn by reparameterisation.
     mu, logvar = rng.normal(0, 1, (1, 4)), rng.normal(0, 0.5, (1, 4))
     z = reparameterise(np.repeat(mu, m, 0), np.repeat(logvar, m, 0), rng.standard_normal((m, 4)))
     log_q = -0.5 * np.sum(logvar + (z - mu) ** 2 / np.exp(logvar), axis=1)
-    log_p = -0.5 * np.sum(z ** 2, axis=1)  # the shared -½ log 2π terms cancel
+    log_p = -0.5 * np.sum(z**2, axis=1)  # the shared -½ log 2π terms cancel
     kl_mc, kl_se = np.mean(log_q - log_p), np.std(log_q - log_p) / np.sqrt(m)
     kl = gaussian_kl(mu, logvar)[0]
     print(f"KL closed form {kl:.5f}, Monte Carlo {kl_mc:.5f} ± {kl_se:.5f} ({m} samples)")
-    parity.at_most("KL: |closed form - Monte Carlo| in Monte Carlo standard errors", abs(kl - kl_mc) / kl_se, 4.0)
+    parity.at_most(
+        "KL: |closed form - Monte Carlo| in Monte Carlo standard errors",
+        abs(kl - kl_mc) / kl_se,
+        4.0,
+    )
 
     # 2. The stable forms against the naive formulas where the naive ones are still accurate.
     s = np.linspace(-10, 10, 401)
     x = rng.uniform(0, 1, s.shape)
     naive = -(x * np.log(1 / (1 + np.exp(-s))) + (1 - x) * np.log(1 - 1 / (1 + np.exp(-s))))
-    parity.close("BCE: softplus form vs naive log-sigmoid form (|s| ≤ 10)", bce_with_logits(s, x), naive, rtol=1e-8)
+    parity.close(
+        "BCE: softplus form vs naive log-sigmoid form (|s| ≤ 10)",
+        bce_with_logits(s, x),
+        naive,
+        rtol=1e-8,
+    )
 
     # 3. Saturation: the generator's gradient where the discriminator rejects its samples (s ≪ 0).
     s_fake = np.linspace(-8, 4, 200)
     grad_minimax = -sigmoid(s_fake)
     grad_non_saturating = -sigmoid(-s_fake)
-    print(f"at s_fake = -6 (D(G(z)) ≈ {sigmoid(-6.0):.4f}): ∂L/∂s minimax {-sigmoid(-6.0):.4f}, "
-          f"non-saturating {-sigmoid(6.0):.4f}")
-    parity.at_least("non-saturating / minimax gradient ratio at s_fake = -6", sigmoid(6.0) / sigmoid(-6.0), 100.0)
+    print(
+        f"at s_fake = -6 (D(G(z)) ≈ {sigmoid(-6.0):.4f}): ∂L/∂s minimax {-sigmoid(-6.0):.4f}, "
+        f"non-saturating {-sigmoid(6.0):.4f}"
+    )
+    parity.at_least(
+        "non-saturating / minimax gradient ratio at s_fake = -6",
+        sigmoid(6.0) / sigmoid(-6.0),
+        100.0,
+    )
 
     plt = journey.plotting.pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(sigmoid(s_fake), np.abs(grad_minimax), label="minimax: log(1 − D(G(z)))")
     ax.plot(sigmoid(s_fake), np.abs(grad_non_saturating), label="non-saturating: −log D(G(z))")
-    ax.set(xscale="log", xlabel="D(G(z)) — how real the discriminator finds a fake",
-           ylabel="|∂L_G/∂logit|", title="Why GANs use the non-saturating generator loss")
+    ax.set(
+        xscale="log",
+        xlabel="D(G(z)) — how real the discriminator finds a fake",
+        ylabel="|∂L_G/∂logit|",
+        title="Why GANs use the non-saturating generator loss",
+    )
     ax.legend()
     journey.save_figure(fig, STAGE, "gan_generator_gradients")
 

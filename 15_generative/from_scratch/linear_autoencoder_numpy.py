@@ -3,9 +3,9 @@
 An autoencoder squeezes each image x ∈ R^D through a small code z ∈ R^k and rebuilds it.
 The linear one, on data centred by its training mean μ:
 
-    z  = W_e (x - μ)            encoder, W_e is (k, D)   (PyTorch: nn.Linear(D, k, bias=False).weight)
-    x̂  = μ + W_d z              decoder, W_d is (D, k)   (PyTorch: nn.Linear(k, D, bias=False).weight)
-    L  = (1/n) Σ_i ||x̂_i - x_i||²                        (squared error summed over pixels, mean over images)
+    z  = W_e (x - μ)        encoder, W_e is (k, D)   (PyTorch: nn.Linear(D, k, bias=False).weight)
+    x̂  = μ + W_d z          decoder, W_d is (D, k)   (PyTorch: nn.Linear(k, D, bias=False).weight)
+    L  = (1/n) Σ_i ||x̂_i - x_i||²   squared error summed over pixels, averaged over images
 
 With X_c the centred data (n, D), Z = X_c W_eᵀ and the residual R = Z W_dᵀ - X_c:
 
@@ -45,8 +45,13 @@ DATA_CHOICES = {"auto": "fallback", "mnist": "never", "standin": "always"}
 # ------------------------------------------------------------------------------ data
 
 
-def load_mnist(data: str = "auto", data_dir=None, n_train: int | None = None, n_test: int | None = None,
-               seed: int = 0):
+def load_mnist(
+    data: str = "auto",
+    data_dir=None,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    seed: int = 0,
+):
     """MNIST (or the bundled-digits stand-in) as float64 pixels in [0, 1], one image per row.
 
     Reads the IDX files that ``journey.data.mnist_root`` finds or writes — the same files
@@ -80,11 +85,13 @@ def loss_and_gradients(W_enc: np.ndarray, W_dec: np.ndarray, Xc: np.ndarray):
     return loss, (2.0 / n) * (W_dec.T @ R.T @ Xc), (2.0 / n) * (R.T @ Z)
 
 
-def covariance_loss_and_gradients(W_enc: np.ndarray, W_dec: np.ndarray, C: np.ndarray, trace_C: float):
+def covariance_loss_and_gradients(
+    W_enc: np.ndarray, W_dec: np.ndarray, C: np.ndarray, trace_C: float
+):
     """The same loss and gradients through the covariance C = X_cᵀX_c/n (module docstring)."""
-    CWt = C @ W_enc.T                       # (D, k)
-    M = W_enc @ CWt                         # (k, k) = W_e C W_eᵀ
-    G = W_dec.T @ W_dec                     # (k, k)
+    CWt = C @ W_enc.T  # (D, k)
+    M = W_enc @ CWt  # (k, k) = W_e C W_eᵀ
+    G = W_dec.T @ W_dec  # (k, k)
     loss = trace_C - 2.0 * np.sum(W_dec * CWt) + np.sum(G * M)
     return loss, 2.0 * (G @ CWt.T - W_dec.T @ C), 2.0 * (W_dec @ M - CWt)
 
@@ -116,13 +123,15 @@ def largest_principal_angle(A: np.ndarray, B: np.ndarray) -> float:
     """
     Qa, Qb = orthonormal_basis(A), orthonormal_basis(B)
     if Qa.shape != Qb.shape:
-        raise ValueError(f"compare subspaces of the same dimension, got {Qa.shape[1]} and {Qb.shape[1]}")
+        raise ValueError(
+            f"compare subspaces of the same dimension, got {Qa.shape[1]} and {Qb.shape[1]}"
+        )
     sine = np.linalg.norm(Qb - Qa @ (Qa.T @ Qb), ord=2)
     return float(np.arcsin(min(1.0, sine)))
 
 
 def pca_components(X: np.ndarray, k: int) -> np.ndarray:
-    """The top-k principal directions (k, D) by an eigendecomposition of the covariance (NumPy only)."""
+    """The top-k principal directions (k, D), from an eigendecomposition of the covariance."""
     Xc = X - X.mean(axis=0)
     values, vectors = np.linalg.eigh(Xc.T @ Xc / len(X))
     return vectors[:, ::-1][:, :k].T
@@ -150,7 +159,14 @@ class LinearAutoencoder:
     ``loss_history_`` (per-pixel MSE on the training data, before each step).
     """
 
-    def __init__(self, n_components: int = 2, lr="auto", n_iter: int = 1000, init_scale: float = 1.0, seed: int = 0):
+    def __init__(
+        self,
+        n_components: int = 2,
+        lr="auto",
+        n_iter: int = 1000,
+        init_scale: float = 1.0,
+        seed: int = 0,
+    ):
         if int(n_components) != n_components or n_components < 1:
             raise ValueError(f"n_components must be a positive integer, got {n_components!r}")
         if lr != "auto" and (not np.isfinite(lr) or lr <= 0):
@@ -168,7 +184,10 @@ class LinearAutoencoder:
         n, D = X.shape
         k = self.n_components
         if k > min(n, D):
-            raise ValueError(f"n_components={k} exceeds min(n_samples, n_features)={min(n, D)}; choose a smaller k")
+            raise ValueError(
+                f"n_components={k} exceeds min(n_samples, n_features)={min(n, D)}; "
+                "choose a smaller k"
+            )
         self.mean_ = X.mean(axis=0)
         Xc = X - self.mean_
         C = Xc.T @ Xc / n
@@ -218,9 +237,15 @@ def pca_mse(X_train: np.ndarray, X_test: np.ndarray, k: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--components", type=int, default=2, help="code size k")
-    parser.add_argument("--iters", type=int, default=None, help="gradient-descent steps (default 1000; quick 500)")
-    parser.add_argument("--data", choices=tuple(DATA_CHOICES), default="auto",
-                        help="auto: MNIST, else the bundled-digits stand-in (loudly); mnist; standin")
+    parser.add_argument(
+        "--iters", type=int, default=None, help="gradient-descent steps (default 1000; quick 500)"
+    )
+    parser.add_argument(
+        "--data",
+        choices=tuple(DATA_CHOICES),
+        default="auto",
+        help="auto: MNIST, else the bundled-digits stand-in (loudly); mnist; standin",
+    )
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -229,26 +254,45 @@ def main() -> None:
     X_train, y_train, X_test, y_test, source = load_mnist(data, args.data_dir, seed=args.seed)
     print(f"data: {source}, train {X_train.shape}, test {X_test.shape}")
 
-    model = LinearAutoencoder(args.components, n_iter=args.iters or (500 if quick else 1000), seed=args.seed)
+    model = LinearAutoencoder(
+        args.components, n_iter=args.iters or (500 if quick else 1000), seed=args.seed
+    )
     model.fit(X_train)
     pca_dirs = pca_components(X_train, args.components)
     angle = largest_principal_angle(model.decoder_weight_, pca_dirs.T)
-    print(f"step {model.lr_:.4g}; train MSE/pixel {model.loss_history_[0]:.5f} → {model.loss_history_[-1]:.5f} "
-          f"in {model.n_iter} steps; largest angle to PCA's subspace {angle:.2e} rad")
-    parity.at_most(f"linear AE (k={args.components}) vs PCA: largest principal angle (rad)", angle, 1e-3)
-    parity.close(f"linear AE vs PCA: test MSE/pixel (k={args.components})", model.score(X_test),
-                 pca_mse(X_train, X_test, args.components), rtol=1e-4)
+    print(
+        f"step {model.lr_:.4g}; "
+        f"train MSE/pixel {model.loss_history_[0]:.5f} → {model.loss_history_[-1]:.5f} "
+        f"in {model.n_iter} steps; largest angle to PCA's subspace {angle:.2e} rad"
+    )
+    parity.at_most(
+        f"linear AE (k={args.components}) vs PCA: largest principal angle (rad)", angle, 1e-3
+    )
+    parity.close(
+        f"linear AE vs PCA: test MSE/pixel (k={args.components})",
+        model.score(X_test),
+        pca_mse(X_train, X_test, args.components),
+        rtol=1e-4,
+    )
 
     plt = journey.plotting.pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     axes[0].plot(model.loss_history_)
-    axes[0].axhline(pca_mse(X_train, X_train, args.components), color="k", ls="--", label="PCA (the optimum)")
-    axes[0].set(xlabel="gradient-descent step", ylabel="train MSE per pixel", yscale="log",
-                title="Linear autoencoder → PCA's error")
+    axes[0].axhline(
+        pca_mse(X_train, X_train, args.components), color="k", ls="--", label="PCA (the optimum)"
+    )
+    axes[0].set(
+        xlabel="gradient-descent step",
+        ylabel="train MSE per pixel",
+        yscale="log",
+        title="Linear autoencoder → PCA's error",
+    )
     axes[0].legend()
     images = np.vstack([X_test[:8], model.reconstruct(X_test[:8])]).reshape(2, 8, 28, 28)
     axes[1].imshow(np.block([[*row] for row in images]), cmap="gray")
-    axes[1].set(title=f"top: test digits, bottom: linear AE (k={args.components})", xticks=[], yticks=[])
+    axes[1].set(
+        title=f"top: test digits, bottom: linear AE (k={args.components})", xticks=[], yticks=[]
+    )
     journey.save_figure(fig, STAGE, "linear_autoencoder_numpy")
 
 

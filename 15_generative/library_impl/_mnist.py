@@ -16,9 +16,14 @@ STAGE = "15_generative"
 DATA_CHOICES = {"auto": "fallback", "mnist": "never", "standin": "always"}
 
 
-def load_mnist_tensors(data: str = "auto", data_dir=None, n_train: int | None = None, n_test: int | None = None,
-                       seed: int = 0):
-    """MNIST (or the stand-in) through ``torchvision.datasets.MNIST``: pixels in [0, 1], one image per row.
+def load_mnist_tensors(
+    data: str = "auto",
+    data_dir=None,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    seed: int = 0,
+):
+    """MNIST (or the stand-in) via torchvision's ``MNIST``: pixels in [0, 1], one image a row.
 
     ``data="auto"`` becomes "standin" in quick mode. The seeded subsets are the same images
     that ``from_scratch/linear_autoencoder_numpy.load_mnist`` picks, so both sides see one dataset.
@@ -43,29 +48,41 @@ def load_mnist_tensors(data: str = "auto", data_dir=None, n_train: int | None = 
 
 
 def add_common_arguments(parser, *, steps_default: int, steps_quick: int) -> None:
-    parser.add_argument("--data", choices=tuple(DATA_CHOICES), default="auto",
-                        help="auto: MNIST, else the bundled-digits stand-in (loudly; always in quick mode); "
-                             "mnist; standin")
-    parser.add_argument("--data-dir", default=None, help="dataset folder (default $DATA_DIR or data/)")
+    parser.add_argument(
+        "--data",
+        choices=tuple(DATA_CHOICES),
+        default="auto",
+        help="auto: MNIST, else the bundled-digits stand-in (loudly; always in quick mode); "
+        "mnist; standin",
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help="dataset folder (default $DATA_DIR or data/)"
+    )
     parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=None,
-                        help=f"passes over the training set (default: enough for about {steps_default} "
-                             f"optimisation steps; {steps_quick} in quick mode)")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"passes over the training set (default: enough for about {steps_default} "
+        f"optimisation steps; {steps_quick} in quick mode)",
+    )
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--n-train", type=int, default=None, help="use a random subset of the training images")
+    parser.add_argument(
+        "--n-train", type=int, default=None, help="use a random subset of the training images"
+    )
 
 
 def epochs_for(n_samples: int, batch_size: int, steps: int) -> int:
-    """Epochs that give about ``steps`` optimisation steps: the same budget on MNIST or the small stand-in."""
+    """Epochs for about ``steps`` optimisation steps: one budget for MNIST and the stand-in."""
     return max(1, math.ceil(steps / math.ceil(n_samples / batch_size)))
 
 
 def shuffled_batches(x: torch.Tensor, batch_size: int, generator: torch.Generator):
-    """Mini-batches of ``x`` in a fresh seeded order (the whole set lives in memory as one tensor)."""
+    """Mini-batches of ``x`` in a fresh seeded order (the whole set is one tensor in memory)."""
     order = torch.randperm(len(x), generator=generator)
     for start in range(0, len(x), batch_size):
-        yield x[order[start:start + batch_size]]
+        yield x[order[start : start + batch_size]]
 
 
 def image_grid(images, rows: int, cols: int) -> np.ndarray:
@@ -75,7 +92,7 @@ def image_grid(images, rows: int, cols: int) -> np.ndarray:
 
 
 def latent_scatter(z: np.ndarray, labels: np.ndarray, title: str, names=("z₁", "z₂")):
-    """2-D codes of images as points coloured by their digit (the labels were never used in training)."""
+    """2-D codes as points coloured by their digit (the labels were never used in training)."""
     fig, ax = journey.plotting.pyplot().subplots(figsize=(5.5, 5))
     points = ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=6, alpha=0.8)
     fig.colorbar(points, ax=ax, ticks=range(10), label="digit")

@@ -29,7 +29,7 @@ STAGE = D.STAGE
 
 
 class Autoencoder(nn.Module):
-    """MLP encoder and decoder with a ``latent_dim`` bottleneck; outputs pixel intensities in [0, 1]."""
+    """MLP encoder and decoder with a ``latent_dim`` bottleneck; outputs pixels in [0, 1]."""
 
     def __init__(self, latent_dim: int = 2, hidden=(256, 64), n_pixels: int = 784):
         super().__init__()
@@ -37,13 +37,18 @@ class Autoencoder(nn.Module):
             raise ValueError(f"latent_dim must be ≥ 1, got {latent_dim}")
         sizes = [n_pixels, *hidden]
         enc, dec = [], []
-        for a, b in zip(sizes[:-1], sizes[1:]):
+        for a, b in zip(sizes[:-1], sizes[1:], strict=True):
             enc += [nn.Linear(a, b), nn.ReLU()]
-        for a, b in zip(sizes[::-1][:-2], sizes[::-1][1:-1]):
+        for a, b in zip(sizes[::-1][:-2], sizes[::-1][1:-1], strict=True):
             dec += [nn.Linear(a, b), nn.ReLU()]
         self.encoder = nn.Sequential(*enc, nn.Linear(sizes[-1], latent_dim))
-        self.decoder = nn.Sequential(nn.Linear(latent_dim, sizes[-1]), nn.ReLU(), *dec,
-                                     nn.Linear(sizes[1], n_pixels), nn.Sigmoid())
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, sizes[-1]),
+            nn.ReLU(),
+            *dec,
+            nn.Linear(sizes[1], n_pixels),
+            nn.Sigmoid(),
+        )
 
     def forward(self, x):
         return self.decoder(self.encoder(x))
@@ -66,8 +71,18 @@ class LinearAutoencoder(nn.Module):
         return self.mean + self.decoder(self.encoder(x - self.mean))
 
 
-def train_autoencoder(model: nn.Module, x_train: torch.Tensor, *, epochs: int, batch_size: int = 128,
-                      lr: float = 3e-3, seed: int = 0, device="cpu", x_test=None, verbose: bool = True) -> list[dict]:
+def train_autoencoder(
+    model: nn.Module,
+    x_train: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int = 128,
+    lr: float = 3e-3,
+    seed: int = 0,
+    device="cpu",
+    x_test=None,
+    verbose: bool = True,
+) -> list[dict]:
     """Adam on the per-pixel MSE; returns per-epoch train (and test) MSE and seconds."""
     torch.manual_seed(seed)
     model.to(device)
@@ -84,13 +99,19 @@ def train_autoencoder(model: nn.Module, x_train: torch.Tensor, *, epochs: int, b
             loss.backward()
             optimizer.step()
             total += loss.item() * len(xb)
-        row = {"epoch": epoch, "train_mse": total / len(x_train), "seconds": time.perf_counter() - start}
+        row = {
+            "epoch": epoch,
+            "train_mse": total / len(x_train),
+            "seconds": time.perf_counter() - start,
+        }
         if x_test is not None:
             row["test_mse"] = reconstruction_mse(model, x_test, device)
         history.append(row)
         if verbose and (epoch == 1 or epoch == epochs or epoch % max(1, epochs // 8) == 0):
             test = f"  test MSE {row['test_mse']:.5f}" if x_test is not None else ""
-            print(f"epoch {epoch:4d}  train MSE {row['train_mse']:.5f}{test}  {row['seconds']:.2f} s")
+            print(
+                f"epoch {epoch:4d}  train MSE {row['train_mse']:.5f}{test}  {row['seconds']:.2f} s"
+            )
     return history
 
 
@@ -130,35 +151,57 @@ def plot_reconstructions(x_test, ae_recon, pca_recon, n: int = 10):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     D.add_common_arguments(parser, steps_default=2000, steps_quick=400)
-    parser.add_argument("--latent-dim", type=int, default=2, help="bottleneck size (2 gives the latent scatter)")
+    parser.add_argument(
+        "--latent-dim", type=int, default=2, help="bottleneck size (2 gives the latent scatter)"
+    )
     args = parser.parse_args()
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
-    x_train, y_train, x_test, y_test, source = D.load_mnist_tensors(args.data, args.data_dir, args.n_train,
-                                                                    seed=args.seed)
+    x_train, y_train, x_test, y_test, source = D.load_mnist_tensors(
+        args.data, args.data_dir, args.n_train, seed=args.seed
+    )
     steps = 400 if journey.is_quick() else 2000
     epochs = args.epochs or D.epochs_for(len(x_train), args.batch_size, steps)
-    print(f"data: {source}; train {tuple(x_train.shape)}, test {tuple(x_test.shape)}; {epochs} epochs")
+    print(
+        f"data: {source}; train {tuple(x_train.shape)}, test {tuple(x_test.shape)}; {epochs} epochs"
+    )
 
     model = Autoencoder(args.latent_dim)
     start = time.perf_counter()
-    history = train_autoencoder(model, x_train, epochs=epochs, batch_size=args.batch_size, seed=args.seed,
-                                device=device, x_test=x_test)
+    history = train_autoencoder(
+        model,
+        x_train,
+        epochs=epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        device=device,
+        x_test=x_test,
+    )
     seconds = time.perf_counter() - start
     ae_mse = reconstruction_mse(model, x_test, device)
     pca_mse, pca = pca_baseline(x_train, x_test, args.latent_dim)
-    print(f"test MSE per pixel: autoencoder {ae_mse:.5f}, PCA {pca_mse:.5f} "
-          f"(k = {args.latent_dim}; {seconds:.1f} s of training)")
-    parity.at_most(f"autoencoder test MSE below PCA's (k={args.latent_dim}, {source})", ae_mse, pca_mse)
+    print(
+        f"test MSE per pixel: autoencoder {ae_mse:.5f}, PCA {pca_mse:.5f} "
+        f"(k = {args.latent_dim}; {seconds:.1f} s of training)"
+    )
+    parity.at_most(
+        f"autoencoder test MSE below PCA's (k={args.latent_dim}, {source})", ae_mse, pca_mse
+    )
 
     path = journey.stage_output_dir(STAGE) / "autoencoder.pt"
     torch.save(model.state_dict(), path)
     with torch.no_grad():
         ae_recon = model.cpu()(x_test[:10]).numpy()
     pca_recon = pca.inverse_transform(pca.transform(x_test[:10].numpy().astype(np.float64)))
-    journey.save_figure(plot_reconstructions(x_test.numpy(), ae_recon, pca_recon), STAGE, "ae_reconstructions")
+    journey.save_figure(
+        plot_reconstructions(x_test.numpy(), ae_recon, pca_recon), STAGE, "ae_reconstructions"
+    )
     if args.latent_dim == 2:
-        fig = D.latent_scatter(encode(model, x_test), y_test.numpy(), f"Autoencoder codes of the test digits ({source})")
+        fig = D.latent_scatter(
+            encode(model, x_test),
+            y_test.numpy(),
+            f"Autoencoder codes of the test digits ({source})",
+        )
         journey.save_figure(fig, STAGE, "ae_latent_scatter")
     plt = journey.plotting.pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))

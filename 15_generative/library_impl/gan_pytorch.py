@@ -41,8 +41,14 @@ class Generator(nn.Module):
         super().__init__()
         h1, h2 = hidden
         self.noise_dim = noise_dim
-        self.net = nn.Sequential(nn.Linear(noise_dim, h1), nn.LeakyReLU(0.2), nn.Linear(h1, h2), nn.LeakyReLU(0.2),
-                                 nn.Linear(h2, n_pixels), nn.Sigmoid())
+        self.net = nn.Sequential(
+            nn.Linear(noise_dim, h1),
+            nn.LeakyReLU(0.2),
+            nn.Linear(h1, h2),
+            nn.LeakyReLU(0.2),
+            nn.Linear(h2, n_pixels),
+            nn.Sigmoid(),
+        )
 
     def forward(self, z):
         return self.net(z)
@@ -57,8 +63,13 @@ class Discriminator(nn.Module):
     def __init__(self, hidden=(512, 256), n_pixels: int = 784):
         super().__init__()
         h1, h2 = hidden
-        self.net = nn.Sequential(nn.Linear(n_pixels, h1), nn.LeakyReLU(0.2), nn.Linear(h1, h2), nn.LeakyReLU(0.2),
-                                 nn.Linear(h2, 1))
+        self.net = nn.Sequential(
+            nn.Linear(n_pixels, h1),
+            nn.LeakyReLU(0.2),
+            nn.Linear(h1, h2),
+            nn.LeakyReLU(0.2),
+            nn.Linear(h2, 1),
+        )
 
     def forward(self, x):
         return self.net(x).squeeze(1)
@@ -66,8 +77,9 @@ class Discriminator(nn.Module):
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """BCE(real, 1) + BCE(fake, 0), each averaged over its batch."""
-    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+    return F.binary_cross_entropy_with_logits(
+        real_logits, torch.ones_like(real_logits)
+    ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
 
 
 def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
@@ -75,9 +87,20 @@ def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
 
-def train_gan(G: Generator, Dis: Discriminator, x_train: torch.Tensor, *, epochs: int, batch_size: int = 64,
-              lr: float = 2e-4, seed: int = 0, device="cpu", snapshot_epochs=(), n_snapshot: int = 10,
-              verbose: bool = True):
+def train_gan(
+    G: Generator,
+    Dis: Discriminator,
+    x_train: torch.Tensor,
+    *,
+    epochs: int,
+    batch_size: int = 64,
+    lr: float = 2e-4,
+    seed: int = 0,
+    device="cpu",
+    snapshot_epochs=(),
+    n_snapshot: int = 10,
+    verbose: bool = True,
+):
     """Alternate one D step and one G step per batch. Returns (history, snapshots).
 
     ``snapshots[epoch]`` holds the generator's images for one fixed noise batch after that
@@ -89,7 +112,9 @@ def train_gan(G: Generator, Dis: Discriminator, x_train: torch.Tensor, *, epochs
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(Dis.parameters(), lr=lr, betas=(0.5, 0.999))
     batches = torch.Generator().manual_seed(seed)
-    fixed_z = torch.randn(n_snapshot, G.noise_dim, generator=torch.Generator().manual_seed(seed + 1)).to(device)
+    fixed_z = torch.randn(
+        n_snapshot, G.noise_dim, generator=torch.Generator().manual_seed(seed + 1)
+    ).to(device)
     snapshots, history = {}, []
     if 0 in snapshot_epochs:
         snapshots[0] = _images(G, fixed_z)
@@ -109,17 +134,28 @@ def train_gan(G: Generator, Dis: Discriminator, x_train: torch.Tensor, *, epochs
             opt_g.zero_grad()
             loss_g.backward()
             opt_g.step()
-            sums += np.array([loss_d.item(), loss_g.item(), torch.sigmoid(real_logits).mean().item(),
-                              torch.sigmoid(fake_logits).mean().item()])
+            sums += np.array(
+                [
+                    loss_d.item(),
+                    loss_g.item(),
+                    torch.sigmoid(real_logits).mean().item(),
+                    torch.sigmoid(fake_logits).mean().item(),
+                ]
+            )
             n += 1
-        row = dict(zip(("loss_d", "loss_g", "d_real", "d_fake"), sums / n), epoch=epoch,
-                   seconds=time.perf_counter() - start)
+        row = dict(
+            zip(("loss_d", "loss_g", "d_real", "d_fake"), sums / n, strict=True),
+            epoch=epoch,
+            seconds=time.perf_counter() - start,
+        )
         history.append(row)
         if epoch in snapshot_epochs:
             snapshots[epoch] = _images(G, fixed_z)
         if verbose and (epoch == 1 or epoch == epochs or epoch % max(1, epochs // 8) == 0):
-            print(f"epoch {epoch:4d}  L_D {row['loss_d']:.3f}  L_G {row['loss_g']:.3f}  "
-                  f"D(real) {row['d_real']:.2f}  D(fake) {row['d_fake']:.2f}  {row['seconds']:.2f} s")
+            print(
+                f"epoch {epoch:4d}  L_D {row['loss_d']:.3f}  L_G {row['loss_g']:.3f}  "
+                f"D(real) {row['d_real']:.2f}  D(fake) {row['d_fake']:.2f}  {row['seconds']:.2f} s"
+            )
     return history, snapshots
 
 
@@ -131,7 +167,7 @@ def _images(G: Generator, z: torch.Tensor) -> np.ndarray:
 
 @torch.no_grad()
 def classify_samples(images: torch.Tensor, classifier: nn.Module, batch_size: int = 500):
-    """The classifier's predicted digit and its top-class probability for each (N, 784) image in [0, 1].
+    """The classifier's predicted digit and top-class probability for (N, 784) images in [0, 1].
 
     Images get the classifier's own preprocessing: shape (N, 1, 28, 28), (x − mean)/std.
     """
@@ -148,10 +184,13 @@ def classify_samples(images: torch.Tensor, classifier: nn.Module, batch_size: in
 
 
 def coverage(preds: np.ndarray, confidences: np.ndarray, n_classes: int = 10) -> dict:
-    """How many digit classes the samples cover, the count per class and the mean top-class confidence."""
+    """Digit classes covered, the count per class and the mean top-class confidence."""
     counts = np.bincount(preds, minlength=n_classes)
-    return {"classes_covered": int(np.count_nonzero(counts)), "counts": counts.tolist(),
-            "mean_confidence": float(np.mean(confidences))}
+    return {
+        "classes_covered": int(np.count_nonzero(counts)),
+        "counts": counts.tolist(),
+        "mean_confidence": float(np.mean(confidences)),
+    }
 
 
 def distance_to_data(images: torch.Tensor, x_data: torch.Tensor) -> dict:
@@ -163,8 +202,10 @@ def distance_to_data(images: torch.Tensor, x_data: torch.Tensor) -> dict:
     bins = torch.linspace(0, 1, 21)
     h_s = torch.histogram(images.flatten().double(), bins.double())[0]
     h_d = torch.histogram(x_data.flatten().double(), bins.double())[0]
-    return {"mean_image": (images.mean(0) - x_data.mean(0)).pow(2).mean().sqrt().item(),
-            "histogram": 0.5 * (h_s / h_s.sum() - h_d / h_d.sum()).abs().sum().item()}
+    return {
+        "mean_image": (images.mean(0) - x_data.mean(0)).pow(2).mean().sqrt().item(),
+        "histogram": 0.5 * (h_s / h_s.sum() - h_d / h_d.sum()).abs().sum().item(),
+    }
 
 
 def stage11_classifier(quick: bool):
@@ -178,7 +219,9 @@ def stage11_classifier(quick: bool):
 def plot_snapshots(snapshots: dict):
     plt = journey.plotting.pyplot()
     epochs = sorted(snapshots)
-    grid = D.image_grid(np.vstack([snapshots[e] for e in epochs]), len(epochs), len(snapshots[epochs[0]]))
+    grid = D.image_grid(
+        np.vstack([snapshots[e] for e in epochs]), len(epochs), len(snapshots[epochs[0]])
+    )
     fig, ax = plt.subplots(figsize=(9, 1.0 * len(epochs) + 0.6))
     ax.imshow(grid, cmap="gray", vmin=0, vmax=1)
     ax.set_yticks([14 + 28 * i for i in range(len(epochs))], [f"epoch {e}" for e in epochs])
@@ -193,7 +236,11 @@ def plot_curves(history: list[dict]):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     axes[0].plot(epochs, [h["loss_d"] for h in history], label="discriminator L_D")
     axes[0].plot(epochs, [h["loss_g"] for h in history], label="generator L_G (non-saturating)")
-    axes[0].set(xlabel="epoch", ylabel="loss (mean over the epoch)", title="GAN losses: a game, not a descent")
+    axes[0].set(
+        xlabel="epoch",
+        ylabel="loss (mean over the epoch)",
+        title="GAN losses: a game, not a descent",
+    )
     axes[0].legend()
     axes[1].plot(epochs, [h["d_real"] for h in history], label="D(real)")
     axes[1].plot(epochs, [h["d_fake"] for h in history], label="D(G(z))")
@@ -216,39 +263,72 @@ def main() -> None:
     quick = journey.is_quick()
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
-    x_train, y_train, x_test, y_test, source = D.load_mnist_tensors(args.data, args.data_dir, args.n_train,
-                                                                    seed=args.seed)
-    epochs = args.epochs or D.epochs_for(len(x_train), args.batch_size, QUICK_STEPS if quick else FULL_STEPS)
-    print(f"data: {source}; train {tuple(x_train.shape)}; {epochs} epochs of batch {args.batch_size}")
+    x_train, y_train, x_test, y_test, source = D.load_mnist_tensors(
+        args.data, args.data_dir, args.n_train, seed=args.seed
+    )
+    epochs = args.epochs or D.epochs_for(
+        len(x_train), args.batch_size, QUICK_STEPS if quick else FULL_STEPS
+    )
+    print(
+        f"data: {source}; train {tuple(x_train.shape)}; {epochs} epochs of batch {args.batch_size}"
+    )
 
     torch.manual_seed(args.seed)
     G, Dis = Generator(), Discriminator()
     eval_noise = torch.Generator().manual_seed(args.seed + 2)
     before = distance_to_data(G.sample(N_EVAL, eval_noise), x_train)
-    snapshot_epochs = sorted({0, 1, max(1, epochs // 8), max(1, epochs // 4), max(1, epochs // 2), epochs})
+    snapshot_epochs = sorted(
+        {0, 1, max(1, epochs // 8), max(1, epochs // 4), max(1, epochs // 2), epochs}
+    )
     start = time.perf_counter()
-    history, snapshots = train_gan(G, Dis, x_train, epochs=epochs, batch_size=args.batch_size, seed=args.seed,
-                                   device=device, snapshot_epochs=snapshot_epochs)
+    history, snapshots = train_gan(
+        G,
+        Dis,
+        x_train,
+        epochs=epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        device=device,
+        snapshot_epochs=snapshot_epochs,
+    )
     print(f"trained in {time.perf_counter() - start:.1f} s")
     samples = G.sample(N_EVAL, torch.Generator().manual_seed(args.seed + 2)).cpu()
     after = distance_to_data(samples, x_train)
-    print(f"distance to the data, before → after training: mean image {before['mean_image']:.4f} → "
-          f"{after['mean_image']:.4f}, pixel histogram {before['histogram']:.3f} → {after['histogram']:.3f}")
-    parity.at_most("GAN mean-image distance to the data, trained / untrained",
-                   after["mean_image"] / before["mean_image"], 0.5)
-    parity.at_most("GAN pixel-histogram distance to the data, trained / untrained",
-                   after["histogram"] / before["histogram"], 0.5)
+    print(
+        f"distance to the data, before → after training: mean image {before['mean_image']:.4f} → "
+        f"{after['mean_image']:.4f}, "
+        f"pixel histogram {before['histogram']:.3f} → {after['histogram']:.3f}"
+    )
+    parity.at_most(
+        "GAN mean-image distance to the data, trained / untrained",
+        after["mean_image"] / before["mean_image"],
+        0.5,
+    )
+    parity.at_most(
+        "GAN pixel-histogram distance to the data, trained / untrained",
+        after["histogram"] / before["histogram"],
+        0.5,
+    )
 
     classifier, meta = stage11_classifier(quick)
     report = coverage(*classify_samples(samples, classifier))
-    print(f"stage-11 classifier (test accuracy {meta['test_accuracy']:.3f} on {meta['data_source']}) on {N_EVAL} "
-          f"GAN samples: {report['classes_covered']}/10 classes, counts {report['counts']}, "
-          f"mean top-class confidence {report['mean_confidence']:.3f}")
+    print(
+        f"stage-11 classifier (test accuracy {meta['test_accuracy']:.3f} on {meta['data_source']}) "
+        f"on {N_EVAL} "
+        f"GAN samples: {report['classes_covered']}/10 classes, counts {report['counts']}, "
+        f"mean top-class confidence {report['mean_confidence']:.3f}"
+    )
     if quick:
-        print("quick run: too short a training for all ten digits; the coverage above is reported, not asserted")
+        print(
+            "quick run: too short a training for all ten digits; "
+            "the coverage above is reported, not asserted"
+        )
     else:
-        parity.equal(f"GAN samples cover all 10 digits (stage-11 classifier, {N_EVAL} samples)",
-                     report["classes_covered"], 10)
+        parity.equal(
+            f"GAN samples cover all 10 digits (stage-11 classifier, {N_EVAL} samples)",
+            report["classes_covered"],
+            10,
+        )
 
     torch.save(G.state_dict(), journey.stage_output_dir(STAGE) / "gan_generator.pt")
     journey.save_figure(plot_snapshots(snapshots), STAGE, "gan_samples_across_epochs")

@@ -57,18 +57,25 @@ class VAE(nn.Module):
             raise ValueError(f"latent_dim must be ≥ 1, got {latent_dim}")
         h1, h2 = hidden
         self.latent_dim = latent_dim
-        self.encoder = nn.Sequential(nn.Linear(n_pixels, h1), nn.ReLU(), nn.Linear(h1, h2), nn.ReLU())
+        self.encoder = nn.Sequential(
+            nn.Linear(n_pixels, h1), nn.ReLU(), nn.Linear(h1, h2), nn.ReLU()
+        )
         self.mu = nn.Linear(h2, latent_dim)
         self.logvar = nn.Linear(h2, latent_dim)
-        self.decoder = nn.Sequential(nn.Linear(latent_dim, h2), nn.ReLU(), nn.Linear(h2, h1), nn.ReLU(),
-                                     nn.Linear(h1, n_pixels))
+        self.decoder = nn.Sequential(
+            nn.Linear(latent_dim, h2),
+            nn.ReLU(),
+            nn.Linear(h2, h1),
+            nn.ReLU(),
+            nn.Linear(h1, n_pixels),
+        )
 
     def encode(self, x):
         h = self.encoder(x)
         return self.mu(h), self.logvar(h)
 
     def forward(self, x, eps=None):
-        """Logits, μ and log σ² for a batch; ``eps`` (same shape as μ) fixes the noise, else it is drawn."""
+        """Logits, μ and log σ² for a batch; ``eps`` (shaped like μ) fixes the noise, else drawn."""
         mu, logvar = self.encode(x)
         if eps is None:
             eps = torch.randn_like(mu)
@@ -85,7 +92,7 @@ class VAE(nn.Module):
 
 @torch.no_grad()
 def evaluate_elbo(model: VAE, x: torch.Tensor, seed: int = 0, device="cpu") -> dict:
-    """Test-set ELBO and its terms (nats per image), with a fixed noise draw so repeated calls agree."""
+    """Test-set ELBO and its terms (nats per image); fixed noise, so repeated calls agree."""
     model.to(device).eval()
     g = torch.Generator().manual_seed(seed)
     eps = torch.randn(len(x), model.latent_dim, generator=g).to(device)
@@ -93,9 +100,19 @@ def evaluate_elbo(model: VAE, x: torch.Tensor, seed: int = 0, device="cpu") -> d
     return {k: v.item() for k, v in terms.items()}
 
 
-def train_vae(model: VAE, x_train, *, epochs: int, batch_size: int = 128, lr: float = 1e-3, seed: int = 0,
-              device="cpu", x_test=None, verbose: bool = True) -> list[dict]:
-    """Adam on −ELBO; returns per-epoch train ELBO, reconstruction, KL (and test ELBO) and seconds."""
+def train_vae(
+    model: VAE,
+    x_train,
+    *,
+    epochs: int,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    seed: int = 0,
+    device="cpu",
+    x_test=None,
+    verbose: bool = True,
+) -> list[dict]:
+    """Adam on −ELBO; per epoch: train ELBO, reconstruction, KL, (test ELBO) and seconds."""
     torch.manual_seed(seed)
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -112,21 +129,27 @@ def train_vae(model: VAE, x_train, *, epochs: int, batch_size: int = 128, lr: fl
             optimizer.step()
             for k in sums:
                 sums[k] += terms[k].item() * len(xb)
-        row = {"epoch": epoch, **{k: v / len(x_train) for k, v in sums.items()},
-               "seconds": time.perf_counter() - start}
+        row = {
+            "epoch": epoch,
+            **{k: v / len(x_train) for k, v in sums.items()},
+            "seconds": time.perf_counter() - start,
+        }
         if x_test is not None:
             row["test_elbo"] = evaluate_elbo(model, x_test, seed, device)["elbo"]
         history.append(row)
         if verbose and (epoch == 1 or epoch == epochs or epoch % max(1, epochs // 8) == 0):
             test = f"  test ELBO {row['test_elbo']:.1f}" if x_test is not None else ""
-            print(f"epoch {epoch:4d}  ELBO {row['elbo']:.1f} = −recon {row['reconstruction']:.1f} − KL "
-                  f"{row['kl']:.2f}{test}  {row['seconds']:.2f} s")
+            print(
+                f"epoch {epoch:4d}  ELBO {row['elbo']:.1f} = "
+                f"−recon {row['reconstruction']:.1f} − KL "
+                f"{row['kl']:.2f}{test}  {row['seconds']:.2f} s"
+            )
     return history
 
 
 @torch.no_grad()
 def interpolate(model: VAE, x_a: torch.Tensor, x_b: torch.Tensor, steps: int = 10) -> torch.Tensor:
-    """Decode the straight line between the codes (means μ) of two images: (steps, 784) probabilities."""
+    """Decode the straight line between two images' codes (means μ): (steps, 784) probabilities."""
     model.eval()
     mu_a, _ = model.encode(x_a[None])
     mu_b, _ = model.encode(x_b[None])
@@ -135,11 +158,14 @@ def interpolate(model: VAE, x_a: torch.Tensor, x_b: torch.Tensor, steps: int = 1
 
 
 def plot_samples_and_interpolations(model: VAE, x_test, y_test, seed: int = 0):
-    """Top: 4×10 samples from the prior. Bottom: three interpolations between test digits of different classes."""
+    """Top: 4×10 samples from the prior. Bottom: three interpolations between test digits."""
     plt = journey.plotting.pyplot()
     model.cpu().eval()
     samples = model.sample(40, torch.Generator().manual_seed(seed)).numpy()
-    pairs = [(int(torch.nonzero(y_test == a)[0]), int(torch.nonzero(y_test == b)[0])) for a, b in ((0, 6), (1, 7), (3, 8))]
+    pairs = [
+        (int(torch.nonzero(y_test == a)[0]), int(torch.nonzero(y_test == b)[0]))
+        for a, b in ((0, 6), (1, 7), (3, 8))
+    ]
     lines = np.vstack([interpolate(model, x_test[i], x_test[j]).numpy() for i, j in pairs])
     fig, axes = plt.subplots(2, 1, figsize=(9, 7.5), gridspec_kw={"height_ratios": [4, 3]})
     axes[0].imshow(D.image_grid(samples, 4, 10), cmap="gray", vmin=0, vmax=1)
@@ -162,14 +188,18 @@ def plot_curves(history: list[dict], init_elbo: float):
     axes[0].legend()
     axes[1].plot(epochs, [h["reconstruction"] for h in history], label="reconstruction −log p(x|z)")
     axes[1].plot(epochs, [h["kl"] for h in history], label="KL(q(z|x) || N(0, I))")
-    axes[1].set(xlabel="epoch", ylabel="nats per image", yscale="log", title="The two terms (train)")
+    axes[1].set(
+        xlabel="epoch", ylabel="nats per image", yscale="log", title="The two terms (train)"
+    )
     axes[1].legend()
     fig.tight_layout()
     return fig
 
 
-ELBO_MARGIN = 100.0  # nats per image the trained VAE must gain over its initialisation on the test set
-CODE_MARGIN = 5.0    # nats per image it must beat the best model that ignores the code
+ELBO_MARGIN = (
+    100.0  # nats per image the trained VAE must gain over its initialisation on the test set
+)
+CODE_MARGIN = 5.0  # nats per image it must beat the best model that ignores the code
 
 
 def independent_pixels_loglik(x_train: torch.Tensor, x_test: torch.Tensor) -> float:
@@ -179,45 +209,76 @@ def independent_pixels_loglik(x_train: torch.Tensor, x_test: torch.Tensor) -> fl
     every image decoded to the mean image), so a VAE that uses its code must beat it.
     """
     p = x_train.mean(0).clamp(1e-4, 1 - 1e-4)
-    return -F.binary_cross_entropy(p.expand_as(x_test), x_test, reduction="none").sum(1).mean().item()
+    return (
+        -F.binary_cross_entropy(p.expand_as(x_test), x_test, reduction="none").sum(1).mean().item()
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     D.add_common_arguments(parser, steps_default=2000, steps_quick=400)
-    parser.add_argument("--latent-dim", type=int, default=2, help="code size (2 gives the latent scatter)")
+    parser.add_argument(
+        "--latent-dim", type=int, default=2, help="code size (2 gives the latent scatter)"
+    )
     args = parser.parse_args()
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
-    x_train, y_train, x_test, y_test, source = D.load_mnist_tensors(args.data, args.data_dir, args.n_train,
-                                                                    seed=args.seed)
-    epochs = args.epochs or D.epochs_for(len(x_train), args.batch_size, 400 if journey.is_quick() else 2000)
-    print(f"data: {source}; train {tuple(x_train.shape)}, test {tuple(x_test.shape)}; {epochs} epochs")
+    x_train, y_train, x_test, y_test, source = D.load_mnist_tensors(
+        args.data, args.data_dir, args.n_train, seed=args.seed
+    )
+    epochs = args.epochs or D.epochs_for(
+        len(x_train), args.batch_size, 400 if journey.is_quick() else 2000
+    )
+    print(
+        f"data: {source}; train {tuple(x_train.shape)}, test {tuple(x_test.shape)}; {epochs} epochs"
+    )
 
     torch.manual_seed(args.seed)
     model = VAE(args.latent_dim)
     init = evaluate_elbo(model, x_test, args.seed, device)
     start = time.perf_counter()
-    history = train_vae(model, x_train, epochs=epochs, batch_size=args.batch_size, seed=args.seed, device=device,
-                        x_test=x_test)
+    history = train_vae(
+        model,
+        x_train,
+        epochs=epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        device=device,
+        x_test=x_test,
+    )
     final = evaluate_elbo(model, x_test, args.seed, device)
-    print(f"test ELBO {init['elbo']:.1f} at initialisation → {final['elbo']:.1f} after training "
-          f"(reconstruction {final['reconstruction']:.1f}, KL {final['kl']:.2f}; {time.perf_counter() - start:.1f} s)")
+    print(
+        f"test ELBO {init['elbo']:.1f} at initialisation → {final['elbo']:.1f} after training "
+        f"(reconstruction {final['reconstruction']:.1f}, KL {final['kl']:.2f}; "
+        f"{time.perf_counter() - start:.1f} s)"
+    )
     baseline = independent_pixels_loglik(x_train, x_test)
     print(f"independent-pixel baseline (a VAE ignoring its code): {baseline:.1f} nats/image")
-    parity.at_least(f"VAE test ELBO gain over initialisation, nats/image ({source})",
-                    final["elbo"] - init["elbo"], ELBO_MARGIN)
-    parity.at_least(f"VAE test ELBO minus independent-pixel log-likelihood, nats/image ({source})",
-                    final["elbo"] - baseline, CODE_MARGIN)
+    parity.at_least(
+        f"VAE test ELBO gain over initialisation, nats/image ({source})",
+        final["elbo"] - init["elbo"],
+        ELBO_MARGIN,
+    )
+    parity.at_least(
+        f"VAE test ELBO minus independent-pixel log-likelihood, nats/image ({source})",
+        final["elbo"] - baseline,
+        CODE_MARGIN,
+    )
 
     torch.save(model.state_dict(), journey.stage_output_dir(STAGE) / "vae.pt")
-    journey.save_figure(plot_samples_and_interpolations(model, x_test, y_test, args.seed), STAGE, "vae_samples")
+    journey.save_figure(
+        plot_samples_and_interpolations(model, x_test, y_test, args.seed), STAGE, "vae_samples"
+    )
     journey.save_figure(plot_curves(history, init["elbo"]), STAGE, "vae_loss_curves")
     if args.latent_dim == 2:
         with torch.no_grad():
             mu, _ = model.cpu().eval().encode(x_test)
-        fig = D.latent_scatter(mu.numpy(), y_test.numpy(), f"VAE code means of the test digits ({source})",
-                               names=("μ₁", "μ₂"))
+        fig = D.latent_scatter(
+            mu.numpy(),
+            y_test.numpy(),
+            f"VAE code means of the test digits ({source})",
+            names=("μ₁", "μ₂"),
+        )
         journey.save_figure(fig, STAGE, "vae_latent_scatter")
 
 
