@@ -5,8 +5,6 @@ is downloaded. The "pretrained" path is exercised with a fake weights file (a ra
 ResNet-18's state_dict) put where torchvision looks for it, in a temporary TORCH_HOME.
 """
 
-import argparse
-
 import numpy as np
 import pytest
 import torch
@@ -264,12 +262,23 @@ def test_missing_weights_error_names_the_file_and_the_fallback(no_pretrained):
     assert "--weights none" in message
 
 
-def test_weights_default_offline_exits_cleanly(no_pretrained, capsys):
-    args = argparse.Namespace(weights="default", seed=0)
+@pytest.mark.parametrize("script", [T, G])
+@pytest.mark.parametrize(
+    "argv, names",
+    [
+        (["--weights", "default"], ["resnet18-f37072fd.pth", "--weights none"]),
+        (["--weights", "none", "--data", "cifar10"], ["CIFAR-10", "--data standin"]),
+    ],
+)
+def test_scripts_exit_cleanly_when_files_are_missing(
+    script, argv, names, no_pretrained, data_dir, monkeypatch, capsys
+):
+    monkeypatch.setattr("sys.argv", ["script.py", *argv])
     with pytest.raises(SystemExit) as info:
-        T.build_or_exit(args)
+        script.main()
     assert info.value.code == 2
-    assert "--weights none" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert all(name in err for name in names), err
 
 
 def test_weights_auto_falls_back_loudly(no_pretrained, capsys):

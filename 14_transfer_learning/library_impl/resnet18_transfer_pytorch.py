@@ -542,11 +542,11 @@ def resolve_sizes(args) -> None:
     args.n_test = args.n_test or (100 if quick else 500)
 
 
-def build_or_exit(args) -> tuple[nn.Module, str]:
-    """``build_model`` for a script: missing weights with ``--weights default`` end the run."""
+def exit_on_missing_files(run, args) -> None:
+    """Call ``run(args)``; a missing weights file or dataset ends the script: message, exit 2."""
     try:
-        return build_model(args.weights, seed=args.seed)
-    except MissingWeightsError as exc:
+        run(args)
+    except (MissingWeightsError, jdata.MissingDatasetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
 
@@ -558,7 +558,7 @@ def main() -> None:
         "--epochs",
         type=int,
         default=None,
-        help="training epochs (default 50 for the head alone, which is cheap; 3 for layer4)",
+        help="training epochs (default: 50 for the cheap head alone; 3 for layer4, 4 quick)",
     )
     parser.add_argument(
         "--trainable",
@@ -567,13 +567,17 @@ def main() -> None:
         help="fc: only the new head (features cached once); layer4: the last residual "
         "stage too (end-to-end on images, slower)",
     )
-    args = parser.parse_args()
+    exit_on_missing_files(train_and_evaluate, parser.parse_args())
+
+
+def train_and_evaluate(args) -> None:
+    """Build, train the head (or layer4 + head), save, reload, evaluate, plot the confusion."""
     resolve_sizes(args)
-    epochs = args.epochs or (50 if args.trainable == "fc" else 1 if journey.is_quick() else 3)
+    epochs = args.epochs or (50 if args.trainable == "fc" else 4 if journey.is_quick() else 3)
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
 
-    model, init = build_or_exit(args)
+    model, init = build_model(args.weights, seed=args.seed)
     print(
         f"ResNet-18 initialisation: {init.upper()}"
         + ("" if init == "imagenet" else " (random weights: the backbone knows nothing yet)")

@@ -13,7 +13,6 @@ it needs, and the other two curves are still measured.
 """
 
 import argparse
-import sys
 import time
 
 import torch
@@ -245,29 +244,28 @@ def main() -> None:
         default=None,
         help="small-CNN Adam steps per size (default 300; quick 60)",
     )
-    args = parser.parse_args()
+    T.exit_on_missing_files(measure_and_plot, parser.parse_args())
+
+
+def measure_and_plot(args) -> None:
+    """Run the three variants, print the table, record the checks, draw the figure."""
     T.resolve_sizes(args)
     quick = journey.is_quick()
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
-    sizes = (50, None) if quick else (50, 100, 300, None)
-    try:
-        rows, note, source = transfer_gain(
-            weights=args.weights,
-            data=args.data,
-            image_size=args.image_size,
-            n_train=args.n_train,
-            n_test=args.n_test,
-            sizes=sizes,
-            epochs=args.epochs,
-            cnn_steps=args.cnn_steps or (60 if quick else 300),
-            seed=args.seed,
-            device=device,
-            data_dir=args.data_dir,
-        )
-    except T.MissingWeightsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    rows, note, source = transfer_gain(
+        weights=args.weights,
+        data=args.data,
+        image_size=args.image_size,
+        n_train=args.n_train,
+        n_test=args.n_test,
+        sizes=(50, None) if quick else (50, 100, 300, None),
+        epochs=args.epochs,
+        cnn_steps=args.cnn_steps or (60 if quick else 300),
+        seed=args.seed,
+        device=device,
+        data_dir=args.data_dir,
+    )
     print(f"{'variant':<42} {'n_train':>7} {'test acc':>8} {'time (s)':>8}")
     for r in rows:
         print(f"{r['variant']:<42} {r['n_train']:>7} {r['accuracy']:>8.3f} {r['seconds']:>8.1f}")
