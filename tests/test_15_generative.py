@@ -345,3 +345,14 @@ def test_full_gan_samples_cover_all_ten_digits(standin):
     samples = G.sample(GAN.N_EVAL, torch.Generator().manual_seed(2))
     report = GAN.coverage(*GAN.classify_samples(samples, classifier))
     assert report["classes_covered"] == 10, report
+
+
+@pytest.mark.parametrize("script", [LAE, AE, VAE, GAN])
+def test_scripts_exit_cleanly_when_mnist_is_missing(script, data_dir, monkeypatch, capsys):
+    monkeypatch.setenv("JOURNEY_OFFLINE", "1")
+    monkeypatch.setattr("sys.argv", ["script.py", "--data", "mnist"])
+    with pytest.raises(SystemExit) as info:
+        script.main()
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "train-images-idx3-ubyte" in err and str(data_dir) in err and "stand-in" in err

@@ -30,6 +30,7 @@ largest principal angle θ_max, with sin θ_max = ||(I - Q_a Q_aᵀ) Q_b||₂ fo
 """
 
 import argparse
+import sys
 
 import numpy as np
 
@@ -251,7 +252,11 @@ def main() -> None:
     args = parser.parse_args()
     quick = journey.is_quick()
     data = "standin" if quick and args.data == "auto" else args.data
-    X_train, y_train, X_test, y_test, source = load_mnist(data, args.data_dir, seed=args.seed)
+    try:
+        X_train, y_train, X_test, y_test, source = load_mnist(data, args.data_dir, seed=args.seed)
+    except jdata.MissingDatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     print(f"data: {source}, train {X_train.shape}, test {X_test.shape}")
 
     model = LinearAutoencoder(

@@ -4,6 +4,7 @@ Not a script (the leading underscore keeps the runner from executing it).
 """
 
 import math
+import sys
 
 import numpy as np
 import torch
@@ -45,6 +46,16 @@ def load_mnist_tensors(
             x, y = x[keep], y[keep]
         out += [x, y]
     return (*out, source)
+
+
+def load_for_script(args):
+    """``load_mnist_tensors`` with a script's options; a missing MNIST under ``--data mnist``
+    ends the run with the loader's message (what is missing, where it goes) and exit code 2."""
+    try:
+        return load_mnist_tensors(args.data, args.data_dir, args.n_train, seed=args.seed)
+    except jdata.MissingDatasetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def add_common_arguments(parser, *, steps_default: int, steps_quick: int) -> None:

@@ -157,9 +157,7 @@ def main() -> None:
     args = parser.parse_args()
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
-    x_train, y_train, x_test, y_test, source = D.load_mnist_tensors(
-        args.data, args.data_dir, args.n_train, seed=args.seed
-    )
+    x_train, y_train, x_test, y_test, source = D.load_for_script(args)
     steps = 400 if journey.is_quick() else 2000
     epochs = args.epochs or D.epochs_for(len(x_train), args.batch_size, steps)
     print(
