@@ -21,6 +21,14 @@ import numpy as np
 from journey.gradcheck import relative_error
 
 _SESSION: list["ParityRecord"] = []
+_echo = not os.environ.get("JOURNEY_PARITY_SILENT")
+
+
+def set_echo(enabled: bool) -> None:
+    """Print each check as it is made (the default), or not — e.g. in a notebook that shows
+    ``parity.table()`` at the end. ``JOURNEY_PARITY_SILENT=1`` switches it off for a process."""
+    global _echo
+    _echo = bool(enabled)
 
 
 @dataclass
@@ -62,7 +70,7 @@ def _record(record: ParityRecord, raise_on_fail: bool) -> ParityRecord:
     if log:
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(asdict(record)) + "\n")
-    if not os.environ.get("JOURNEY_PARITY_SILENT"):
+    if _echo:
         print(record.line())
     if raise_on_fail and not record.passed:
         raise AssertionError(f"parity check failed: {record.line()}")
