@@ -48,6 +48,12 @@ from journey.data import MNIST_MEAN, MNIST_STD, mnist_root
 
 STAGE = "11_mnist_cnn"
 ARTEFACT_DIR = journey.OUTPUTS_DIR / STAGE
+QUICK_ARTEFACT_DIR = ARTEFACT_DIR / "quick"  # quick runs never replace a fully trained model
+
+
+def artefact_dir(quick: bool) -> Path:
+    """Where the artefacts of a quick or a full run live."""
+    return QUICK_ARTEFACT_DIR if quick else ARTEFACT_DIR
 WEIGHTS_FILE, ARRAYS_FILE, METADATA_FILE = "mnist_cnn.pt", "mnist_cnn.npz", "mnist_cnn.json"
 ARTEFACT_FILES = (WEIGHTS_FILE, ARRAYS_FILE, METADATA_FILE)
 BUILD_COMMAND = "python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py"
@@ -234,13 +240,15 @@ def artefacts_exist(out_dir=ARTEFACT_DIR) -> bool:
     return all((Path(out_dir) / name).exists() for name in ARTEFACT_FILES)
 
 
-def ensure_trained(quick: bool = False, out_dir=ARTEFACT_DIR) -> Path:
-    """Return ``out_dir`` once it holds the artefacts, training only if they are missing.
+def ensure_trained(quick: bool = False, out_dir=None) -> Path:
+    """Return ``out_dir`` (default ``artefact_dir(quick)``) once it holds the artefacts,
+    training only if they are missing.
 
     Quick: one epoch on the bundled-digits stand-in (a few seconds on a CPU). Otherwise the
     full run (5 epochs; MNIST when available, else the stand-in). Existing artefacts, quick
     or full, are never retrained or replaced.
     """
+    out_dir = artefact_dir(quick) if out_dir is None else out_dir
     if not artefacts_exist(out_dir):
         print(f"no trained MNIST CNN in {out_dir}: training one ({'quick' if quick else 'full'} run)",
               flush=True)
@@ -310,7 +318,7 @@ def main() -> None:
                         help="keep the data on the device as tensors (no DataLoader)")
     args = parser.parse_args()
     quick = journey.is_quick()
-    out_dir = args.out_dir or (ARTEFACT_DIR / "quick" if quick else ARTEFACT_DIR)
+    out_dir = args.out_dir or artefact_dir(quick)
 
     if args.evaluate:
         accuracy, metadata = evaluate_saved(out_dir, args.device, args.data_dir)

@@ -211,8 +211,7 @@ def distance_to_data(images: torch.Tensor, x_data: torch.Tensor) -> dict:
 def stage11_classifier(quick: bool):
     """The stage-11 MNIST CNN (trained now if its artefacts are missing) and its metadata."""
     cnn = journey.load_stage("11", "library_impl/mnist_cnn_pytorch.py")
-    out_dir = cnn.ARTEFACT_DIR / "quick" if quick else cnn.ARTEFACT_DIR
-    cnn.ensure_trained(quick=quick, out_dir=out_dir)
+    out_dir = cnn.ensure_trained(quick=quick)
     return cnn.load_trained(out_dir), cnn.load_metadata(out_dir)
 
 

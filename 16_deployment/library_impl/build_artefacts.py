@@ -230,7 +230,7 @@ def default_stage11_dir(quick: bool) -> Path:
     never takes the place of the real one; a quick build here uses the real one when it exists.
     """
     if quick and not cnn11.artefacts_exist(cnn11.ARTEFACT_DIR):
-        return cnn11.ARTEFACT_DIR / "quick"
+        return cnn11.artefact_dir(quick=True)
     return cnn11.ARTEFACT_DIR
 
 
