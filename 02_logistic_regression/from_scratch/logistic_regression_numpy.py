@@ -42,6 +42,14 @@ def binary_cross_entropy_from_logits(z, y) -> float:
     return float(np.mean(np.logaddexp(0.0, z) - y * z))
 
 
+def check_binary_X_y(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Validated float arrays, with labels that are 0 or 1."""
+    X, y = check_X_y(X, y)
+    if not np.all(np.isin(y, (0.0, 1.0))):
+        raise ValueError(f"labels must be 0 or 1, got values {np.unique(y)[:5]}")
+    return X, y
+
+
 class LogisticRegressionGD:
     """Binary logistic regression by full-batch gradient descent, scikit-learn's ``C`` convention.
 
@@ -74,9 +82,7 @@ class LogisticRegressionGD:
         return X.T @ error / len(X) + self._alpha(len(X)) * w, float(error.mean())
 
     def fit(self, X, y) -> "LogisticRegressionGD":
-        X, y = check_X_y(X, y)
-        if not np.all(np.isin(y, (0.0, 1.0))):
-            raise ValueError(f"labels must be 0 or 1, got values {np.unique(y)[:5]}")
+        X, y = check_binary_X_y(X, y)
         w, b = np.zeros(X.shape[1]), 0.0
         history = []
         for _ in range(self.max_iter):
@@ -127,21 +133,18 @@ class LogisticRegressionNewton(LogisticRegressionGD):
         super().__init__(C=C, max_iter=max_iter, tol=tol)
 
     def fit(self, X, y) -> "LogisticRegressionNewton":
-        X, y = check_X_y(X, y)
-        if not np.all(np.isin(y, (0.0, 1.0))):
-            raise ValueError(f"labels must be 0 or 1, got values {np.unique(y)[:5]}")
+        X, y = check_binary_X_y(X, y)
         n, d = X.shape
         X_tilde = np.column_stack([X, np.ones(n)])
-        penalty = np.r_[np.full(d, self._alpha(n)), 0.0]
+        penalty = np.r_[np.full(d, self._alpha(n)), 0.0]  # the intercept is not penalised
         theta, history = np.zeros(d + 1), []
         for _ in range(self.max_iter):
-            w, b = theta[:-1], theta[-1]
-            history.append(self.objective(X, y, w, b))
-            grad_w, grad_b = self.gradient(X, y, w, b)
-            gradient = np.r_[grad_w, grad_b]
+            z = X_tilde @ theta                    # one pass over the data per step
+            p = sigmoid(z)
+            history.append(binary_cross_entropy_from_logits(z, y) + 0.5 * float(penalty @ theta**2))
+            gradient = X_tilde.T @ (p - y) / n + penalty * theta
             if np.sqrt(gradient @ gradient) < self.tol:
                 break
-            p = sigmoid(X_tilde @ theta)
             hessian = (X_tilde.T * (p * (1 - p))) @ X_tilde / n + np.diag(penalty)
             theta = theta - np.linalg.solve(hessian, gradient)
         self.coef_, self.intercept_ = theta[:-1].reshape(1, -1), np.array([theta[-1]])
