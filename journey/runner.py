@@ -87,6 +87,7 @@ def run_notebook(notebook: Path, env: dict[str, str], out_dir: Path) -> str | No
     nb = nbformat.read(notebook, as_version=4)
     saved = dict(os.environ)
     os.environ.update(env, JOURNEY_PARITY_SOURCE=shown(notebook))
+    os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend is headless and embeds the figures
     try:
         NotebookClient(nb, timeout=1800, kernel_name="python3",
                        resources={"metadata": {"path": str(notebook.parent)}}).execute()
