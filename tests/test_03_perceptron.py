@@ -48,7 +48,9 @@ def test_xor_cycles_instead_of_looping_forever():
 def test_non_separable_float_data_stop_at_max_epochs():
     X, y = two_blobs(60, separation=0.5, seed=3)
     model = scratch.Perceptron(max_epochs=25).fit(X, y)
-    assert not model.converged_ and model.n_iter_ <= 25
+    assert not model.converged_ and model.cycle_ is None
+    assert model.n_iter_ == 25 and len(model.mistakes_) == 25 and min(model.mistakes_) > 0
+    assert "max_epochs=25" in model.stop_reason_
     assert model.score(X, y) < 1.0
 
 
@@ -152,6 +154,18 @@ def test_nan_and_shape_problems_raise():
 def test_invalid_hyper_parameters_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         scratch.Perceptron(**kwargs)
+
+
+def test_weights_after_rejects_a_negative_epoch():
+    model = scratch.Perceptron().fit(*logic_gate("AND"))
+    with pytest.raises(ValueError, match="epoch must be"):
+        model.weights_after(-1)
+
+
+@pytest.mark.parametrize("margin", [-0.1, 1.0, 5.0])
+def test_separable_2d_rejects_an_impossible_margin(margin):
+    with pytest.raises(ValueError, match="margin"):
+        scratch.separable_2d(10, margin=margin)
 
 
 def test_mistake_bound_rejects_a_non_separating_line():

@@ -174,6 +174,12 @@ def test_bad_data():
         model.predict(X[:, :3])
     with pytest.raises(ValueError, match="NaN"):
         model.predict(bad)
+    huge = X.copy()
+    huge[0, 0] = 1e300  # finite in float64, infinite once rounded to float32
+    with pytest.raises(ValueError, match="too large for float32"):
+        model.predict(huge)
+    with pytest.raises(ValueError, match="too large for float32"):
+        tree.DecisionTreeClassifier().fit(huge, y)
     with pytest.raises(ValueError, match="NaN"):
         tree.DecisionTreeRegressor().fit(X, np.where(y == 1, np.nan, y))
 

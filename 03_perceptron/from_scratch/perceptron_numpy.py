@@ -148,6 +148,8 @@ class Perceptron:
         epochs after ``first_epoch`` repeat with the cycle's period. Otherwise unknown.
         """
         check_is_fitted(self, "coef_")
+        if not isinstance(epoch, (int, np.integer)) or epoch < 0:
+            raise ValueError(f"epoch must be an integer ≥ 0, got {epoch!r}")
         if epoch == 0:
             return np.zeros_like(self.coef_), np.zeros_like(self.intercept_)
         if epoch <= self.n_iter_ or self.converged_:
@@ -187,8 +189,8 @@ def separable_2d(n_samples: int = 100, *, margin: float = 0.1, seed: int = 0):
     and points closer to that line than ``margin`` are dropped, so the set is separable
     with geometric margin ≥ ``margin``. Returns ``X, y, w_true, b_true`` (‖w_true‖ = 1).
     """
-    if margin < 0:
-        raise ValueError(f"margin must be ≥ 0, got {margin}")
+    if not 0 <= margin < 1:
+        raise ValueError(f"margin must be in [0, 1) (the points lie in [-1, 1]²), got {margin}")
     rng = np.random.default_rng(seed)
     angle = rng.uniform(0, 2 * np.pi)
     w_true, b_true = np.array([np.cos(angle), np.sin(angle)]), rng.uniform(-0.3, 0.3)
@@ -196,6 +198,8 @@ def separable_2d(n_samples: int = 100, *, margin: float = 0.1, seed: int = 0):
     while len(X) < n_samples:
         candidates = rng.uniform(-1, 1, size=(2 * n_samples, 2))
         keep = np.abs(candidates @ w_true + b_true) >= margin
+        if not keep.any():
+            raise ValueError(f"margin={margin} leaves (almost) no room on either side of the line")
         X = np.vstack([X, candidates[keep]])
     X = X[:n_samples]
     y = (X @ w_true + b_true > 0).astype(np.int64)

@@ -296,6 +296,10 @@ class BaseDecisionTree:
         if rivals.size:
             self.tied_splits_.append((node, tuple(int(f) for f in features[np.union1d([winner], rivals)])))
 
+    def _node_value(self, Y_node):
+        """The mean row of Y over the node: class proportions (one-hot Y) or the mean target."""
+        return Y_node.sum(axis=0) / len(Y_node)
+
     # -- using the tree -------------------------------------------------------------------
 
     def _validate_X_predict(self, X) -> np.ndarray:
@@ -343,8 +347,17 @@ class BaseDecisionTree:
 
 
 def to_float32(X: np.ndarray) -> np.ndarray:
-    """Round to float32 and back to float64, as scikit-learn's trees see the data."""
-    return X.astype(np.float32).astype(np.float64)
+    """Round to float32 and back to float64, as scikit-learn's trees see the data.
+
+    A finite value beyond float32's range (|x| > 3.4e38) would silently become ±inf here,
+    so it is rejected, as scikit-learn does.
+    """
+    with np.errstate(over="ignore"):  # the overflow is reported just below
+        X32 = X.astype(np.float32)
+    if not np.isfinite(X32).all():
+        raise ValueError("X has values too large for float32 (|x| > 3.4e38), which the tree works in; "
+                         "rescale the features")
+    return X32.astype(np.float64)
 
 
 class DecisionTreeClassifier(BaseDecisionTree):
@@ -374,9 +387,6 @@ class DecisionTreeClassifier(BaseDecisionTree):
 
     def _impurity(self, Y_node):
         return float(self._criterion(Y_node.sum(axis=0), np.float64(len(Y_node))))
-
-    def _node_value(self, Y_node):
-        return Y_node.sum(axis=0) / len(Y_node)
 
     def _split_proxy(self, left_counts, total, n_left, n_right):
         """−n_R·I_R − n_L·I_L for every candidate, from the left class counts (f, n-1, k)."""
@@ -420,9 +430,6 @@ class DecisionTreeRegressor(BaseDecisionTree):
         """V = mean(y²) − mean(y)², the node's variance."""
         n = len(Y_node)
         return float(np.sum(Y_node[:, 0] ** 2) / n - (np.sum(Y_node[:, 0]) / n) ** 2)
-
-    def _node_value(self, Y_node):
-        return Y_node.sum(axis=0) / len(Y_node)
 
     def _split_proxy(self, left_sums, total, n_left, n_right):
         """S_L²/n_L + S_R²/n_R for every candidate, from the left sums of y (f, n-1, 1)."""
