@@ -90,6 +90,20 @@ def test_numpy_forward_matches_pytorch_logits_and_labels(trained):
     assert np.allclose(model.predict_proba(x).sum(axis=1), 1.0, atol=1e-5)
 
 
+def test_numpy_forward_matches_pytorch_in_float64(trained):
+    """Same computation, same inputs: in float64 the two forward passes agree to 1e-10."""
+    root, out_dir, _ = trained
+    images, _, _ = scratch.conv.load_mnist_idx(root, train=False, standin="never")
+    x = scratch.normalise(images[:50]).astype(np.float64)
+    net = lib.load_trained(out_dir, "cpu").double()
+    with torch.no_grad():
+        torch_logits = net(torch.from_numpy(x)).numpy()
+    state64 = {k: v.double().numpy() for k, v in net.state_dict().items()}
+    numpy_logits = scratch.NumpyMnistCNN(state64).forward(x)
+    assert numpy_logits.dtype == np.float64
+    assert journey.gradcheck.relative_error(numpy_logits, torch_logits) <= 1e-10
+
+
 def test_numpy_normalise_matches_torchvision_transform():
     images = digits_as_mnist()[2][:20]
     from PIL import Image

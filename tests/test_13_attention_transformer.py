@@ -178,9 +178,8 @@ def test_transformer_block_matches_torch_block_and_encoder_layer(masks):
     torch.manual_seed(3)
     ref = library.TransformerBlock(E, 2, 16).double()
     with torch.no_grad():
-        for (
-            p
-        ) in ref.parameters():  # move LayerNorm's 1s and 0s and the zero biases off their defaults
+        # move LayerNorm's 1s and 0s and the zero biases off their defaults
+        for p in ref.parameters():
             p.add_(0.1 * _randn(*p.shape, seed=p.numel()))
     mine = scratch.TransformerBlock(E, 2, 16).load_state_dict(ref.state_dict())
     encoder_layer = torch.nn.TransformerEncoderLayer(
@@ -339,6 +338,12 @@ def test_mha_and_block_bad_input_raise_clear_errors():
         scratch.TransformerBlock(E, 2, 16)(np.zeros((B, 0, E)))
     with pytest.raises(ValueError, match="tokens must be integers"):
         scratch.ReversalAttention(4, 10).predict(np.full((1, 4), 10))
+    with pytest.raises(ValueError, match="targets must have"):
+        scratch.ReversalAttention(4, 10).fit(np.zeros((2, 4), int), np.zeros((2, 3), int))
+    with pytest.raises(ValueError, match="targets must be integers"):
+        scratch.ReversalAttention(4, 10).fit(np.zeros((2, 4), int), np.full((2, 4), 10))
+    with pytest.raises(ValueError, match="steps"):
+        scratch.ReversalAttention(4, 10).fit(np.zeros((2, 4), int), np.zeros((2, 4), int), steps=0)
     with pytest.raises(ValueError, match="differs"):
         sequences.token_accuracy(np.zeros((2, 3)), np.zeros((2, 4)))
 

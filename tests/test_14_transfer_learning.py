@@ -356,7 +356,8 @@ def test_numpy_head_within_two_points_of_pytorch_head(data_dir, tmp_path):
         numpy_acc > 0.5 and torch_acc > 0.5
     )  # well above chance (0.1): the features carry the digit
     assert abs(numpy_acc - torch_acc) <= 0.02
-    # the cache is reused on the second call, with the same numbers
+    # the second call reuses the cache: same file, not rewritten
+    written = feats["path"].stat().st_mtime_ns
     again = T.cached_features(
         model,
         init,
@@ -369,7 +370,8 @@ def test_numpy_head_within_two_points_of_pytorch_head(data_dir, tmp_path):
         cache_dir=tmp_path,
         quiet=True,
     )
-    np.testing.assert_array_equal(again["train_x"], feats["train_x"])
+    assert again["path"] == feats["path"] and again["path"].stat().st_mtime_ns == written
+    assert list(tmp_path.glob("features_*.npz")) == [feats["path"]]
 
 
 def test_random_init_depends_on_the_seed_only(monkeypatch, capsys):

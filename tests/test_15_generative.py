@@ -253,6 +253,10 @@ def test_kl_is_zero_only_at_the_prior():
 def test_loss_functions_reject_bad_input():
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         LOSS.bernoulli_nll(np.full((2, 3), 255.0), np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        LOSS.bernoulli_nll(np.full((2, 3), np.nan), np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="eps must have"):
+        LOSS.reparameterise(np.zeros((2, 3)), np.zeros((2, 3)), np.zeros((1, 3)))
     with pytest.raises(ValueError, match="same shape"):
         LOSS.bce_with_logits(np.zeros(3), np.zeros(4))
     with pytest.raises(ValueError, match="latent_dim"):

@@ -49,11 +49,6 @@ from journey.data import MNIST_MEAN, MNIST_STD, mnist_root
 STAGE = "11_mnist_cnn"
 ARTEFACT_DIR = journey.OUTPUTS_DIR / STAGE
 QUICK_ARTEFACT_DIR = ARTEFACT_DIR / "quick"  # quick runs never replace a fully trained model
-
-
-def artefact_dir(quick: bool) -> Path:
-    """Where the artefacts of a quick or a full run live."""
-    return QUICK_ARTEFACT_DIR if quick else ARTEFACT_DIR
 WEIGHTS_FILE, ARRAYS_FILE, METADATA_FILE = "mnist_cnn.pt", "mnist_cnn.npz", "mnist_cnn.json"
 ARTEFACT_FILES = (WEIGHTS_FILE, ARRAYS_FILE, METADATA_FILE)
 BUILD_COMMAND = "python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py"
@@ -62,6 +57,11 @@ INPUT_SHAPE = (1, 28, 28)
 DATA_CHOICES = {"auto": "fallback", "mnist": "never", "standin": "always"}   # --data → mnist_root(standin=)
 NORMALISE = transforms.Normalize((MNIST_MEAN,), (MNIST_STD,))
 TRANSFORM = transforms.Compose([transforms.ToTensor(), NORMALISE])
+
+
+def artefact_dir(quick: bool) -> Path:
+    """Where the artefacts of a quick or a full run live."""
+    return QUICK_ARTEFACT_DIR if quick else ARTEFACT_DIR
 
 
 class MnistCNN(nn.Module):

@@ -65,9 +65,7 @@ def _softmax_in_place(scores: np.ndarray, allowed: np.ndarray | None) -> np.ndar
     row_max[~np.isfinite(row_max)] = 0.0  # fully masked rows: any shift works
     scores -= row_max
     np.exp(scores, out=scores)  # exp(-inf) = 0 for masked entries
-    total = np.einsum("...s->...", scores)[
-        ..., None
-    ]  # row sums (einsum: ~3× faster than .sum here)
+    total = np.einsum("...s->...", scores)[..., None]  # row sums (einsum: ~3× faster than .sum)
     total[total == 0] = 1.0  # fully masked rows stay all zero
     scores /= total
     return scores
@@ -396,9 +394,7 @@ class MultiheadAttention(_Module):
                     f"key_padding_mask must have shape (batch, S) = {(batch, n_keys)}, "
                     f"got {key_padding_mask.shape}"
                 )
-            padding = key_padding_mask[
-                :, None, None, :
-            ]  # (B, 1, 1, S): same for all heads, queries
+            padding = key_padding_mask[:, None, None, :]  # (B, 1, 1, S): same for every head, query
             padding_terms = _mask_terms(padding, scores_shape, "key_padding_mask", False)
             masks = _combine(masks, padding_terms)
         heads, weights = _attend(q, k, v, 1.0 / np.sqrt(self.head_dim), *masks)
@@ -500,12 +496,17 @@ class ReversalAttention:
     def loss_and_gradients(self, tokens, targets) -> tuple[float, np.ndarray, np.ndarray]:
         """Mean negative log-likelihood and its gradients for W_q and W_k."""
         q, k, v = self._qkv(tokens)
+        targets = np.asarray(targets)
+        if targets.shape != q.shape[:2]:
+            raise ValueError(f"targets must have the tokens' shape {q.shape[:2]}, got {targets.shape}")
+        if targets.size and (targets.min() < 0 or targets.max() >= self.vocab):
+            raise ValueError(f"targets must be integers in 0..{self.vocab - 1}")
         probs, weights = scaled_dot_product_attention(q, k, v)
-        picked = np.take_along_axis(probs, np.asarray(targets)[..., None], axis=-1)[..., 0]
+        picked = np.take_along_axis(probs, targets[..., None], axis=-1)[..., 0]
         d_probs = np.zeros_like(probs)
         np.put_along_axis(
             d_probs,
-            np.asarray(targets)[..., None],
+            targets[..., None],
             (-1.0 / picked.size / picked)[..., None],
             axis=-1,
         )
@@ -518,6 +519,8 @@ class ReversalAttention:
         )
 
     def fit(self, tokens, targets, *, steps: int = 200, lr: float = 2.0) -> "ReversalAttention":
+        if steps < 1 or not lr > 0:
+            raise ValueError(f"need steps ≥ 1 and lr > 0, got steps={steps}, lr={lr}")
         for _ in journey.progress(range(steps), desc="attention GD"):
             loss, d_w_q, d_w_k = self.loss_and_gradients(tokens, targets)
             self.w_q -= lr * d_w_q

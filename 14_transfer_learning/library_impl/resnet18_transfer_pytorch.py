@@ -114,9 +114,8 @@ def build_model(
                 f"{exc}\n--weights auto: USING A RANDOMLY INITIALISED ResNet-18, NOT PRETRAINED "
                 f"WEIGHTS — there is no transfer in this run."
             )
-    torch.manual_seed(
-        seed
-    )  # here, after any failed attempt, so the random weights depend on the seed only
+    # Seed here, after any failed attempt, so the random weights depend on the seed only.
+    torch.manual_seed(seed)
     if model is None:
         model = resnet18(weights=None)
     model.fc = nn.Linear(model.fc.in_features, num_classes)
@@ -231,7 +230,8 @@ def cached_features(
     the backbone's weights, image size, subset sizes, seed, quick/full), so a stale file is
     never reused for another setting.
     ``cache_dir`` defaults to ``outputs/14_transfer_learning/cache`` (tests pass a temporary one).
-    Returns a dict with train_x, train_y, test_x, test_y (NumPy), source, classes, path.
+    Returns a dict with train_x, train_y, test_x, test_y (NumPy), source, classes, path and
+    test_set (the transformed test images, for evaluating a whole network on them).
     """
     transform = preprocessing(image_size)
     train_set, source, classes = load_split(

@@ -143,9 +143,8 @@ def transfer_gain(
     if not has_pretrained and weights == "auto":
         T.warn_loudly(note + "\nTRANSFER GAIN: THE PRETRAINED CURVE IS NOT MEASURED IN THIS RUN.")
     _, source, _ = T.load_split(data, train=True, transform=None, n=1, seed=seed, data_dir=data_dir)
-    data = (
-        "standin" if source == "digits-standin" else "cifar10"
-    )  # decided once: one warning, not four
+    # Decided once, so a missing CIFAR-10 is warned about once, not four times.
+    data = "standin" if source == "digits-standin" else "cifar10"
     rows = []
     inits = (["imagenet"] if has_pretrained else []) + ["random"]
     for init in inits:

@@ -80,7 +80,7 @@ def gaussian_kl(mu, logvar) -> np.ndarray:
 def bernoulli_nll(x, logits) -> np.ndarray:
     """-log p(x|z) per sample, Bernoulli pixels: Σ_j BCE(ℓ_j, x_j) (x in [0, 1])."""
     x = np.asarray(x, dtype=np.float64)
-    if np.any((x < 0) | (x > 1)):
+    if not np.all((x >= 0) & (x <= 1)):  # written this way round, NaN fails too
         raise ValueError(
             "x must hold pixel intensities in [0, 1] for a Bernoulli likelihood; divide by 255"
         )
@@ -91,7 +91,10 @@ def bernoulli_nll(x, logits) -> np.ndarray:
 def reparameterise(mu, logvar, eps) -> np.ndarray:
     """z = μ + σ·ε with σ = exp(½ log σ²): a sample of N(μ, σ²) that is differentiable in (μ, σ)."""
     mu, logvar = _check_latent(mu, logvar)
-    return mu + np.exp(0.5 * logvar) * np.asarray(eps, dtype=np.float64)
+    eps = np.asarray(eps, dtype=np.float64)
+    if eps.shape != mu.shape:
+        raise ValueError(f"eps must have mu's shape {mu.shape} (one draw per code), got {eps.shape}")
+    return mu + np.exp(0.5 * logvar) * eps
 
 
 def elbo(x, logits, mu, logvar) -> dict:
@@ -124,7 +127,7 @@ def generator_loss(fake_logits, *, saturating: bool = False) -> float:
 
 
 def generator_loss_grad(fake_logits, *, saturating: bool = False) -> np.ndarray:
-    """∂L_G/∂s per logit (times n): -σ(s) for minimax, -(1 - σ(s)) = -σ(-s) for non-saturating."""
+    """∂L_G/∂s_i of the mean loss over n logits: -σ(s_i)/n (minimax), -σ(-s_i)/n (non-saturating)."""
     s = np.asarray(fake_logits, np.float64)
     return (-sigmoid(s) if saturating else -sigmoid(-s)) / s.size
 

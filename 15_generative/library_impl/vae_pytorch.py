@@ -196,9 +196,7 @@ def plot_curves(history: list[dict], init_elbo: float):
     return fig
 
 
-ELBO_MARGIN = (
-    100.0  # nats per image the trained VAE must gain over its initialisation on the test set
-)
+ELBO_MARGIN = 100.0  # nats per image the trained VAE must gain over its initialisation (test set)
 CODE_MARGIN = 5.0  # nats per image it must beat the best model that ignores the code
 
 

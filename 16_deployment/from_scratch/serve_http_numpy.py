@@ -50,9 +50,7 @@ contract = journey.load_stage("16", "from_scratch/_contract.py")
 cnn_numpy = journey.load_stage("11", "from_scratch/mnist_cnn_numpy.py")
 
 SIDE = contract.IMAGE_SIDE
-MAX_DRAIN_BYTES = (
-    8 * contract.MAX_BODY_BYTES
-)  # an oversized body up to this size is read and dropped
+MAX_DRAIN_BYTES = 8 * contract.MAX_BODY_BYTES  # an oversized body up to this size is read, dropped
 
 
 class RequestRefused(Exception):
