@@ -150,6 +150,8 @@ def test_bad_input():
         svm.LinearSVM().predict(X)
     with pytest.raises(RuntimeError, match="not fitted yet"):
         svm.LinearSVM().margin_width()
+    with pytest.raises(RuntimeError, match="not fitted yet"):
+        svm.LinearSVM().on_or_inside_margin(X, y)
     bad = X.copy()
     bad[3, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
@@ -165,6 +167,8 @@ def test_bad_input():
         model.predict(np.ones((2, 3)))
     with pytest.raises(ValueError, match="2-D"):
         model.decision_function(X[0])
+    with pytest.raises(ValueError, match="one label per row"):
+        model.on_or_inside_margin(X, y[:-1])
     with pytest.raises(ValueError, match="NaN"):
         model.predict(bad)
     with pytest.raises(ValueError, match="kind must be one of"):

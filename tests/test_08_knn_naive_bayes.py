@@ -164,6 +164,8 @@ def test_knn_bad_input():
         knn.KNeighborsClassifier(1).fit(np.empty((0, 2)), [])
     with pytest.raises(ValueError, match="n_neighbors must be in 1..6"):
         model.kneighbors(X, n_neighbors=10)
+    with pytest.raises(ValueError, match="n_neighbors must be in 1..6"):
+        model.kneighbors(X, n_neighbors=2.5)
 
 
 # ------------------------------------------------------------------------ Gaussian NB

@@ -105,6 +105,7 @@ def test_xgboost_and_lightgbm_record_reproducible_histories():
 @pytest.mark.parametrize("kwargs, message", [
     ({"n_estimators": 0}, "n_estimators"), ({"n_estimators": 1.5}, "n_estimators"),
     ({"learning_rate": 0.0}, "learning_rate"), ({"learning_rate": -0.1}, "learning_rate"),
+    ({"learning_rate": np.inf}, "learning_rate"), ({"learning_rate": np.nan}, "learning_rate"),
     ({"max_depth": 0}, "max_depth"), ({"min_samples_leaf": 0}, "min_samples_leaf"),
 ])
 def test_bad_hyperparameters(kwargs, message):

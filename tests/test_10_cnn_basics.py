@@ -194,3 +194,18 @@ def test_nan_and_shape_errors():
         conv.conv2d_backward(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 5, 5)), np.ones((1, 1, 3, 3)))
     with pytest.raises(RuntimeError, match="forward"):
         conv.Conv2d(1, 1, 3).backward(np.zeros((1, 1, 3, 3)))
+    with pytest.raises(RuntimeError, match="forward"):
+        conv.MaxPool2d(2).backward(np.zeros((1, 1, 2, 2)))
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: conv.Conv2d(0, 4, 3), "in_channels and out_channels must be integers ≥ 1"),
+    (lambda: conv.Conv2d(1, 2.5, 3), "in_channels and out_channels must be integers ≥ 1"),
+    (lambda: conv.Conv2d(1, 4, 0), "kernel_size must be ≥ 1"),
+    (lambda: conv.Conv2d(1, 4, (3, 3, 3)), "kernel_size must be an int or a pair"),
+    (lambda: conv.Conv2d(1, 4, 3, padding=-1), "padding must be ≥ 0"),
+    (lambda: conv.MaxPool2d(2, stride=0), "stride must be ≥ 1"),
+])
+def test_bad_layer_hyper_parameters(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()

@@ -105,9 +105,8 @@ def test_forecaster_gradients_match_finite_differences():
     _, grads = model.loss_and_gradients(X, y)
     params = {f"lstm.{k}": v for k, v in model.lstm.params.items()}
     params.update({f"head.{k}": v for k, v in model.head.items()})
-    for name in (
-        params
-    ):  # h = 1e-5: the loss is O(1) and some gradients O(1e-2), so h = 1e-6 is round-off bound
+    # h = 1e-5: the loss is O(1) and some gradients O(1e-2), so h = 1e-6 is round-off bound
+    for name in params:
         error = check_gradient(
             lambda: model.loss_and_gradients(X, y)[0], params[name], grads[name], h=1e-5
         )
@@ -231,5 +230,12 @@ def test_bad_hyper_parameters_and_unfitted_forecaster():
         model.loss_and_gradients(np.zeros((3, 5)), np.zeros((3, 4)))
     with pytest.raises(ValueError, match="different lengths"):
         model.fit(np.zeros((3, 5)), np.zeros((2, 2)), epochs=1)
+    with pytest.raises(ValueError, match="empty"):
+        model.fit(np.zeros((0, 5)), np.zeros((0, 2)), epochs=1)
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(np.full((3, 5), np.nan), np.zeros((3, 2)), epochs=1)
+    state = {k: v for k, v in model.state_dict().items() if not k.startswith("head.")}
+    with pytest.raises(ValueError, match="head"):
+        scratch.LSTMForecaster(hidden_size=4, horizon=2).load_state_dict(state)
     with pytest.raises(ValueError, match="too short"):
         timeseries.make_windows(np.zeros(5), window=4, horizon=2)

@@ -194,8 +194,11 @@ class LinearSVM:
 
     def on_or_inside_margin(self, X, y, tol: float = 1e-6) -> np.ndarray:
         """Indices of the points with yᵢ f(xᵢ) ≤ 1 + tol: exactly the support vectors at the optimum."""
-        y = np.where(np.asarray(y) == self.classes_[1], 1.0, -1.0)
-        return np.flatnonzero(y * self.decision_function(X) <= 1.0 + tol)
+        f = self.decision_function(X)
+        y = np.asarray(y)
+        if y.shape != f.shape:
+            raise ValueError(f"y must have one label per row of X: shape {f.shape}, got {y.shape}")
+        return np.flatnonzero(np.where(y == self.classes_[1], 1.0, -1.0) * f <= 1.0 + tol)
 
     def score(self, X, y) -> float:
         """Accuracy on (X, y)."""

@@ -152,7 +152,7 @@ class KNeighborsClassifier:
         """Distances and indices of the ``n_neighbors`` nearest training points, nearest first."""
         X = self._check_query(X)
         k = self.n_neighbors if n_neighbors is None else n_neighbors
-        if not 1 <= k <= self.n_samples_fit_:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= self.n_samples_fit_:
             raise ValueError(f"n_neighbors must be in 1..{self.n_samples_fit_} (training samples), got {k}")
         dist = np.empty((len(X), k))
         ind = np.empty((len(X), k), dtype=np.intp)

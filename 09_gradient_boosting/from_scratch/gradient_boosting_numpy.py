@@ -48,7 +48,7 @@ class _BaseGradientBoosting:
                  min_samples_split: int = 2, min_samples_leaf: int = 1, max_features=None, random_state=None):
         if not isinstance(n_estimators, numbers.Integral) or n_estimators < 1:
             raise ValueError(f"n_estimators must be a positive integer (the number of trees), got {n_estimators!r}")
-        if not isinstance(learning_rate, numbers.Real) or not learning_rate > 0:
+        if not isinstance(learning_rate, numbers.Real) or not 0 < learning_rate < np.inf:
             raise ValueError(f"learning_rate must be a positive number (typically 0.01–0.3), got {learning_rate!r}")
         self.n_estimators = n_estimators
         self.learning_rate = float(learning_rate)

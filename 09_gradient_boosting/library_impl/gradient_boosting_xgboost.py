@@ -78,9 +78,9 @@ def main() -> None:
           f"{model.score(X_val, y_val):.3f}, AUC {history['validation']['auc'][-1]:.4f}; "
           f"lowest validation log-loss {history['validation']['logloss'][best]:.4f} at round {best + 1}")
     journey.save_figure(curves_figure(history, "xgboost", "logloss", "auc"), STAGE, "xgboost_curves")
-    gain = model.get_booster().get_score(importance_type="gain")
-    total_gain = np.array([gain.get(f"f{j}", 0.0) for j in range(len(names))])
-    journey.save_figure(importance_figure(total_gain, names, "xgboost: mean gain per split", "gain"),
+    gain = model.get_booster().get_score(importance_type="gain")     # average gain of the feature's splits
+    mean_gain = np.array([gain.get(f"f{j}", 0.0) for j in range(len(names))])
+    journey.save_figure(importance_figure(mean_gain, names, "xgboost: mean gain per split", "gain"),
                         STAGE, "xgboost_importance")
 
 

@@ -316,9 +316,9 @@ class Conv2d:
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  bias: bool = True, seed: int = 0):
-        if in_channels < 1 or out_channels < 1:
-            raise ValueError(f"in_channels and out_channels must be ≥ 1, "
-                             f"got {in_channels} and {out_channels}")
+        if not all(isinstance(n, (int, np.integer)) and n >= 1 for n in (in_channels, out_channels)):
+            raise ValueError(f"in_channels and out_channels must be integers ≥ 1, "
+                             f"got {in_channels!r} and {out_channels!r}")
         kh, kw = _pair(kernel_size, "kernel_size", 1)
         self.stride, self.padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
         rng = np.random.default_rng(seed)

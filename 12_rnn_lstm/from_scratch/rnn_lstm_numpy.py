@@ -378,6 +378,9 @@ class LSTMForecaster:
         return state
 
     def load_state_dict(self, state: dict) -> "LSTMForecaster":
+        missing = [f"head.{name}" for name in ("weight", "bias") if f"head.{name}" not in state]
+        if missing:
+            raise ValueError(f"state dict has no {missing}: save the whole forecaster, head included")
         self.lstm.load_state_dict({k[5:]: v for k, v in state.items() if k.startswith("lstm.")})
         for name in ("weight", "bias"):
             value = _to_numpy(state[f"head.{name}"], np.float64)
@@ -426,7 +429,7 @@ class LSTMForecaster:
             raise ValueError(
                 f"epochs and batch_size must be ≥ 1, got epochs={epochs}, batch_size={batch_size}"
             )
-        X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        X, y = self._check_X(X)[:, :, 0], check_array(y, ndim=2, name="y")
         if len(X) != len(y):
             raise ValueError(
                 f"X and y have different lengths: {len(X)} windows but {len(y)} targets"
