@@ -35,6 +35,7 @@ conv = journey.load_stage("10", "from_scratch/conv2d_from_scratch.py")
 
 STAGE = "11_mnist_cnn"
 ARTEFACT_DIR = journey.OUTPUTS_DIR / STAGE          # same folder as library_impl's ARTEFACT_DIR
+QUICK_ARTEFACT_DIR = ARTEFACT_DIR / "quick"         # and its quick-run folder
 ARRAYS_FILE, METADATA_FILE = "mnist_cnn.npz", "mnist_cnn.json"
 BUILD_COMMAND = "python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py"
 PARAMETER_NAMES = ("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
@@ -138,10 +139,12 @@ def load_test_set(source: str, data_dir=None) -> tuple[np.ndarray, np.ndarray]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--artefacts", type=Path, default=ARTEFACT_DIR,
-                        help=f"folder holding mnist_cnn.npz / .json (default {ARTEFACT_DIR})")
+    parser.add_argument("--artefacts", type=Path, default=None,
+                        help=f"folder holding mnist_cnn.npz / .json (default {ARTEFACT_DIR}, "
+                             "in quick mode its quick/ subfolder, as the training script writes)")
     parser.add_argument("--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)")
     args = parser.parse_args()
+    args.artefacts = args.artefacts or (QUICK_ARTEFACT_DIR if journey.is_quick() else ARTEFACT_DIR)
 
     if not (args.artefacts / ARRAYS_FILE).exists() or not (args.artefacts / METADATA_FILE).exists():
         print(f"No trained weights in {args.artefacts} yet, so there is nothing to run. Build them with\n"
