@@ -326,18 +326,9 @@ def test_transfer_gain_runs_the_pretrained_variant_with_a_weights_file(
 
 def test_numpy_head_within_two_points_of_pytorch_head(data_dir, tmp_path):
     model, init = T.build_model("none", seed=0)
-    feats = T.cached_features(
-        model,
-        init,
-        data="standin",
-        image_size=32,
-        n_train=300,
-        n_test=150,
-        seed=0,
-        device="cpu",
-        cache_dir=tmp_path,
-        quiet=True,
-    )
+    settings = dict(data="standin", image_size=32, n_train=300, n_test=150, seed=0, device="cpu",
+                    cache_dir=tmp_path, quiet=True)
+    feats = T.cached_features(model, init, **settings)
     X_train, X_test = S.standardise(
         feats["train_x"].astype(np.float64), feats["test_x"].astype(np.float64)
     )
@@ -358,18 +349,7 @@ def test_numpy_head_within_two_points_of_pytorch_head(data_dir, tmp_path):
     assert abs(numpy_acc - torch_acc) <= 0.02
     # the second call reuses the cache: same file, not rewritten
     written = feats["path"].stat().st_mtime_ns
-    again = T.cached_features(
-        model,
-        init,
-        data="standin",
-        image_size=32,
-        n_train=300,
-        n_test=150,
-        seed=0,
-        device="cpu",
-        cache_dir=tmp_path,
-        quiet=True,
-    )
+    again = T.cached_features(model, init, **settings)
     assert again["path"] == feats["path"] and again["path"].stat().st_mtime_ns == written
     assert list(tmp_path.glob("features_*.npz")) == [feats["path"]]
 
