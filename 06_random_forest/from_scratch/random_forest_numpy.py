@@ -24,6 +24,7 @@ The trees are the stage-05 ``DecisionTreeClassifier``, imported with ``journey.l
 
 import argparse
 import numbers
+import warnings
 
 import numpy as np
 
@@ -94,8 +95,8 @@ class RandomForestClassifier:
         n_trees = (~in_bag).sum(axis=0)
         covered = n_trees > 0
         if not covered.all():
-            print(f"warning: {np.sum(~covered)} samples were in every bootstrap sample and have no OOB "
-                  f"prediction; use more trees for a reliable OOB estimate")
+            warnings.warn(f"{np.sum(~covered)} samples were in every bootstrap sample and have no OOB "
+                          f"prediction; use more trees for a reliable OOB estimate", UserWarning, stacklevel=2)
         self.oob_decision_function_ = np.full_like(votes, np.nan)
         self.oob_decision_function_[covered] = votes[covered] / n_trees[covered, None]
         self.oob_score_ = float(np.mean(np.argmax(votes[covered], axis=1) == encoded[covered]))
