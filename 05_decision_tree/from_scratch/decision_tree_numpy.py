@@ -346,6 +346,17 @@ class BaseDecisionTree:
         return self.tree_.n_leaves
 
 
+def mean_feature_importances(trees, n_features: int) -> np.ndarray:
+    """An ensemble's importances: the mean of its trees' normalised impurity importances,
+    renormalised to sum to 1 (single-leaf trees, which split nothing, are skipped), as
+    scikit-learn's forests and gradient boosting compute them."""
+    per_tree = [t.feature_importances_ for t in trees if t.tree_.node_count > 1]
+    if not per_tree:
+        return np.zeros(n_features)
+    mean = np.mean(per_tree, axis=0)
+    return mean / mean.sum()
+
+
 def to_float32(X: np.ndarray) -> np.ndarray:
     """Round to float32 and back to float64, as scikit-learn's trees see the data.
 

@@ -133,11 +133,7 @@ class RandomForestClassifier:
     def feature_importances_(self) -> np.ndarray:
         """The trees' impurity importances, averaged and renormalised (single-leaf trees skipped)."""
         check_is_fitted(self, "estimators_")
-        per_tree = [t.feature_importances_ for t in self.estimators_ if t.tree_.node_count > 1]
-        if not per_tree:
-            return np.zeros(self.n_features_in_)
-        mean = np.mean(per_tree, axis=0)
-        return mean / mean.sum()
+        return tree_module.mean_feature_importances(self.estimators_, self.n_features_in_)
 
 
 def main() -> None:

@@ -274,6 +274,22 @@ def cached_features(
 # ---------------------------------------------------------------------- training
 
 
+def train_one_epoch(model: nn.Module, batches, optimizer, device="cpu") -> tuple[float, float]:
+    """One pass of cross-entropy SGD over ``batches``; returns (mean loss, accuracy) seen in training."""
+    total, correct, seen = 0.0, 0, 0
+    for x, y in batches:
+        x, y = x.to(device), y.to(device)
+        logits = model(x)
+        loss = F.cross_entropy(logits, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(x)
+        correct += (logits.argmax(1) == y).sum().item()
+        seen += len(x)
+    return total / seen, correct / seen
+
+
 def train_linear_head(
     train_x,
     train_y,
@@ -317,17 +333,8 @@ def train_linear_head(
     )
     history = []
     for epoch in range(1, epochs + 1):
-        start, total, correct, seen = time.perf_counter(), 0.0, 0, 0
-        for xb, yb in loader:
-            xb, yb = xb.to(device), yb.to(device)
-            logits = head(xb)
-            loss = F.cross_entropy(logits, yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(xb)
-            correct += (logits.argmax(1) == yb).sum().item()
-            seen += len(xb)
+        start = time.perf_counter()
+        loss, accuracy = train_one_epoch(head, loader, optimizer, device)
         with torch.no_grad():
             objective = (
                 F.cross_entropy(head(xs.to(device)), y.to(device))
@@ -336,15 +343,15 @@ def train_linear_head(
         history.append(
             {
                 "epoch": epoch,
-                "loss": total / seen,
-                "accuracy": correct / seen,
+                "loss": loss,
+                "accuracy": accuracy,
                 "objective": objective.item(),
                 "steps": epoch * len(loader),
             }
         )
         if verbose and (epoch == 1 or epoch == epochs or epoch % max(1, epochs // 5) == 0):
             print(
-                f"head epoch {epoch:3d}  loss {total / seen:.4f}  train acc {correct / seen:.3f}  "
+                f"head epoch {epoch:3d}  loss {loss:.4f}  train acc {accuracy:.3f}  "
                 f"{time.perf_counter() - start:.2f} s"
             )
     return head.cpu(), mean, std, history
@@ -420,22 +427,14 @@ def fine_tune(
     history = []
     for epoch in range(1, epochs + 1):
         set_train_mode(model, trainable)
-        start, total, correct, seen = time.perf_counter(), 0.0, 0, 0
-        for x, y in journey.progress(loader, desc=f"fine-tune epoch {epoch}"):
-            x, y = x.to(device), y.to(device)
-            logits = model(x)
-            loss = F.cross_entropy(logits, y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(x)
-            correct += (logits.argmax(1) == y).sum().item()
-            seen += len(x)
-        history.append({"epoch": epoch, "loss": total / seen, "accuracy": correct / seen})
+        start = time.perf_counter()
+        batches = journey.progress(loader, desc=f"fine-tune epoch {epoch}")
+        loss, accuracy = train_one_epoch(model, batches, optimizer, device)
+        history.append({"epoch": epoch, "loss": loss, "accuracy": accuracy})
         if verbose:
             print(
-                f"fine-tune epoch {epoch}  loss {total / seen:.4f}  "
-                f"train acc {correct / seen:.3f}  "
+                f"fine-tune epoch {epoch}  loss {loss:.4f}  "
+                f"train acc {accuracy:.3f}  "
                 f"{time.perf_counter() - start:.1f} s"
             )
     model.eval()
