@@ -27,9 +27,12 @@ def linear_regression(quick: bool) -> Prepared:
     n, d = (2_000, 10) if quick else (20_000, 50)
     X = _rng().normal(size=(n, d))
     y = X @ _rng(1).normal(size=d) + 0.1 * _rng(2).normal(size=n)
-    return Prepared(lambda: np.r_[scratch.closed_form(X, y)[0]],
-                    lambda: LinearRegression().fit(X, y).coef_,
-                    relative_error, tolerance=1e-10)
+    return Prepared(
+        lambda: np.r_[scratch.closed_form(X, y)[0]],
+        lambda: LinearRegression().fit(X, y).coef_,
+        relative_error,
+        tolerance=1e-10,
+    )
 
 
 def logistic_regression(quick: bool) -> Prepared:
@@ -39,9 +42,12 @@ def logistic_regression(quick: bool) -> Prepared:
     n, d = (1_000, 10) if quick else (10_000, 30)
     X = _rng().normal(size=(n, d))
     y = (X @ _rng(1).normal(size=d) + _rng(2).logistic(size=n) > 0).astype(int)
-    return Prepared(lambda: scratch.LogisticRegressionNewton(C=1.0, tol=1e-8).fit(X, y).coef_,
-                    lambda: LogisticRegression(C=1.0, tol=1e-8, max_iter=1_000).fit(X, y).coef_,
-                    relative_error, tolerance=1e-4)
+    return Prepared(
+        lambda: scratch.LogisticRegressionNewton(C=1.0, tol=1e-8).fit(X, y).coef_,
+        lambda: LogisticRegression(C=1.0, tol=1e-8, max_iter=1_000).fit(X, y).coef_,
+        relative_error,
+        tolerance=1e-4,
+    )
 
 
 def knn_predict(quick: bool) -> Prepared:
@@ -54,8 +60,13 @@ def knn_predict(quick: bool) -> Prepared:
     X_train, y_train, X_test = X[:n_train], y[:n_train], X[n_train:]
     ours = scratch.KNeighborsClassifier(n_neighbors=5).fit(X_train, y_train)
     theirs = KNeighborsClassifier(n_neighbors=5, algorithm="brute").fit(X_train, y_train)
-    return Prepared(lambda: ours.predict(X_test), lambda: theirs.predict(X_test), disagreement,
-                    tolerance=0.0, difference_kind="labels differing")
+    return Prepared(
+        lambda: ours.predict(X_test),
+        lambda: theirs.predict(X_test),
+        disagreement,
+        tolerance=0.0,
+        difference_kind="labels differing",
+    )
 
 
 def gaussian_nb(quick: bool) -> Prepared:
@@ -65,9 +76,12 @@ def gaussian_nb(quick: bool) -> Prepared:
     n, d, k = (2_000, 20, 5) if quick else (50_000, 50, 10)
     y = _rng(1).integers(0, k, size=n)
     X = _rng().normal(size=(n, d)) + y[:, None] * 0.3
-    return Prepared(lambda: scratch.GaussianNB().fit(X, y).predict_proba(X),
-                    lambda: GaussianNB().fit(X, y).predict_proba(X),
-                    relative_error, tolerance=1e-10)
+    return Prepared(
+        lambda: scratch.GaussianNB().fit(X, y).predict_proba(X),
+        lambda: GaussianNB().fit(X, y).predict_proba(X),
+        relative_error,
+        tolerance=1e-10,
+    )
 
 
 def mlp_training_step(quick: bool) -> Prepared:
@@ -79,7 +93,9 @@ def mlp_training_step(quick: bool) -> Prepared:
     batch, d, hidden, k = (64, 64, 32, 10) if quick else (128, 784, 256, 10)
     X = _rng().normal(size=(batch, d)).astype(np.float32)
     y = _rng(1).integers(0, k, size=batch)
-    ours = scratch.TwoLayerMLP(n_hidden=hidden, learning_rate=0.01, dtype="float32").initialize(d, k)
+    ours = scratch.TwoLayerMLP(n_hidden=hidden, learning_rate=0.01, dtype="float32").initialize(
+        d, k
+    )
     theirs = library.copy_state_from_numpy(library.build(d, hidden, k), ours.state_dict())
     optimizer = torch.optim.SGD(theirs.parameters(), lr=0.01)
     X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
@@ -124,7 +140,9 @@ def multihead_attention(quick: bool) -> Prepared:
     batch, length, width, heads = (4, 32, 32, 4) if quick else (32, 128, 128, 8)
     torch.manual_seed(0)
     theirs = torch.nn.MultiheadAttention(width, heads, batch_first=True)
-    ours = scratch.MultiheadAttention(width, heads, dtype=np.float32).load_state_dict(theirs.state_dict())
+    ours = scratch.MultiheadAttention(width, heads, dtype=np.float32).load_state_dict(
+        theirs.state_dict()
+    )
     x = _rng().normal(size=(batch, length, width)).astype(np.float32)
     x_t = torch.from_numpy(x)
 
@@ -132,8 +150,12 @@ def multihead_attention(quick: bool) -> Prepared:
         with torch.no_grad():
             return theirs(x_t, x_t, x_t, need_weights=True, average_attn_weights=False)[0].numpy()
 
-    return Prepared(lambda: ours.forward(x, x, x, need_weights=True, average_attn_weights=False)[0],
-                    library, relative_error, tolerance=1e-5)
+    return Prepared(
+        lambda: ours.forward(x, x, x, need_weights=True, average_attn_weights=False)[0],
+        library,
+        relative_error,
+        tolerance=1e-5,
+    )
 
 
 def decision_tree_fit(quick: bool) -> Prepared:
@@ -144,9 +166,13 @@ def decision_tree_fit(quick: bool) -> Prepared:
     n, d = (500, 8) if quick else (5_000, 20)
     X = _rng().normal(size=(n, d))
     y = (X[:, 0] * X[:, 1] + X[:, 2] + 0.5 * _rng(1).normal(size=n) > 0).astype(int)
-    return Prepared(lambda: scratch.DecisionTreeClassifier(max_depth=6).fit(X, y).predict(X),
-                    lambda: DecisionTreeClassifier(max_depth=6, random_state=0).fit(X, y).predict(X),
-                    disagreement, tolerance=0.0, difference_kind="labels differing")
+    return Prepared(
+        lambda: scratch.DecisionTreeClassifier(max_depth=6).fit(X, y).predict(X),
+        lambda: DecisionTreeClassifier(max_depth=6, random_state=0).fit(X, y).predict(X),
+        disagreement,
+        tolerance=0.0,
+        difference_kind="labels differing",
+    )
 
 
 def gradient_boosting_fit(quick: bool) -> Prepared:
@@ -158,9 +184,12 @@ def gradient_boosting_fit(quick: bool) -> Prepared:
     X = _rng().normal(size=(n, d))
     y = np.sin(X[:, 0]) + X[:, 1] ** 2 + 0.1 * _rng(1).normal(size=n)
     settings = dict(n_estimators=trees, max_depth=3, learning_rate=0.1)
-    return Prepared(lambda: scratch.GradientBoostingRegressor(**settings).fit(X, y).predict(X),
-                    lambda: GradientBoostingRegressor(**settings, random_state=0).fit(X, y).predict(X),
-                    relative_error, tolerance=1e-8)
+    return Prepared(
+        lambda: scratch.GradientBoostingRegressor(**settings).fit(X, y).predict(X),
+        lambda: GradientBoostingRegressor(**settings, random_state=0).fit(X, y).predict(X),
+        relative_error,
+        tolerance=1e-8,
+    )
 
 
 def conv2d_forward(quick: bool) -> Prepared:
@@ -178,8 +207,12 @@ def conv2d_forward(quick: bool) -> Prepared:
         with torch.no_grad():
             return F.conv2d(x_t, w_t, b_t, padding=1).numpy()
 
-    return Prepared(lambda: scratch.conv2d_forward(x, weight, bias, padding=1), library,
-                    relative_error, tolerance=1e-10)
+    return Prepared(
+        lambda: scratch.conv2d_forward(x, weight, bias, padding=1),
+        library,
+        relative_error,
+        tolerance=1e-10,
+    )
 
 
 CASES = [
@@ -187,11 +220,20 @@ CASES = [
     Case("logistic regression fit (Newton vs lbfgs)", "10,000 × 30", 3, logistic_regression),
     Case("KNN predict, k=5 (vs brute force)", "10,000 train, 2,000 queries × 32", 2, knn_predict),
     Case("Gaussian NB fit + predict_proba", "50,000 × 50, 10 classes", 2, gaussian_nb),
-    Case("MLP training step, float32 (10 SGD steps)", "batch 128, 784 → 256 → 10", 3, mlp_training_step),
+    Case(
+        "MLP training step, float32 (10 SGD steps)",
+        "batch 128, 784 → 256 → 10",
+        3,
+        mlp_training_step,
+    ),
     Case("decision tree fit + predict (depth 6)", "5,000 × 20", 20, decision_tree_fit),
     Case("gradient boosting fit + predict (100 trees)", "2,000 × 10", 20, gradient_boosting_fit),
     Case("conv2d forward, float64", "64 × 1 × 28 × 28, 32 filters 3×3", 5, conv2d_forward),
     Case("LSTM forward, float32", "batch 64, 50 steps, 16 → 64", 5, lstm_forward),
-    Case("multi-head self-attention forward, float32", "batch 32, 128 tokens, width 128, 8 heads", 2,
-         multihead_attention),
+    Case(
+        "multi-head self-attention forward, float32",
+        "batch 32, 128 tokens, width 128, 8 heads",
+        2,
+        multihead_attention,
+    ),
 ]

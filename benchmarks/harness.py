@@ -75,8 +75,14 @@ def run_case(case: Case, repeats: int, quick: bool) -> Timing:
     prepared = case.prepare(quick)
     scratch_s, scratch_out = median_time(prepared.scratch, repeats)
     library_s, library_out = median_time(prepared.library, repeats)
-    return Timing(case, scratch_s, library_s, prepared.difference(scratch_out, library_out),
-                  prepared.difference_kind, prepared.tolerance)
+    return Timing(
+        case,
+        scratch_s,
+        library_s,
+        prepared.difference(scratch_out, library_out),
+        prepared.difference_kind,
+        prepared.tolerance,
+    )
 
 
 def machine_description() -> list[str]:
@@ -87,12 +93,16 @@ def machine_description() -> list[str]:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         pass
-    return [f"- machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
-            f"- python {platform.python_version()}, numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
-            f"torch {torch.__version__} ({torch.get_num_threads()} threads)"]
+    return [
+        f"- machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        f"- python {platform.python_version()}, numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
+        f"torch {torch.__version__} ({torch.get_num_threads()} threads)",
+    ]
 
 
 def _seconds(s: float) -> str:
@@ -100,14 +110,21 @@ def _seconds(s: float) -> str:
 
 
 def markdown_table(timings: list[Timing], repeats: int) -> str:
-    lines = ["# Scratch vs library benchmarks", "", *machine_description(),
-             f"- median of {repeats} repeats after one warm-up; ratio = scratch / library", "",
-             "| pair | size | scratch median | library median | ratio | target | max parity error |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "# Scratch vs library benchmarks",
+        "",
+        *machine_description(),
+        f"- median of {repeats} repeats after one warm-up; ratio = scratch / library",
+        "",
+        "| pair | size | scratch median | library median | ratio | target | max parity error |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for t in timings:
         mark = "✓" if t.meets_target else "✗"
         agree = "✓" if t.agrees else "✗"
-        lines.append(f"| {t.case.name} | {t.case.size} | {_seconds(t.scratch_s)} | {_seconds(t.library_s)} | "
-                     f"{t.ratio:.2f}× | ≤ {t.case.target_ratio:g}× {mark} | "
-                     f"{t.difference:.2g} {t.difference_kind} (≤ {t.tolerance:g} {agree}) |")
+        lines.append(
+            f"| {t.case.name} | {t.case.size} | {_seconds(t.scratch_s)} | {_seconds(t.library_s)} | "
+            f"{t.ratio:.2f}× | ≤ {t.case.target_ratio:g}× {mark} | "
+            f"{t.difference:.2g} {t.difference_kind} (≤ {t.tolerance:g} {agree}) |"
+        )
     return "\n".join(lines) + "\n"

@@ -20,18 +20,25 @@ from journey import load_stage
 from journey.data import MNIST_FILES, mnist_raw_dir, write_idx
 
 
-def write_random_mnist(root: Path, n_train: int = 60_000, n_test: int = 10_000, seed: int = 0) -> Path:
+def write_random_mnist(
+    root: Path, n_train: int = 60_000, n_test: int = 10_000, seed: int = 0
+) -> Path:
     rng = np.random.default_rng(seed)
     for train, n in ((True, n_train), (False, n_test)):
         images_name, labels_name = MNIST_FILES[train]
-        write_idx(mnist_raw_dir(root) / images_name, rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        write_idx(
+            mnist_raw_dir(root) / images_name, rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        )
         write_idx(mnist_raw_dir(root) / labels_name, rng.integers(0, 10, n, dtype=np.uint8))
     return root
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.mnist_epoch", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.mnist_epoch",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--device", default="cpu", help="auto, cuda, mps or cpu")
     parser.add_argument("--train-size", type=int, default=60_000)
     args = parser.parse_args(argv)
@@ -40,10 +47,18 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = write_random_mnist(Path(tmp), n_train=args.train_size)
         for fast in (False, True):
-            metrics = cnn.train(epochs=1, device=args.device, data_dir=root, data="mnist",
-                                out_dir=Path(tmp) / f"out_fast_{fast}", fast=fast)
-            print(f"{'--fast (device tensors)' if fast else 'DataLoader':<24} {args.train_size:,} images: "
-                  f"{metrics['seconds_per_epoch']:.1f} s per epoch on {metrics['device']}")
+            metrics = cnn.train(
+                epochs=1,
+                device=args.device,
+                data_dir=root,
+                data="mnist",
+                out_dir=Path(tmp) / f"out_fast_{fast}",
+                fast=fast,
+            )
+            print(
+                f"{'--fast (device tensors)' if fast else 'DataLoader':<24} {args.train_size:,} images: "
+                f"{metrics['seconds_per_epoch']:.1f} s per epoch on {metrics['device']}"
+            )
 
 
 if __name__ == "__main__":

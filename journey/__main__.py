@@ -1,8 +1,8 @@
 """``python -m journey`` — list the stages, run them, write the report.
 
-    python -m journey list
-    python -m journey run                 # every stage, full size
-    python -m journey run 01 02 --quick   # two stages, shrunk data and epochs
+python -m journey list
+python -m journey run                 # every stage, full size
+python -m journey run 01 02 --quick   # two stages, shrunk data and epochs
 """
 
 import argparse
@@ -15,8 +15,10 @@ def cmd_list(_args) -> int:
     print(f"{'stage':<28} {'scratch':>7} {'library':>7} {'notebook':>8} {'notes':>5} {'tests':>5}")
     for s in list_stages():
         notebook, notes = ("yes" if s.notebook else "-"), ("yes" if s.notes else "-")
-        print(f"{s.name:<28} {len(s.scratch_scripts):>7} {len(s.library_scripts):>7} "
-              f"{notebook:>8} {notes:>5} {len(s.tests):>5}")
+        print(
+            f"{s.name:<28} {len(s.scratch_scripts):>7} {len(s.library_scripts):>7} "
+            f"{notebook:>8} {notes:>5} {len(s.tests):>5}"
+        )
     return 0
 
 
@@ -36,7 +38,10 @@ def cmd_run(args) -> int:
             print(f"  FAILED CHECK {rec.line()}")
         for err in result.errors:
             print(f"  ERROR {err}")
-        print(f"  {'ok' if result.ok else 'FAILED'}: {len(result.records)} checks in {result.seconds:.1f} s", flush=True)
+        print(
+            f"  {'ok' if result.ok else 'FAILED'}: {len(result.records)} checks in {result.seconds:.1f} s",
+            flush=True,
+        )
         results.append(result)
     path = write_report(results, args.quick)
     failed = [r.stage.name for r in results if not r.ok]
@@ -48,13 +53,18 @@ def cmd_run(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m journey", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m journey",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="every stage and what it has").set_defaults(func=cmd_list)
     run = sub.add_parser("run", help="run stages' scripts and notebooks, write outputs/report.md")
     run.add_argument("stages", nargs="*", help="stage numbers (01) or folder names; default: all")
-    run.add_argument("--quick", action="store_true", help="shrink data and epochs (JOURNEY_QUICK=1)")
+    run.add_argument(
+        "--quick", action="store_true", help="shrink data and epochs (JOURNEY_QUICK=1)"
+    )
     run.add_argument("--no-notebooks", action="store_true", help="run the scripts only")
     run.set_defaults(func=cmd_run)
     return parser

@@ -23,8 +23,14 @@ from journey.paths import data_dir, is_offline
 # ----------------------------------------------------------------------------- toy data
 
 
-def linear_1d(n_samples: int = 100, *, slope: float = 3.0, intercept: float = 2.0,
-              noise: float = 1.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def linear_1d(
+    n_samples: int = 100,
+    *,
+    slope: float = 3.0,
+    intercept: float = 2.0,
+    noise: float = 1.0,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """y = slope·x + intercept + ε, x ~ U(-3, 3), ε ~ N(0, noise²). Returns X (n, 1), y (n,)."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(-3, 3, size=(n_samples, 1))
@@ -32,7 +38,9 @@ def linear_1d(n_samples: int = 100, *, slope: float = 3.0, intercept: float = 2.
     return x, y
 
 
-def two_blobs(n_samples: int = 200, *, separation: float = 2.5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def two_blobs(
+    n_samples: int = 200, *, separation: float = 2.5, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Two Gaussian clouds in 2-D, labels 0/1, centres ±separation/2 on the diagonal."""
     rng = np.random.default_rng(seed)
     y = np.arange(n_samples) % 2
@@ -41,7 +49,9 @@ def two_blobs(n_samples: int = 200, *, separation: float = 2.5, seed: int = 0) -
     return X, y
 
 
-def moons(n_samples: int = 300, *, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def moons(
+    n_samples: int = 300, *, noise: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's two interleaving half-moons, seeded."""
     from sklearn.datasets import make_moons
 
@@ -95,7 +105,8 @@ def standardised_split(name: str, *, test_size: float = 0.25, seed: int = 0):
     X, y = load_bundled(name)
     stratify = None if name == "diabetes" else y
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=test_size, random_state=seed, stratify=stratify)
+        X, y, test_size=test_size, random_state=seed, stratify=stratify
+    )
     scaler = StandardScaler().fit(X_train)
     return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
 
@@ -125,7 +136,9 @@ def write_idx(path: str | Path, array: np.ndarray) -> Path:
         raise ValueError(f"IDX files written here hold uint8 data, got {array.dtype}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(
+        f">{array.ndim}I", *array.shape
+    )
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "wb") as fh:
         fh.write(header + np.ascontiguousarray(array).tobytes())
@@ -169,11 +182,14 @@ def digits_as_mnist(size: int = 28, *, seed: int = 0, test_fraction: float = 0.2
     inner, pad = size * 20 // 28, (size - size * 20 // 28) // 2
     images = np.zeros((len(digits.images), size, size), dtype=np.uint8)
     for i, img in enumerate(digits.images):
-        scaled = Image.fromarray((img * (255.0 / 16.0)).astype(np.uint8)).resize((inner, inner), Image.BILINEAR)
-        images[i, pad:pad + inner, pad:pad + inner] = np.asarray(scaled)
+        scaled = Image.fromarray((img * (255.0 / 16.0)).astype(np.uint8)).resize(
+            (inner, inner), Image.BILINEAR
+        )
+        images[i, pad : pad + inner, pad : pad + inner] = np.asarray(scaled)
     labels = digits.target.astype(np.uint8)
-    tr_x, te_x, tr_y, te_y = train_test_split(images, labels, test_size=test_fraction,
-                                              random_state=seed, stratify=labels)
+    tr_x, te_x, tr_y, te_y = train_test_split(
+        images, labels, test_size=test_fraction, random_state=seed, stratify=labels
+    )
     return tr_x, tr_y, te_x, te_y
 
 
@@ -182,7 +198,8 @@ def write_mnist_standin(root: Path) -> Path:
     tr_x, tr_y, te_x, te_y = digits_as_mnist()
     raw = mnist_raw_dir(root)
     for (images_name, labels_name), (images, labels) in zip(
-            (MNIST_FILES[True], MNIST_FILES[False]), ((tr_x, tr_y), (te_x, te_y))):
+        (MNIST_FILES[True], MNIST_FILES[False]), ((tr_x, tr_y), (te_x, te_y))
+    ):
         write_idx(raw / images_name, images)
         write_idx(raw / labels_name, labels)
     return root
@@ -193,7 +210,9 @@ def _warn(message: str) -> None:
     print(f"{line}\n{message}\n{line}", file=sys.stderr, flush=True)
 
 
-def mnist_root(data_dir_override=None, *, download: bool = True, standin: str = "fallback") -> tuple[Path, str]:
+def mnist_root(
+    data_dir_override=None, *, download: bool = True, standin: str = "fallback"
+) -> tuple[Path, str]:
     """Find (or fetch) MNIST and return ``(root, source)`` for ``torchvision.datasets.MNIST(root)``.
 
     ``source`` is ``"mnist"`` or ``"digits-standin"``. ``standin`` is one of
@@ -233,7 +252,10 @@ def mnist_root(data_dir_override=None, *, download: bool = True, standin: str = 
     )
     if standin == "never":
         raise MissingDatasetError(message)
-    _warn(message + "\nUSING THE OFFLINE STAND-IN (bundled digits), NOT MNIST: accuracies are not MNIST's.")
+    _warn(
+        message
+        + "\nUSING THE OFFLINE STAND-IN (bundled digits), NOT MNIST: accuracies are not MNIST's."
+    )
     if missing_mnist_files(standin_root):
         write_mnist_standin(standin_root)
     return standin_root, "digits-standin"
@@ -242,19 +264,38 @@ def mnist_root(data_dir_override=None, *, download: bool = True, standin: str = 
 # ---------------------------------------------------------- CIFAR-10 and its stand-in
 
 CIFAR_DIRNAME = "cifar-10-batches-py"
-CIFAR_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+CIFAR_CLASSES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 
 
-def write_cifar_batches(folder: Path, train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
-                        label_names: list[str]) -> Path:
+def write_cifar_batches(
+    folder: Path,
+    train: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+    label_names: list[str],
+) -> Path:
     """Write images ``(N, 32, 32, 3)`` uint8 in CIFAR-10's python format (pickled batches)."""
     folder = Path(folder) / CIFAR_DIRNAME
     folder.mkdir(parents=True, exist_ok=True)
 
     def dump(name, images, labels):
         data = np.ascontiguousarray(images.transpose(0, 3, 1, 2)).reshape(len(images), -1)
-        batch = {"batch_label": name, "labels": [int(v) for v in labels], "data": data,
-                 "filenames": [f"{i}.png" for i in range(len(images))]}
+        batch = {
+            "batch_label": name,
+            "labels": [int(v) for v in labels],
+            "data": data,
+            "filenames": [f"{i}.png" for i in range(len(images))],
+        }
         with open(folder / name, "wb") as fh:
             pickle.dump(batch, fh)
 
@@ -263,12 +304,25 @@ def write_cifar_batches(folder: Path, train: tuple[np.ndarray, np.ndarray], test
         dump(f"data_batch_{i}", train[0][idx], train[1][idx])
     dump("test_batch", *test)
     with open(folder / "batches.meta", "wb") as fh:
-        pickle.dump({"label_names": list(label_names), "num_cases_per_batch": len(chunks[0]), "num_vis": 3072}, fh)
+        pickle.dump(
+            {
+                "label_names": list(label_names),
+                "num_cases_per_batch": len(chunks[0]),
+                "num_vis": 3072,
+            },
+            fh,
+        )
     return folder
 
 
-def cifar10_dataset(data_dir_override=None, *, train: bool = True, transform=None, download: bool = True,
-                    standin: str = "fallback"):
+def cifar10_dataset(
+    data_dir_override=None,
+    *,
+    train: bool = True,
+    transform=None,
+    download: bool = True,
+    standin: str = "fallback",
+):
     """``torchvision.datasets.CIFAR10``, or the colour digits stand-in read by the same loader.
 
     Returns ``(dataset, source)`` with ``source`` in ``{"cifar10", "digits-standin"}``; the
@@ -302,8 +356,12 @@ def cifar10_dataset(data_dir_override=None, *, train: bool = True, transform=Non
     if not (standin_root / CIFAR_DIRNAME / "test_batch").exists():
         tr_x, tr_y, te_x, te_y = digits_as_mnist(size=32)
         grey_to_rgb = lambda images: np.repeat(images[..., None], 3, axis=-1)  # noqa: E731
-        write_cifar_batches(standin_root, (grey_to_rgb(tr_x), tr_y), (grey_to_rgb(te_x), te_y),
-                            [str(d) for d in range(10)])
+        write_cifar_batches(
+            standin_root,
+            (grey_to_rgb(tr_x), tr_y),
+            (grey_to_rgb(te_x), te_y),
+            [str(d) for d in range(10)],
+        )
     return _standin_cifar10(standin_root, train=train, transform=transform), "digits-standin"
 
 

@@ -48,6 +48,8 @@ def numerical_gradient(f: Callable[[], float], param: np.ndarray, h: float = 1e-
     return grad
 
 
-def check_gradient(f: Callable[[], float], param: np.ndarray, analytic: np.ndarray, h: float = 1e-6) -> float:
+def check_gradient(
+    f: Callable[[], float], param: np.ndarray, analytic: np.ndarray, h: float = 1e-6
+) -> float:
     """Relative error between ``analytic`` and the finite-difference gradient of ``f`` at ``param``."""
     return relative_error(analytic, numerical_gradient(f, param, h))

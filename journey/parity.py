@@ -46,7 +46,11 @@ class ParityRecord:
 
     def line(self) -> str:
         mark = "✓" if self.passed else "✗"
-        err = "" if self.abs_error is None else f"  abs {self.abs_error:.3g}  rel {self.rel_error:.3g}"
+        err = (
+            ""
+            if self.abs_error is None
+            else f"  abs {self.abs_error:.3g}  rel {self.rel_error:.3g}"
+        )
         return f"{mark} {self.name}: scratch {self.scratch}  library {self.library}{err}  ({self.tolerance})"
 
 
@@ -77,8 +81,15 @@ def _record(record: ParityRecord, raise_on_fail: bool) -> ParityRecord:
     return record
 
 
-def close(name: str, scratch, library, *, rtol: float | None = None, atol: float | None = None,
-          raise_on_fail: bool = False) -> ParityRecord:
+def close(
+    name: str,
+    scratch,
+    library,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    raise_on_fail: bool = False,
+) -> ParityRecord:
     """Pass when the relative error is ≤ ``rtol`` (or, with ``atol``, the absolute error ≤ ``atol``)."""
     if (rtol is None) == (atol is None):
         raise ValueError("give exactly one of rtol= or atol=")
@@ -93,8 +104,10 @@ def close(name: str, scratch, library, *, rtol: float | None = None, atol: float
     else:
         passed, tol = abs_err <= atol, f"abs ≤ {atol:g}"
     passed = bool(passed and np.all(np.isfinite(a)) and np.all(np.isfinite(b)))
-    return _record(ParityRecord(name, summarise(scratch), summarise(library), abs_err, rel_err, tol, passed),
-                   raise_on_fail)
+    return _record(
+        ParityRecord(name, summarise(scratch), summarise(library), abs_err, rel_err, tol, passed),
+        raise_on_fail,
+    )
 
 
 def equal(name: str, scratch, library, *, raise_on_fail: bool = False) -> ParityRecord:
@@ -102,27 +115,42 @@ def equal(name: str, scratch, library, *, raise_on_fail: bool = False) -> Parity
     a, b = np.asarray(scratch), np.asarray(library)
     same_shape = a.shape == b.shape
     n_diff = int(np.count_nonzero(a != b)) if same_shape else max(a.size, b.size)
-    record = ParityRecord(name, summarise(scratch), summarise(library), None, None,
-                          f"identical ({n_diff} differ)", same_shape and n_diff == 0)
+    record = ParityRecord(
+        name,
+        summarise(scratch),
+        summarise(library),
+        None,
+        None,
+        f"identical ({n_diff} differ)",
+        same_shape and n_diff == 0,
+    )
     return _record(record, raise_on_fail)
 
 
-def at_least(name: str, value, threshold: float, *, library=None, raise_on_fail: bool = False) -> ParityRecord:
+def at_least(
+    name: str, value, threshold: float, *, library=None, raise_on_fail: bool = False
+) -> ParityRecord:
     """Pass when ``value`` (and ``library`` when given) is ≥ ``threshold``."""
     values = [float(value)] + ([] if library is None else [float(library)])
     passed = all(np.isfinite(v) and v >= threshold for v in values)
     lib = "—" if library is None else summarise(library)
-    return _record(ParityRecord(name, summarise(value), lib, None, None, f"≥ {threshold:g}", passed),
-                   raise_on_fail)
+    return _record(
+        ParityRecord(name, summarise(value), lib, None, None, f"≥ {threshold:g}", passed),
+        raise_on_fail,
+    )
 
 
-def at_most(name: str, value, threshold: float, *, library=None, raise_on_fail: bool = False) -> ParityRecord:
+def at_most(
+    name: str, value, threshold: float, *, library=None, raise_on_fail: bool = False
+) -> ParityRecord:
     """Pass when ``value`` (and ``library`` when given) is ≤ ``threshold``."""
     values = [float(value)] + ([] if library is None else [float(library)])
     passed = all(np.isfinite(v) and v <= threshold for v in values)
     lib = "—" if library is None else summarise(library)
-    return _record(ParityRecord(name, summarise(value), lib, None, None, f"≤ {threshold:g}", passed),
-                   raise_on_fail)
+    return _record(
+        ParityRecord(name, summarise(value), lib, None, None, f"≤ {threshold:g}", passed),
+        raise_on_fail,
+    )
 
 
 def session_records() -> list[ParityRecord]:

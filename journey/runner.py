@@ -68,12 +68,20 @@ def run_script(script: Path, env: dict[str, str], log_dir: Path) -> str | None:
     log_path = log_dir / f"{script.stem}.log"
     with open(log_path, "w", encoding="utf-8") as log:
         try:
-            proc = subprocess.run([sys.executable, str(script)], cwd=script.parent, env=env,
-                                  stdout=log, stderr=subprocess.STDOUT, timeout=SCRIPT_TIMEOUT_S)
+            proc = subprocess.run(
+                [sys.executable, str(script)],
+                cwd=script.parent,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=SCRIPT_TIMEOUT_S,
+            )
         except subprocess.TimeoutExpired:
             return f"{script.name} timed out after {SCRIPT_TIMEOUT_S} s (log: {log_path})"
     if proc.returncode != 0:
-        tail = "".join(log_path.read_text(encoding="utf-8", errors="replace").splitlines(True)[-15:])
+        tail = "".join(
+            log_path.read_text(encoding="utf-8", errors="replace").splitlines(True)[-15:]
+        )
         return f"{script.name} exited with {proc.returncode} (log: {log_path}):\n{tail}"
     return None
 
@@ -87,10 +95,16 @@ def run_notebook(notebook: Path, env: dict[str, str], out_dir: Path) -> str | No
     nb = nbformat.read(notebook, as_version=4)
     saved = dict(os.environ)
     os.environ.update(env, JOURNEY_PARITY_SOURCE=shown(notebook))
-    os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend is headless and embeds the figures
+    os.environ.pop(
+        "MPLBACKEND", None
+    )  # the kernel's inline backend is headless and embeds the figures
     try:
-        NotebookClient(nb, timeout=1800, kernel_name="python3",
-                       resources={"metadata": {"path": str(notebook.parent)}}).execute()
+        NotebookClient(
+            nb,
+            timeout=1800,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(notebook.parent)}},
+        ).execute()
         error = None
     except CellExecutionError as exc:
         error = f"{notebook.name} failed:\n{str(exc)[-2000:]}"
@@ -101,7 +115,9 @@ def run_notebook(notebook: Path, env: dict[str, str], out_dir: Path) -> str | No
     return error
 
 
-def run_stage(stage: Stage, *, quick: bool = False, notebooks: bool = True, echo=print) -> StageResult:
+def run_stage(
+    stage: Stage, *, quick: bool = False, notebooks: bool = True, echo=print
+) -> StageResult:
     """Run a stage's scripts and notebook; collect its parity records and figures."""
     result = StageResult(stage)
     out_dir = stage_output_dir(stage.name)
@@ -137,26 +153,44 @@ def _number(value: float | None) -> str:
 
 def report_markdown(results: list[StageResult], quick: bool) -> str:
     """The run as markdown: one table of checks per stage, figures, errors and wall time."""
-    lines = ["# ML → DL Journey — run report", "",
-             f"Mode: {'quick (JOURNEY_QUICK=1)' if quick else 'full'}. "
-             "Each row compares the from-scratch value with the library value; ✓ means the "
-             "difference (or the quality threshold) is within the stated tolerance.", ""]
+    lines = [
+        "# ML → DL Journey — run report",
+        "",
+        f"Mode: {'quick (JOURNEY_QUICK=1)' if quick else 'full'}. "
+        "Each row compares the from-scratch value with the library value; ✓ means the "
+        "difference (or the quality threshold) is within the stated tolerance.",
+        "",
+    ]
     lines += ["| stage | checks | failed | errors | time (s) |", "| --- | --- | --- | --- | --- |"]
     for r in results:
-        lines.append(f"| {r.stage.name} | {len(r.records)} | {len(r.failed_checks)} | {len(r.errors)} | "
-                     f"{r.seconds:.1f} |")
+        lines.append(
+            f"| {r.stage.name} | {len(r.records)} | {len(r.failed_checks)} | {len(r.errors)} | "
+            f"{r.seconds:.1f} |"
+        )
     for r in results:
-        lines += ["", f"## {r.stage.name} {'✓' if r.ok else '✗'}", "",
-                  f"Ran: {', '.join(r.ran) or 'nothing (no code in this stage, by design)'} — {r.seconds:.1f} s", ""]
+        lines += [
+            "",
+            f"## {r.stage.name} {'✓' if r.ok else '✗'}",
+            "",
+            f"Ran: {', '.join(r.ran) or 'nothing (no code in this stage, by design)'} — {r.seconds:.1f} s",
+            "",
+        ]
         if r.records:
-            lines += ["| check | scratch | library | abs error | rel error | tolerance | ok | source |",
-                      "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+            lines += [
+                "| check | scratch | library | abs error | rel error | tolerance | ok | source |",
+                "| --- | --- | --- | --- | --- | --- | --- | --- |",
+            ]
             for rec in r.records:
-                lines.append(f"| {_cell(rec.name)} | {_cell(rec.scratch)} | {_cell(rec.library)} | "
-                             f"{_number(rec.abs_error)} | {_number(rec.rel_error)} | {_cell(rec.tolerance)} | "
-                             f"{'✓' if rec.passed else '✗'} | {_cell(rec.source)} |")
+                lines.append(
+                    f"| {_cell(rec.name)} | {_cell(rec.scratch)} | {_cell(rec.library)} | "
+                    f"{_number(rec.abs_error)} | {_number(rec.rel_error)} | {_cell(rec.tolerance)} | "
+                    f"{'✓' if rec.passed else '✗'} | {_cell(rec.source)} |"
+                )
         if r.figures:
-            lines += ["", "Figures: " + ", ".join(f"[{p.name}]({r.stage.name}/{p.name})" for p in r.figures)]
+            lines += [
+                "",
+                "Figures: " + ", ".join(f"[{p.name}]({r.stage.name}/{p.name})" for p in r.figures),
+            ]
         for error in r.errors:
             lines += ["", "```", error, "```"]
     return "\n".join(lines) + "\n"

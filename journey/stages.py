@@ -81,8 +81,12 @@ def load_stage(stage: str, relative_path: str) -> ModuleType:
     folder = find_stage(stage).path
     path = folder / relative_path
     if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist (stage {folder.name}, file {relative_path!r})")
-    module_name = "journey_stage_" + re.sub(r"\W", "_", f"{folder.name}/{Path(relative_path).with_suffix('')}")
+        raise FileNotFoundError(
+            f"{path} does not exist (stage {folder.name}, file {relative_path!r})"
+        )
+    module_name = "journey_stage_" + re.sub(
+        r"\W", "_", f"{folder.name}/{Path(relative_path).with_suffix('')}"
+    )
     if module_name in sys.modules:
         return sys.modules[module_name]
     spec = importlib.util.spec_from_file_location(module_name, path)

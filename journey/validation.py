@@ -19,10 +19,14 @@ def check_array(X, *, ndim: int = 2, name: str = "X", allow_empty: bool = False)
     if X.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got {X.ndim}-D with shape {X.shape}")
     if not allow_empty and X.size == 0:
-        raise ValueError(f"{name} is empty (shape {X.shape}); at least one sample and one feature are needed")
+        raise ValueError(
+            f"{name} is empty (shape {X.shape}); at least one sample and one feature are needed"
+        )
     if not np.all(np.isfinite(X)):
         bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); impute or drop them before fitting")
+        raise ValueError(
+            f"{name} contains {bad} NaN or infinite value(s); impute or drop them before fitting"
+        )
     return X
 
 
@@ -35,7 +39,9 @@ def check_X_y(X, y, *, y_numeric: bool = True) -> tuple[np.ndarray, np.ndarray]:
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D (n_samples,), got shape {y.shape}")
     if len(y) != len(X):
-        raise ValueError(f"X and y have different lengths: {len(X)} samples in X but {len(y)} targets in y")
+        raise ValueError(
+            f"X and y have different lengths: {len(X)} samples in X but {len(y)} targets in y"
+        )
     if y_numeric:
         y = y.astype(np.float64)
         if not np.all(np.isfinite(y)):
@@ -46,13 +52,17 @@ def check_X_y(X, y, *, y_numeric: bool = True) -> tuple[np.ndarray, np.ndarray]:
 def check_n_features(X: np.ndarray, expected: int) -> None:
     """Raise if ``X`` has a different number of columns than the model was fitted on."""
     if X.shape[1] != expected:
-        raise ValueError(f"X has {X.shape[1]} features, but the model was fitted with {expected} features")
+        raise ValueError(
+            f"X has {X.shape[1]} features, but the model was fitted with {expected} features"
+        )
 
 
 def check_is_fitted(model, attribute: str) -> None:
     """Raise ``RuntimeError`` when ``model`` has no learned ``attribute`` yet."""
     if getattr(model, attribute, None) is None:
-        raise RuntimeError(f"{type(model).__name__} is not fitted yet: call fit(X, y) before using it")
+        raise RuntimeError(
+            f"{type(model).__name__} is not fitted yet: call fit(X, y) before using it"
+        )
 
 
 def check_labels(y, n_classes: int | None = None) -> np.ndarray:

@@ -2,11 +2,11 @@
 
 import os
 
-os.environ.setdefault("JOURNEY_OFFLINE", "1")   # tests never download
-os.environ.setdefault("JOURNEY_QUIET", "1")     # no progress bars
+os.environ.setdefault("JOURNEY_OFFLINE", "1")  # tests never download
+os.environ.setdefault("JOURNEY_QUIET", "1")  # no progress bars
 os.environ.setdefault("JOURNEY_PARITY_SILENT", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("OMP_NUM_THREADS", "1")   # pytest-xdist runs one worker per core
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # pytest-xdist runs one worker per core
 
 import pytest  # noqa: E402
 

@@ -43,7 +43,9 @@ def test_recovers_the_generating_line():
 
 def test_loss_decreases_monotonically_below_the_stability_bound():
     X, y, _ = _datasets()["diabetes"]
-    gd = lr.LinearRegressionGD(learning_rate=0.9 * lr.max_stable_learning_rate(X), max_iter=500).fit(X, y)
+    gd = lr.LinearRegressionGD(
+        learning_rate=0.9 * lr.max_stable_learning_rate(X), max_iter=500
+    ).fit(X, y)
     assert np.all(np.diff(gd.loss_history_) <= 1e-9)
 
 
@@ -66,14 +68,17 @@ def test_stability_bound_matches_the_hessian_spectrum():
     assert lr.max_stable_learning_rate(X) == pytest.approx(2.0 / lam, rel=1e-8)
 
 
-@pytest.mark.parametrize("X, y, message", [
-    (np.array([[1.0], [np.nan]]), np.array([1.0, 2.0]), "NaN"),
-    (np.array([[1.0], [np.inf]]), np.array([1.0, 2.0]), "infinite"),
-    (np.array([[1.0], [2.0]]), np.array([1.0, 2.0, 3.0]), "different lengths"),
-    (np.array([1.0, 2.0]), np.array([1.0, 2.0]), "2-D"),
-    (np.empty((0, 1)), np.empty(0), "empty"),
-    (np.array([[1.0], [2.0]]), np.array([1.0, np.nan]), "y contains NaN"),
-])
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (np.array([[1.0], [np.nan]]), np.array([1.0, 2.0]), "NaN"),
+        (np.array([[1.0], [np.inf]]), np.array([1.0, 2.0]), "infinite"),
+        (np.array([[1.0], [2.0]]), np.array([1.0, 2.0, 3.0]), "different lengths"),
+        (np.array([1.0, 2.0]), np.array([1.0, 2.0]), "2-D"),
+        (np.empty((0, 1)), np.empty(0), "empty"),
+        (np.array([[1.0], [2.0]]), np.array([1.0, np.nan]), "y contains NaN"),
+    ],
+)
 def test_bad_input_raises_clear_errors(X, y, message):
     with pytest.raises(ValueError, match=message):
         lr.LinearRegressionGD().fit(X, y)

@@ -27,7 +27,9 @@ def test_matches_sklearn_with_matched_regularisation(name, C):
     X, y, X_test = _data(name)
     gd = logreg.LogisticRegressionGD(C=C).fit(X, y)
     sk = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(X, y)
-    assert relative_error(np.r_[gd.coef_[0], gd.intercept_], np.r_[sk.coef_[0], sk.intercept_]) <= 1e-4
+    assert (
+        relative_error(np.r_[gd.coef_[0], gd.intercept_], np.r_[sk.coef_[0], sk.intercept_]) <= 1e-4
+    )
     assert np.max(np.abs(gd.predict_proba(X_test) - sk.predict_proba(X_test))) <= 1e-4
     np.testing.assert_array_equal(gd.predict(X_test), sk.predict(X_test))
 
@@ -38,7 +40,10 @@ def test_newton_solver_matches_sklearn_and_gradient_descent(C):
     newton = logreg.LogisticRegressionNewton(C=C).fit(X, y)
     sk = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(X, y)
     assert newton.n_iter_ <= 30
-    assert relative_error(np.r_[newton.coef_[0], newton.intercept_], np.r_[sk.coef_[0], sk.intercept_]) <= 1e-4
+    assert (
+        relative_error(np.r_[newton.coef_[0], newton.intercept_], np.r_[sk.coef_[0], sk.intercept_])
+        <= 1e-4
+    )
     if C == 1.0:
         gd = logreg.LogisticRegressionGD(C=C).fit(X, y)
         assert relative_error(newton.coef_, gd.coef_) <= 1e-6
@@ -62,7 +67,9 @@ def test_gradient_matches_finite_differences(C):
     grad_w, grad_b = model.gradient(X, y, w, b)
     assert check_gradient(lambda: model.objective(X, y, w, b), w, grad_w) <= 1e-8
     bias = np.array([b])
-    assert check_gradient(lambda: model.objective(X, y, w, bias[0]), bias, np.array([grad_b])) <= 1e-8
+    assert (
+        check_gradient(lambda: model.objective(X, y, w, bias[0]), bias, np.array([grad_b])) <= 1e-8
+    )
 
 
 def test_stable_sigmoid_and_loss_at_extreme_scores():
@@ -88,13 +95,16 @@ def test_log_odds_are_linear_in_the_features():
     np.testing.assert_allclose(delta, model.coef_[0, 3], rtol=1e-9)
 
 
-@pytest.mark.parametrize("X, y, message", [
-    (np.array([[np.nan, 1.0], [0.0, 1.0]]), np.array([0, 1]), "NaN"),
-    (np.ones((3, 2)), np.array([0, 1]), "different lengths"),
-    (np.ones(3), np.array([0, 1, 1]), "2-D"),
-    (np.empty((0, 2)), np.empty(0), "empty"),
-    (np.ones((3, 2)), np.array([0, 1, 2]), "0 or 1"),
-])
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (np.array([[np.nan, 1.0], [0.0, 1.0]]), np.array([0, 1]), "NaN"),
+        (np.ones((3, 2)), np.array([0, 1]), "different lengths"),
+        (np.ones(3), np.array([0, 1, 1]), "2-D"),
+        (np.empty((0, 2)), np.empty(0), "empty"),
+        (np.ones((3, 2)), np.array([0, 1, 2]), "0 or 1"),
+    ],
+)
 def test_bad_input(X, y, message):
     with pytest.raises(ValueError, match=message):
         logreg.LogisticRegressionGD().fit(X, y)

@@ -22,13 +22,25 @@ twins = journey.load_stage("05", "library_impl/_tree_parity.py")
 
 # (dataset, criterion, max_depth, min_samples_leaf, min_samples_split)
 CLASSIFIER_CASES = [
-    ("iris", "gini", 1, 1, 2), ("iris", "gini", 3, 1, 2), ("iris", "gini", None, 1, 2),
-    ("iris", "entropy", 2, 1, 2), ("iris", "entropy", None, 1, 2), ("iris", "gini", None, 5, 2),
-    ("wine", "gini", 1, 1, 2), ("wine", "gini", 2, 1, 2), ("wine", "gini", 3, 1, 2),
-    ("wine", "entropy", 2, 1, 2), ("wine", "entropy", 3, 1, 2), ("wine", "entropy", None, 1, 2),
-    ("wine", "gini", None, 10, 2), ("wine", "entropy", None, 3, 10),
-    ("breast_cancer", "gini", 1, 1, 2), ("breast_cancer", "gini", 2, 1, 2), ("breast_cancer", "gini", 3, 1, 2),
-    ("breast_cancer", "entropy", 2, 1, 2), ("breast_cancer", "entropy", 3, 1, 2),
+    ("iris", "gini", 1, 1, 2),
+    ("iris", "gini", 3, 1, 2),
+    ("iris", "gini", None, 1, 2),
+    ("iris", "entropy", 2, 1, 2),
+    ("iris", "entropy", None, 1, 2),
+    ("iris", "gini", None, 5, 2),
+    ("wine", "gini", 1, 1, 2),
+    ("wine", "gini", 2, 1, 2),
+    ("wine", "gini", 3, 1, 2),
+    ("wine", "entropy", 2, 1, 2),
+    ("wine", "entropy", 3, 1, 2),
+    ("wine", "entropy", None, 1, 2),
+    ("wine", "gini", None, 10, 2),
+    ("wine", "entropy", None, 3, 10),
+    ("breast_cancer", "gini", 1, 1, 2),
+    ("breast_cancer", "gini", 2, 1, 2),
+    ("breast_cancer", "gini", 3, 1, 2),
+    ("breast_cancer", "entropy", 2, 1, 2),
+    ("breast_cancer", "entropy", 3, 1, 2),
     ("breast_cancer", "entropy", 4, 3, 10),
 ]
 
@@ -41,7 +53,9 @@ def _case_id(case):
 def test_classifier_is_scikit_learns_tree(case):
     name, criterion, depth, leaf, split = case
     X, y = load_bundled(name)
-    params = dict(criterion=criterion, max_depth=depth, min_samples_leaf=leaf, min_samples_split=split)
+    params = dict(
+        criterion=criterion, max_depth=depth, min_samples_leaf=leaf, min_samples_split=split
+    )
     mine = tree.DecisionTreeClassifier(**params).fit(X, y)
     lib, _ = twins.sklearn_twin(mine, X, y, **params)  # raises when no random_state reproduces it
     np.testing.assert_array_equal(mine.tree_.threshold, lib.tree_.threshold)
@@ -53,7 +67,9 @@ def test_classifier_is_scikit_learns_tree(case):
         np.testing.assert_array_equal(mine.predict(data), lib.predict(data))
         np.testing.assert_array_equal(mine.predict_proba(data), lib.predict_proba(data))
         np.testing.assert_array_equal(mine.apply(data), lib.apply(data))
-    np.testing.assert_allclose(mine.feature_importances_, lib.feature_importances_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        mine.feature_importances_, lib.feature_importances_, rtol=0, atol=1e-10
+    )
     assert mine.get_depth() == lib.get_depth() and mine.get_n_leaves() == lib.get_n_leaves()
 
 
@@ -70,7 +86,9 @@ def test_detected_ties_are_the_only_freedom_scikit_learn_has():
     X, y = load_bundled("iris")
     mine = tree.DecisionTreeClassifier(max_depth=1).fit(X, y)
     assert mine.tied_splits_ == [(0, (2, 3))]
-    roots = {int(SkClassifier(max_depth=1, random_state=s).fit(X, y).tree_.feature[0]) for s in range(20)}
+    roots = {
+        int(SkClassifier(max_depth=1, random_state=s).fit(X, y).tree_.feature[0]) for s in range(20)
+    }
     assert roots == {2, 3}  # scikit-learn picks either, depending on random_state; nothing else
 
 
@@ -89,36 +107,56 @@ def test_export_text_matches_scikit_learn_exactly():
     iris = load_iris()
     mine = tree.DecisionTreeClassifier(max_depth=4).fit(iris.data, iris.target)
     lib, _ = twins.sklearn_twin(mine, iris.data, iris.target, max_depth=4)
-    for kwargs in ({}, {"max_depth": 2},
-                   {"feature_names": iris.feature_names, "class_names": list(iris.target_names),
-                    "show_weights": True, "decimals": 3, "spacing": 2}):
+    for kwargs in (
+        {},
+        {"max_depth": 2},
+        {
+            "feature_names": iris.feature_names,
+            "class_names": list(iris.target_names),
+            "show_weights": True,
+            "decimals": 3,
+            "spacing": 2,
+        },
+    ):
         assert tree.export_text(mine, **kwargs) == sk_export_text(lib, **kwargs)
 
 
 @pytest.mark.parametrize("depth", [1, 3])
 @pytest.mark.parametrize("data", ["diabetes", "friedman"])
 def test_regressor_is_scikit_learns_tree(data, depth):
-    X, y = load_diabetes(return_X_y=True) if data == "diabetes" else make_friedman1(400, random_state=0)
+    X, y = (
+        load_diabetes(return_X_y=True)
+        if data == "diabetes"
+        else make_friedman1(400, random_state=0)
+    )
     mine = tree.DecisionTreeRegressor(max_depth=depth).fit(X, y)
     lib, _ = twins.sklearn_twin(mine, X, y, max_depth=depth)
     np.testing.assert_allclose(mine.tree_.value, lib.tree_.value, rtol=1e-12)
     np.testing.assert_allclose(mine.predict(X), lib.predict(X), rtol=1e-12)
     # variance as mean(y²) − mean(y)²: the cancellation leaves ~1e-16·mean(y)² of rounding
-    np.testing.assert_allclose(mine.tree_.impurity, lib.tree_.impurity, rtol=1e-10, atol=1e-12 * np.mean(y**2))
-    np.testing.assert_allclose(mine.feature_importances_, lib.feature_importances_, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        mine.tree_.impurity, lib.tree_.impurity, rtol=1e-10, atol=1e-12 * np.mean(y**2)
+    )
+    np.testing.assert_allclose(
+        mine.feature_importances_, lib.feature_importances_, rtol=0, atol=1e-10
+    )
 
 
 def test_full_depth_regressor_reproduces_training_targets():
     X, y = make_friedman1(200, random_state=1)
     mine = tree.DecisionTreeRegressor().fit(X, y)
     np.testing.assert_allclose(mine.predict(X), y, rtol=1e-12)
-    np.testing.assert_allclose(mine.predict(X), SkRegressor(random_state=0).fit(X, y).predict(X), rtol=1e-12)
+    np.testing.assert_allclose(
+        mine.predict(X), SkRegressor(random_state=0).fit(X, y).predict(X), rtol=1e-12
+    )
 
 
 def test_max_features_draws_random_features_reproducibly():
     X, y = load_bundled("wine")
-    roots = {int(tree.DecisionTreeClassifier(max_features=1, random_state=s).fit(X, y).tree_.feature[0])
-             for s in range(30)}
+    roots = {
+        int(tree.DecisionTreeClassifier(max_features=1, random_state=s).fit(X, y).tree_.feature[0])
+        for s in range(30)
+    }
     assert len(roots) >= 5  # one random feature per split: the root changes with the seed
     a = tree.DecisionTreeClassifier(max_features="sqrt", random_state=3).fit(X, y)
     b = tree.DecisionTreeClassifier(max_features="sqrt", random_state=3).fit(X, y)
@@ -135,11 +173,17 @@ def test_string_labels_and_probabilities():
     assert mine.predict(X)[0] == "setosa"
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"max_depth": 0}, "max_depth"), ({"max_depth": 2.5}, "max_depth"),
-    ({"min_samples_split": 1}, "min_samples_split"), ({"min_samples_leaf": 0}, "min_samples_leaf"),
-    ({"criterion": "mse"}, "criterion"), ({"random_state": -1}, "random_state"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"max_depth": 0}, "max_depth"),
+        ({"max_depth": 2.5}, "max_depth"),
+        ({"min_samples_split": 1}, "min_samples_split"),
+        ({"min_samples_leaf": 0}, "min_samples_leaf"),
+        ({"criterion": "mse"}, "criterion"),
+        ({"random_state": -1}, "random_state"),
+    ],
+)
 def test_bad_hyperparameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         tree.DecisionTreeClassifier(**kwargs)
@@ -188,8 +232,12 @@ def test_drawing_and_dot_export():
     iris = load_iris()
     drawing = journey.load_stage("05", "from_scratch/_tree_drawing.py")
     mine = tree.DecisionTreeClassifier(max_depth=2).fit(iris.data, iris.target)
-    dot = drawing.export_graphviz(mine, feature_names=iris.feature_names, class_names=list(iris.target_names))
-    assert dot.startswith("digraph Tree {") and dot.count("->") == 2 * (mine.tree_.node_count - mine.get_n_leaves())
+    dot = drawing.export_graphviz(
+        mine, feature_names=iris.feature_names, class_names=list(iris.target_names)
+    )
+    assert dot.startswith("digraph Tree {") and dot.count("->") == 2 * (
+        mine.tree_.node_count - mine.get_n_leaves()
+    )
     assert "petal" in dot and "samples = 150" in dot
     x, depth = drawing.layout(mine)
     assert depth.max() == mine.get_depth()

@@ -27,10 +27,14 @@ def five_seed_runs():
     X, y = load_bundled("breast_cancer")
     runs = []
     for seed in SEEDS:
-        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)
+        X_tr, X_te, y_tr, y_te = train_test_split(
+            X, y, test_size=0.3, random_state=seed, stratify=y
+        )
         mine = Forest(N_TREES, oob_score=True, random_state=seed).fit(X_tr, y_tr)
         lib = SkForest(N_TREES, oob_score=True, random_state=seed, n_jobs=1).fit(X_tr, y_tr)
-        runs.append(dict(mine=mine, lib=lib, acc_mine=mine.score(X_te, y_te), acc_lib=lib.score(X_te, y_te)))
+        runs.append(
+            dict(mine=mine, lib=lib, acc_mine=mine.score(X_te, y_te), acc_lib=lib.score(X_te, y_te))
+        )
     return runs
 
 
@@ -84,7 +88,7 @@ def test_one_tree_forest_votes_like_its_tree():
 def test_probabilities_cover_classes_missing_from_a_bootstrap():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 3))
-    y = np.array(["a"] * 30 + ["b"] * 9 + ["c"])   # "c" is missing from most bootstraps
+    y = np.array(["a"] * 30 + ["b"] * 9 + ["c"])  # "c" is missing from most bootstraps
     forest = Forest(10, random_state=0).fit(X, y)
     proba = forest.predict_proba(X)
     assert proba.shape == (40, 3)
@@ -99,7 +103,9 @@ def test_forest_reduces_variance_of_a_single_tree():
     X_pool, X_te, y_pool, y_te = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
     tree_acc, forest_acc = [], []
     for seed in range(8):
-        rows = np.random.default_rng(seed).choice(len(X_pool), size=len(X_pool) * 2 // 3, replace=False)
+        rows = np.random.default_rng(seed).choice(
+            len(X_pool), size=len(X_pool) * 2 // 3, replace=False
+        )
         tree = tree_module.DecisionTreeClassifier().fit(X_pool[rows], y_pool[rows])
         forest = Forest(25, random_state=seed).fit(X_pool[rows], y_pool[rows])
         tree_acc.append(np.mean(tree.predict(X_te) == y_te))
@@ -117,11 +123,17 @@ def test_same_seed_same_forest_other_seed_other_forest():
     assert not np.array_equal(a, c)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_estimators": 0}, "n_estimators"), ({"n_estimators": -3}, "n_estimators"),
-    ({"n_estimators": 2.5}, "n_estimators"), ({"bootstrap": False, "oob_score": True}, "bootstrap"),
-    ({"max_depth": 0}, "max_depth"), ({"min_samples_leaf": 0}, "min_samples_leaf"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_estimators": 0}, "n_estimators"),
+        ({"n_estimators": -3}, "n_estimators"),
+        ({"n_estimators": 2.5}, "n_estimators"),
+        ({"bootstrap": False, "oob_score": True}, "bootstrap"),
+        ({"max_depth": 0}, "max_depth"),
+        ({"min_samples_leaf": 0}, "min_samples_leaf"),
+    ],
+)
 def test_bad_hyperparameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Forest(**kwargs)

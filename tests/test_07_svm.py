@@ -39,7 +39,7 @@ def test_linear_svm_matches_svc(kind, seed, C):
     np.testing.assert_array_equal(ours.on_or_inside_margin(X, y, tol=1e-6), np.sort(lib.support_))
     np.testing.assert_array_equal(ours.support_, np.sort(lib.support_))
     if kind == "overlapping":
-        assert ours.score(X, y) < 1.0             # the data really overlap
+        assert ours.score(X, y) < 1.0  # the data really overlap
     else:
         assert ours.score(X, y) == 1.0
 
@@ -85,8 +85,11 @@ def test_tight_tolerance_reaches_the_same_optimum(kind):
     alpha = np.zeros(len(X))
     alpha[ours.support_] = np.abs(ours.dual_coef_[0])
     dual = svm.dual_objective(alpha, X, signs)
-    assert abs(ours.objective_ - dual) <= 1e-7 * ours.objective_       # strong duality at the optimum
-    assert svm.hinge_objective(lib.coef_[0], lib.intercept_[0], X, signs, 1.0) >= ours.objective_ - 1e-7
+    assert abs(ours.objective_ - dual) <= 1e-7 * ours.objective_  # strong duality at the optimum
+    assert (
+        svm.hinge_objective(lib.coef_[0], lib.intercept_[0], X, signs, 1.0)
+        >= ours.objective_ - 1e-7
+    )
 
 
 def test_kkt_conditions_hold():
@@ -119,7 +122,9 @@ def test_labels_are_mapped_like_svc():
     ours = svm.LinearSVM().fit(X, names)
     lib = SVC(kernel="linear").fit(X, names)
     np.testing.assert_array_equal(ours.classes_, lib.classes_)
-    assert cosine(ours.coef_[0], lib.coef_[0]) >= 0.999     # positive f means classes_[1] on both sides
+    assert (
+        cosine(ours.coef_[0], lib.coef_[0]) >= 0.999
+    )  # positive f means classes_[1] on both sides
     np.testing.assert_array_equal(ours.predict(X), lib.predict(X))
 
 

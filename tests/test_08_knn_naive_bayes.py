@@ -42,12 +42,16 @@ def test_knn_matches_sklearn_brute_outside_kth_distance_ties(dataset, k, weights
 
     lib_dist, _ = lib.kneighbors(X_test, n_neighbors=k + 1)
     ties = knn.kth_distance_ties(lib_dist, k)
-    print(f"{name} k={k} {weights}: {ties.sum()} of {len(X_test)} test points tie at the k-th distance")
+    print(
+        f"{name} k={k} {weights}: {ties.sum()} of {len(X_test)} test points tie at the k-th distance"
+    )
     assert (~ties).sum() >= 0.6 * len(X_test), "too few unambiguous points left to compare"
 
     pred, lib_pred = ours.predict(X_test), lib.predict(X_test)
     disagree = pred != lib_pred
-    assert not np.any(disagree & ~ties), f"labels differ at unambiguous points {np.flatnonzero(disagree & ~ties)}"
+    assert not np.any(disagree & ~ties), (
+        f"labels differ at unambiguous points {np.flatnonzero(disagree & ~ties)}"
+    )
     proba, lib_proba = ours.predict_proba(X_test), lib.predict_proba(X_test)
     assert relative_error(proba[~ties], lib_proba[~ties]) <= 1e-10
     assert ours.score(X_test, y_test) > 0.85
@@ -59,14 +63,16 @@ def test_kneighbors_distances_match_sklearn(dataset, k):
     dist, ind = knn.KNeighborsClassifier(k).fit(X_train, y_train).kneighbors(X_test)
     lib = SkKNN(k, algorithm="brute").fit(X_train, y_train)
     lib_dist, lib_ind = lib.kneighbors(X_test)
-    assert relative_error(dist, lib_dist) <= 1e-10      # sorted distances agree even where indices tie
+    assert relative_error(dist, lib_dist) <= 1e-10  # sorted distances agree even where indices tie
     exact = np.sqrt(((X_test[:, None, :] - X_train[ind]) ** 2).sum(axis=2))
-    assert relative_error(dist, exact) <= 1e-10          # the ‖a‖²−2a·b+‖b‖² form is accurate here
+    assert relative_error(dist, exact) <= 1e-10  # the ‖a‖²−2a·b+‖b‖² form is accurate here
     assert np.all(np.diff(dist, axis=1) >= 0)
     # without a tie at the k-th distance the set of k nearest neighbours is unique
     unambiguous = ~knn.kth_distance_ties(lib.kneighbors(X_test, n_neighbors=k + 1)[0], k)
     assert unambiguous.sum() >= 0.6 * len(X_test)
-    np.testing.assert_array_equal(np.sort(ind[unambiguous], axis=1), np.sort(lib_ind[unambiguous], axis=1))
+    np.testing.assert_array_equal(
+        np.sort(ind[unambiguous], axis=1), np.sort(lib_ind[unambiguous], axis=1)
+    )
 
 
 @pytest.mark.parametrize("k", [40, 100])
@@ -78,7 +84,9 @@ def test_large_k_matches_sklearn(k):
     ties = knn.kth_distance_ties(lib.kneighbors(X_test, n_neighbors=k + 1)[0], k)
     assert (~ties).sum() >= 0.6 * len(X_test)
     np.testing.assert_array_equal(ours.predict(X_test)[~ties], lib.predict(X_test)[~ties])
-    assert relative_error(ours.predict_proba(X_test)[~ties], lib.predict_proba(X_test)[~ties]) <= 1e-10
+    assert (
+        relative_error(ours.predict_proba(X_test)[~ties], lib.predict_proba(X_test)[~ties]) <= 1e-10
+    )
 
 
 def test_k_smallest_paths_agree_with_a_full_sort():
@@ -115,7 +123,7 @@ def test_distance_weights_exact_hit_wins_like_sklearn():
     ours = knn.KNeighborsClassifier(3, weights="distance").fit(X, y)
     lib = SkKNN(3, weights="distance", algorithm="brute").fit(X, y)
     np.testing.assert_array_equal(ours.predict(query), lib.predict(query))
-    assert ours.predict(query)[0] == 0                       # the exact hit outvotes two class-1 points
+    assert ours.predict(query)[0] == 0  # the exact hit outvotes two class-1 points
     assert relative_error(ours.predict_proba(query), lib.predict_proba(query)) <= 1e-10
 
 

@@ -25,11 +25,17 @@ def _tied_trees(model) -> int:
 
 @pytest.mark.parametrize("data", ["friedman", "diabetes"])
 def test_regressor_matches_scikit_learn(data):
-    X, y = make_friedman1(600, noise=1.0, random_state=0) if data == "friedman" else load_diabetes(return_X_y=True)
+    X, y = (
+        make_friedman1(600, noise=1.0, random_state=0)
+        if data == "friedman"
+        else load_diabetes(return_X_y=True)
+    )
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0)
     mine = gb.GradientBoostingRegressor(**SETTINGS).fit(X_tr, y_tr)
     lib = SkRegressor(**SETTINGS, random_state=0).fit(X_tr, y_tr)
-    assert _tied_trees(mine) == 0, "tied splits: scikit-learn's random feature order could pick another split"
+    assert _tied_trees(mine) == 0, (
+        "tied splits: scikit-learn's random feature order could pick another split"
+    )
     for X_eval in (X_tr, X_te):
         assert relative_error(mine.predict(X_eval), lib.predict(X_eval)) <= 1e-8
     for stage, (a, b) in enumerate(zip(mine.staged_predict(X_te), lib.staged_predict(X_te))):
@@ -43,11 +49,20 @@ def test_classifier_matches_scikit_learn_including_newton_leaves():
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
     mine = gb.GradientBoostingClassifier(**SETTINGS).fit(X_tr, y_tr)
     lib = SkClassifier(**SETTINGS, random_state=0).fit(X_tr, y_tr)
-    assert _tied_trees(mine) == 0, "tied splits: scikit-learn's random feature order could pick another split"
-    for m in (0, 1, SETTINGS["n_estimators"] - 1):  # leaf values = Σr / Σp(1−p), not the tree's mean residual
+    assert _tied_trees(mine) == 0, (
+        "tied splits: scikit-learn's random feature order could pick another split"
+    )
+    for m in (
+        0,
+        1,
+        SETTINGS["n_estimators"] - 1,
+    ):  # leaf values = Σr / Σp(1−p), not the tree's mean residual
         leaves = mine.estimators_[m].tree_.is_leaf
-        np.testing.assert_allclose(mine.estimators_[m].tree_.value[leaves], lib.estimators_[m, 0].tree_.value[leaves],
-                                   rtol=1e-10)
+        np.testing.assert_allclose(
+            mine.estimators_[m].tree_.value[leaves],
+            lib.estimators_[m, 0].tree_.value[leaves],
+            rtol=1e-10,
+        )
     assert relative_error(mine.decision_function(X_te), lib.decision_function(X_te)) <= 1e-8
     assert relative_error(mine.predict_proba(X_te), lib.predict_proba(X_te)) <= 1e-8
     np.testing.assert_array_equal(mine.predict(X_te), lib.predict(X_te))
@@ -61,8 +76,18 @@ def test_negative_gradients_match_finite_differences():
     raw = rng.normal(size=6)
     clf, reg = gb.GradientBoostingClassifier(), gb.GradientBoostingRegressor()
     # the boosting loss is the mean over samples; n × its gradient is each sample's own derivative
-    assert check_gradient(lambda: clf._loss(y01, raw) / 2 * len(raw), raw, -clf._negative_gradient(y01, raw)) < 1e-8
-    assert check_gradient(lambda: reg._loss(y, raw) / 2 * len(raw), raw, -reg._negative_gradient(y, raw)) < 1e-8
+    assert (
+        check_gradient(
+            lambda: clf._loss(y01, raw) / 2 * len(raw), raw, -clf._negative_gradient(y01, raw)
+        )
+        < 1e-8
+    )
+    assert (
+        check_gradient(
+            lambda: reg._loss(y, raw) / 2 * len(raw), raw, -reg._negative_gradient(y, raw)
+        )
+        < 1e-8
+    )
 
 
 def test_more_trees_lower_the_training_loss():
@@ -76,7 +101,9 @@ def test_sigmoid_is_stable_and_correct():
     z = np.array([-800.0, -30.0, 0.0, 2.0, 800.0])
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # no overflow, no NaN
         p = gb.sigmoid(z)
-    np.testing.assert_allclose(p, 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700))), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(
+        p, 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700))), rtol=1e-12, atol=1e-300
+    )
 
 
 def test_string_labels_and_staged_probabilities():
@@ -102,12 +129,19 @@ def test_xgboost_and_lightgbm_record_reproducible_histories():
         assert len(model_a.feature_importances_) == len(names)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_estimators": 0}, "n_estimators"), ({"n_estimators": 1.5}, "n_estimators"),
-    ({"learning_rate": 0.0}, "learning_rate"), ({"learning_rate": -0.1}, "learning_rate"),
-    ({"learning_rate": np.inf}, "learning_rate"), ({"learning_rate": np.nan}, "learning_rate"),
-    ({"max_depth": 0}, "max_depth"), ({"min_samples_leaf": 0}, "min_samples_leaf"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_estimators": 0}, "n_estimators"),
+        ({"n_estimators": 1.5}, "n_estimators"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+        ({"learning_rate": -0.1}, "learning_rate"),
+        ({"learning_rate": np.inf}, "learning_rate"),
+        ({"learning_rate": np.nan}, "learning_rate"),
+        ({"max_depth": 0}, "max_depth"),
+        ({"min_samples_leaf": 0}, "min_samples_leaf"),
+    ],
+)
 def test_bad_hyperparameters(kwargs, message):
     for cls in (gb.GradientBoostingRegressor, gb.GradientBoostingClassifier):
         with pytest.raises(ValueError, match=message):

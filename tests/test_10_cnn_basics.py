@@ -50,7 +50,10 @@ def test_true_convolution_flips_the_kernel():
 
     rng = np.random.default_rng(2)
     image, kernel = rng.standard_normal((8, 7)), rng.standard_normal((3, 2))
-    convolved, correlated = conv.convolve2d_loops(image, kernel), conv.correlate2d_loops(image, kernel)
+    convolved, correlated = (
+        conv.convolve2d_loops(image, kernel),
+        conv.correlate2d_loops(image, kernel),
+    )
     assert relative_error(convolved, convolve2d(image, kernel, mode="valid")) <= 1e-12
     assert relative_error(correlated, correlate2d(image, kernel, mode="valid")) <= 1e-12
     assert relative_error(convolved, correlated) > 1e-3
@@ -73,7 +76,9 @@ def test_conv_loops_vectorised_and_torch_agree(case):
 def test_conv_backward_matches_autograd(case):
     x, w, b = _random_case(case, seed=3)
     stride, padding = case[6], case[7]
-    grad_out = np.random.default_rng(4).standard_normal(conv.conv2d_forward(x, w, b, stride, padding).shape)
+    grad_out = np.random.default_rng(4).standard_normal(
+        conv.conv2d_forward(x, w, b, stride, padding).shape
+    )
     grad_x, grad_w, grad_b = conv.conv2d_backward(grad_out, x, w, stride, padding)
     x_t, w_t, b_t = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
     F.conv2d(x_t, w_t, b_t, stride, padding).backward(torch.from_numpy(grad_out))
@@ -106,7 +111,10 @@ def test_maxpool_forward_indices_and_backward_match_torch(case):
     out_t.backward(torch.from_numpy(grad_out))
     assert relative_error(out, out_t.detach().numpy()) <= 1e-10
     np.testing.assert_array_equal(indices, indices_t.numpy())
-    assert relative_error(conv.maxpool2d_backward(grad_out, indices, x.shape), x_t.grad.numpy()) <= 1e-8
+    assert (
+        relative_error(conv.maxpool2d_backward(grad_out, indices, x.shape), x_t.grad.numpy())
+        <= 1e-8
+    )
 
 
 def test_maxpool_ties_and_overlaps_route_gradient_like_torch():
@@ -132,17 +140,23 @@ def test_float32_stays_float32_for_trained_networks():
     x, w, b = (a.astype(np.float32) for a in _random_case((2, 3, 9, 9, 4, 3, 1, 1)))
     out = conv.conv2d_forward(x, w, b, 1, 1)
     assert out.dtype == np.float32
-    reference = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), 1, 1).numpy()
+    reference = F.conv2d(
+        torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), 1, 1
+    ).numpy()
     assert np.max(np.abs(out - reference)) <= 1e-5
 
 
 def test_learned_feature_maps_are_the_same_in_both(data_dir):
-    model, accuracy, source = lib.train_tiny_cnn(data_dir, epochs=1, standin="always", device="cpu",
-                                                 max_samples=640)
+    model, accuracy, source = lib.train_tiny_cnn(
+        data_dir, epochs=1, standin="always", device="cpu", max_samples=640
+    )
     assert source == "digits-standin"
-    assert accuracy > 0.3    # ten classes: a broken training loop stays near 0.1
+    assert accuracy > 0.3  # ten classes: a broken training loop stays near 0.1
     image, _, _ = conv.load_digit(data_dir, 0, "always")
-    weight, bias = model.conv.weight.detach().double().numpy(), model.conv.bias.detach().double().numpy()
+    weight, bias = (
+        model.conv.weight.detach().double().numpy(),
+        model.conv.bias.detach().double().numpy(),
+    )
     with torch.no_grad():
         reference = model.conv.double()(torch.from_numpy(image[None, None])).numpy()
     maps = conv.conv2d_forward(image[None, None], weight, bias, padding=2)
@@ -151,7 +165,7 @@ def test_learned_feature_maps_are_the_same_in_both(data_dir):
 
 def test_handmade_kernels_find_edges_and_blur():
     image = np.zeros((1, 1, 8, 8))
-    image[..., :, 4:] = 1.0                      # a vertical edge between columns 3 and 4
+    image[..., :, 4:] = 1.0  # a vertical edge between columns 3 and 4
     maps = conv.handmade_conv()(image)[0]
     sobel_x, sobel_y, blur = maps[0], maps[1], maps[3]
     assert np.all(sobel_x[1:-1, 3:5] > 0) and np.allclose(sobel_x[1:-1, :2], 0)
@@ -168,8 +182,10 @@ def test_wrong_channel_count_is_a_clear_error():
         conv.conv2d_forward(x, w[:, :2], b)
 
 
-@pytest.mark.parametrize("weight_shape, match", [((2, 3, 3), "weight must be 4-D"),
-                                                 ((2, 1, 9, 3), "larger than the padded input")])
+@pytest.mark.parametrize(
+    "weight_shape, match",
+    [((2, 3, 3), "weight must be 4-D"), ((2, 1, 9, 3), "larger than the padded input")],
+)
 def test_wrong_kernel_shape_is_a_clear_error(weight_shape, match):
     with pytest.raises(ValueError, match=match):
         conv.conv2d_forward(np.zeros((1, 1, 5, 5)), np.ones(weight_shape))
@@ -198,14 +214,17 @@ def test_nan_and_shape_errors():
         conv.MaxPool2d(2).backward(np.zeros((1, 1, 2, 2)))
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda: conv.Conv2d(0, 4, 3), "in_channels and out_channels must be integers ≥ 1"),
-    (lambda: conv.Conv2d(1, 2.5, 3), "in_channels and out_channels must be integers ≥ 1"),
-    (lambda: conv.Conv2d(1, 4, 0), "kernel_size must be ≥ 1"),
-    (lambda: conv.Conv2d(1, 4, (3, 3, 3)), "kernel_size must be an int or a pair"),
-    (lambda: conv.Conv2d(1, 4, 3, padding=-1), "padding must be ≥ 0"),
-    (lambda: conv.MaxPool2d(2, stride=0), "stride must be ≥ 1"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: conv.Conv2d(0, 4, 3), "in_channels and out_channels must be integers ≥ 1"),
+        (lambda: conv.Conv2d(1, 2.5, 3), "in_channels and out_channels must be integers ≥ 1"),
+        (lambda: conv.Conv2d(1, 4, 0), "kernel_size must be ≥ 1"),
+        (lambda: conv.Conv2d(1, 4, (3, 3, 3)), "kernel_size must be an int or a pair"),
+        (lambda: conv.Conv2d(1, 4, 3, padding=-1), "padding must be ≥ 0"),
+        (lambda: conv.MaxPool2d(2, stride=0), "stride must be ≥ 1"),
+    ],
+)
 def test_bad_layer_hyper_parameters(make, match):
     with pytest.raises(ValueError, match=match):
         make()

@@ -26,8 +26,10 @@ def write_small_mnist(root, n_train=640, n_test=200):
     """Real digits (the bundled set at 28×28) written as the four MNIST IDX files under <root>/MNIST/raw."""
     tr_x, tr_y, te_x, te_y = digits_as_mnist()
     raw = mnist_raw_dir(root)
-    for (images_name, labels_name), images, labels in ((MNIST_FILES[True], tr_x[:n_train], tr_y[:n_train]),
-                                                       (MNIST_FILES[False], te_x[:n_test], te_y[:n_test])):
+    for (images_name, labels_name), images, labels in (
+        (MNIST_FILES[True], tr_x[:n_train], tr_y[:n_train]),
+        (MNIST_FILES[False], te_x[:n_test], te_y[:n_test]),
+    ):
         write_idx(raw / images_name, images)
         write_idx(raw / labels_name, labels)
     return root
@@ -38,16 +40,17 @@ def trained(tmp_path_factory):
     """One short training run (15 batches of 32) on a small MNIST read by torchvision's loader."""
     root = write_small_mnist(tmp_path_factory.mktemp("data"))
     out_dir = tmp_path_factory.mktemp("artefacts")
-    metrics = lib.train(epochs=1, device="cpu", seed=0, data_dir=root, data="mnist", out_dir=out_dir,
-                        max_batches=15)
+    metrics = lib.train(
+        epochs=1, device="cpu", seed=0, data_dir=root, data="mnist", out_dir=out_dir, max_batches=15
+    )
     return root, out_dir, metrics
 
 
 def test_training_reads_idx_files_and_writes_artefacts(trained):
     _, out_dir, metrics = trained
-    assert metrics["data_source"] == "mnist"           # read from the IDX files, not the stand-in
+    assert metrics["data_source"] == "mnist"  # read from the IDX files, not the stand-in
     assert metrics["test_size"] == 200
-    assert metrics["test_accuracy"] > 0.3              # 10 classes: an untrained or broken net scores ≈ 0.1
+    assert metrics["test_accuracy"] > 0.3  # 10 classes: an untrained or broken net scores ≈ 0.1
     assert np.sum(metrics["confusion"]) == 200
     assert np.trace(metrics["confusion"]) == metrics["test_correct"]
     assert {p.name for p in out_dir.iterdir()} >= set(lib.ARTEFACT_FILES)
@@ -114,8 +117,10 @@ def test_numpy_normalise_matches_torchvision_transform():
 
 def test_fast_path_matches_dataloader_path(data_dir, tmp_path):
     write_small_mnist(data_dir, n_train=320, n_test=100)
-    runs = [lib.train(1, "cpu", 3, None, "mnist", tmp_path / str(fast), max_batches=6, fast=fast)
-            for fast in (False, True)]
+    runs = [
+        lib.train(1, "cpu", 3, None, "mnist", tmp_path / str(fast), max_batches=6, fast=fast)
+        for fast in (False, True)
+    ]
     assert runs[0]["data_source"] == runs[1]["data_source"] == "mnist"
     for key in ("train_loss", "test_loss"):
         assert abs(runs[0]["history"][key][0] - runs[1]["history"][key][0]) <= 1e-5
@@ -182,7 +187,9 @@ def test_five_epochs_on_mnist_reach_99_percent(tmp_path):
     from journey.paths import data_dir as default_data_dir
 
     if missing_mnist_files(default_data_dir()):
-        pytest.skip("real MNIST is not on disk; run "
-                    "`python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py` online once")
+        pytest.skip(
+            "real MNIST is not on disk; run "
+            "`python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py` online once"
+        )
     metrics = lib.train(5, "auto", 0, None, "mnist", tmp_path, fast=True)
     assert metrics["test_accuracy"] >= 0.99

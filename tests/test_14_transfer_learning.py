@@ -326,8 +326,16 @@ def test_transfer_gain_runs_the_pretrained_variant_with_a_weights_file(
 
 def test_numpy_head_within_two_points_of_pytorch_head(data_dir, tmp_path):
     model, init = T.build_model("none", seed=0)
-    settings = dict(data="standin", image_size=32, n_train=300, n_test=150, seed=0, device="cpu",
-                    cache_dir=tmp_path, quiet=True)
+    settings = dict(
+        data="standin",
+        image_size=32,
+        n_train=300,
+        n_test=150,
+        seed=0,
+        device="cpu",
+        cache_dir=tmp_path,
+        quiet=True,
+    )
     feats = T.cached_features(model, init, **settings)
     X_train, X_test = S.standardise(
         feats["train_x"].astype(np.float64), feats["test_x"].astype(np.float64)

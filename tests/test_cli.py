@@ -11,8 +11,14 @@ from journey.parity import read_log
 
 
 def journey_cli(*args, env=None, timeout=600):
-    return subprocess.run([sys.executable, "-m", "journey", *args], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "journey", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_list_shows_every_stage():
@@ -63,7 +69,8 @@ def test_run_exits_non_zero_when_a_check_fails(tmp_path, monkeypatch, capsys):
     stage_dir = tmp_path / "01_broken"
     (stage_dir / "from_scratch").mkdir(parents=True)
     (stage_dir / "from_scratch" / "broken_numpy.py").write_text(
-        "from journey import parity\nparity.close('wrong on purpose', 1.0, 2.0, atol=1e-3)\n")
+        "from journey import parity\nparity.close('wrong on purpose', 1.0, 2.0, atol=1e-3)\n"
+    )
     monkeypatch.setattr(journey.paths, "OUTPUTS_DIR", tmp_path / "outputs")
     monkeypatch.setattr(cli, "find_stage", lambda key: Stage(stage_dir))
     assert cli.main(["run", "01_broken", "--quick"]) == 1

@@ -71,7 +71,13 @@ def test_parity_records_and_log(tmp_path, monkeypatch):
     assert ok.passed and not bad.passed and not labels.passed and not low.passed and not nan.passed
     assert bad.rel_error == pytest.approx(0.1 / 2.1)
     records = parity.read_log(log)
-    assert [r.name for r in records] == ["same", "different", "labels", "accuracy", "nan never passes"]
+    assert [r.name for r in records] == [
+        "same",
+        "different",
+        "labels",
+        "accuracy",
+        "nan never passes",
+    ]
     assert "1 differ" in records[2].tolerance
     with pytest.raises(AssertionError, match="parity check failed"):
         parity.close("strict", 1.0, 2.0, atol=0.1, raise_on_fail=True)
@@ -113,7 +119,9 @@ def test_mnist_standin_is_read_by_the_real_loader(data_dir, capsys):
     train, test = MNIST(root, train=True), MNIST(root, train=False)
     assert len(train) + len(test) == 1797
     image = np.asarray(train[0][0])
-    assert image.shape == (28, 28) and image.max() > 200 and image[:4].max() == 0  # centred, MNIST-like
+    assert (
+        image.shape == (28, 28) and image.max() > 200 and image[:4].max() == 0
+    )  # centred, MNIST-like
 
 
 def test_cifar_standin_is_read_by_torchvision(data_dir):
@@ -160,4 +168,3 @@ def test_save_figure_writes_png(tmp_path, monkeypatch):
     path = journey.save_figure(fig, "99_test", "line", quiet=True)
     assert path == tmp_path / "99_test" / "line.png"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-

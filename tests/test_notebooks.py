@@ -26,8 +26,9 @@ def test_notebook_is_committed_clean(stage):
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert code, "a comparison notebook must run code"
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), \
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), (
         "strip outputs and execution counts before committing"
+    )
 
 
 @pytest.mark.parametrize("stage", STAGES_WITH_NOTEBOOKS, ids=lambda s: s.name)

@@ -19,8 +19,13 @@ def _id(script):
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=_id)
 def test_script_has_help(script):
-    proc = subprocess.run([sys.executable, str(script), "--help"], cwd=script.parent,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(script), "--help"],
+        cwd=script.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "usage" in proc.stdout.lower()
 
@@ -28,8 +33,14 @@ def test_script_has_help(script):
 @pytest.mark.parametrize("script", SCRIPTS, ids=_id)
 def test_script_runs_in_quick_mode(script, tmp_path):
     env = dict(os.environ, JOURNEY_QUICK="1", JOURNEY_PARITY_LOG=str(tmp_path / "parity.jsonl"))
-    proc = subprocess.run([sys.executable, str(script)], cwd=script.parent, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=script.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     failed = [r.line() for r in read_log(tmp_path / "parity.jsonl") if not r.passed]
     assert not failed, "\n".join(failed)

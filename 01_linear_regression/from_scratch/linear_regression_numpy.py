@@ -94,7 +94,8 @@ class LinearRegressionGD:
                     f"gradient descent diverged at step {step} (loss {loss:.3g}, started at {history[0]:.3g}): "
                     f"learning_rate={self.learning_rate} is above the stability bound "
                     f"2/λ_max(H) = {max_stable_learning_rate(X):.4g} for this data; lower it "
-                    f"(or standardise the features)")
+                    f"(or standardise the features)"
+                )
             if np.sqrt(grad_w @ grad_w + grad_b**2) < self.tol:
                 break
             w -= self.learning_rate * grad_w
@@ -140,17 +141,28 @@ def main(argv=None) -> None:
     x, y = linear_1d(50 if is_quick() else 200, seed=args.seed)
     model = LinearRegressionGD(learning_rate=args.learning_rate).fit(x, y)
     w, b = closed_form(x, y)
-    print(f"1-D data: gradient descent w={model.coef_[0]:.6f} b={model.intercept_:.6f} "
-          f"in {model.n_iter_} steps; closed form w={w[0]:.6f} b={b:.6f}")
-    parity.close("1-D: GD coefficients vs closed form", np.r_[model.coef_, model.intercept_], np.r_[w, b], rtol=1e-8)
+    print(
+        f"1-D data: gradient descent w={model.coef_[0]:.6f} b={model.intercept_:.6f} "
+        f"in {model.n_iter_} steps; closed form w={w[0]:.6f} b={b:.6f}"
+    )
+    parity.close(
+        "1-D: GD coefficients vs closed form",
+        np.r_[model.coef_, model.intercept_],
+        np.r_[w, b],
+        rtol=1e-8,
+    )
     plot_fit(x, y, model)
 
     X_train, X_test, y_train, _ = standardised_split("diabetes", seed=args.seed)
     model = LinearRegressionGD(learning_rate=args.learning_rate).fit(X_train, y_train)
     w, b = closed_form(X_train, y_train)
     print(f"diabetes: {model.n_iter_} steps, train MSE {model.loss_history_[-1]:.2f}")
-    parity.close("diabetes: GD coefficients vs closed form", np.r_[model.coef_, model.intercept_], np.r_[w, b],
-                 rtol=1e-8)
+    parity.close(
+        "diabetes: GD coefficients vs closed form",
+        np.r_[model.coef_, model.intercept_],
+        np.r_[w, b],
+        rtol=1e-8,
+    )
     try:
         LinearRegressionGD(learning_rate=1.0).fit(X_train, y_train)
     except DivergenceError as exc:

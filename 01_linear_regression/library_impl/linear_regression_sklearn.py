@@ -30,7 +30,9 @@ def main(argv=None) -> None:
     X_train, X_test, y_train, y_test = standardised_split("diabetes", seed=args.seed)
     model = fit_linear_regression(X_train, y_train)
     pred = model.predict(X_test)
-    print(f"diabetes: test MSE {mean_squared_error(y_test, pred):.1f}, R² {r2_score(y_test, pred):.3f}")
+    print(
+        f"diabetes: test MSE {mean_squared_error(y_test, pred):.1f}, R² {r2_score(y_test, pred):.3f}"
+    )
     print("coefficients:", np.round(model.coef_, 2))
 
 

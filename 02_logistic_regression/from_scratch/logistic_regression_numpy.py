@@ -58,7 +58,9 @@ class LogisticRegressionGD:
     Learned: ``coef_`` (1, n_features), ``intercept_`` (1,), ``loss_history_``, ``n_iter_``.
     """
 
-    def __init__(self, C: float = 1.0, learning_rate: float = 0.5, max_iter: int = 200_000, tol: float = 1e-9):
+    def __init__(
+        self, C: float = 1.0, learning_rate: float = 0.5, max_iter: int = 200_000, tol: float = 1e-9
+    ):
         if not C > 0:
             raise ValueError(f"C must be positive (np.inf for no penalty), got {C}")
         if not learning_rate > 0:
@@ -74,7 +76,9 @@ class LogisticRegressionGD:
 
     def objective(self, X, y, w, b) -> float:
         """J(w, b): mean cross-entropy + (α/2)‖w‖²."""
-        return binary_cross_entropy_from_logits(X @ w + b, y) + 0.5 * self._alpha(len(X)) * float(w @ w)
+        return binary_cross_entropy_from_logits(X @ w + b, y) + 0.5 * self._alpha(len(X)) * float(
+            w @ w
+        )
 
     def gradient(self, X, y, w, b) -> tuple[np.ndarray, float]:
         """(∂J/∂w, ∂J/∂b) = ((1/n) Xᵀ(p − y) + αw, mean(p − y))."""
@@ -95,7 +99,11 @@ class LogisticRegressionGD:
         if not np.isfinite(history[-1]):
             raise RuntimeError(f"training diverged (objective {history[-1]}); lower learning_rate")
         self.coef_, self.intercept_ = w.reshape(1, -1), np.array([b])
-        self.loss_history_, self.n_iter_, self.n_features_in_ = np.array(history), len(history), X.shape[1]
+        self.loss_history_, self.n_iter_, self.n_features_in_ = (
+            np.array(history),
+            len(history),
+            X.shape[1],
+        )
         self.classes_ = np.array([0, 1])
         return self
 
@@ -139,7 +147,7 @@ class LogisticRegressionNewton(LogisticRegressionGD):
         penalty = np.r_[np.full(d, self._alpha(n)), 0.0]  # the intercept is not penalised
         theta, history = np.zeros(d + 1), []
         for _ in range(self.max_iter):
-            z = X_tilde @ theta                    # one pass over the data per step
+            z = X_tilde @ theta  # one pass over the data per step
             p = sigmoid(z)
             history.append(binary_cross_entropy_from_logits(z, y) + 0.5 * float(penalty @ theta**2))
             gradient = X_tilde.T @ (p - y) / n + penalty * theta
@@ -164,8 +172,10 @@ def plot_decision_boundary(X, y, model, stage=STAGE, name="decision_boundary"):
     from journey.plotting import pyplot, save_figure
 
     plt = pyplot()
-    xx, yy = np.meshgrid(np.linspace(X[:, 0].min() - 1, X[:, 0].max() + 1, 200),
-                         np.linspace(X[:, 1].min() - 1, X[:, 1].max() + 1, 200))
+    xx, yy = np.meshgrid(
+        np.linspace(X[:, 0].min() - 1, X[:, 0].max() + 1, 200),
+        np.linspace(X[:, 1].min() - 1, X[:, 1].max() + 1, 200),
+    )
     proba = model.predict_proba(np.c_[xx.ravel(), yy.ravel()])[:, 1].reshape(xx.shape)
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
     filled = ax.contourf(xx, yy, proba, levels=20, cmap="RdBu_r", alpha=0.7)
@@ -182,23 +192,36 @@ def main(argv=None) -> None:
     from journey.gradcheck import check_gradient
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--C", type=float, default=1.0, help="inverse L2 strength, as in scikit-learn")
+    parser.add_argument(
+        "--C", type=float, default=1.0, help="inverse L2 strength, as in scikit-learn"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
     X, y = two_blobs(100 if is_quick() else 400, seed=args.seed)
     model = LogisticRegressionGD(C=args.C).fit(X, y)
-    print(f"2-D blobs: w={model.coef_[0].round(4)} b={model.intercept_[0]:.4f} after {model.n_iter_} steps, "
-          f"train accuracy {np.mean(model.predict(X) == y):.3f}")
+    print(
+        f"2-D blobs: w={model.coef_[0].round(4)} b={model.intercept_[0]:.4f} after {model.n_iter_} steps, "
+        f"train accuracy {np.mean(model.predict(X) == y):.3f}"
+    )
     plot_decision_boundary(X, y, model)
 
     z = model.decision_function(X)
-    parity.close("log-odds: logit(predict_proba) = w·x + b", logit(model.predict_proba(X)[:, 1]), z, rtol=1e-10)
+    parity.close(
+        "log-odds: logit(predict_proba) = w·x + b",
+        logit(model.predict_proba(X)[:, 1]),
+        z,
+        rtol=1e-10,
+    )
 
     X_train, X_test, y_train, y_test = standardised_split("breast_cancer", seed=args.seed)
     model = LogisticRegressionGD(C=args.C).fit(X_train, y_train)
-    print(f"breast cancer: {model.n_iter_} steps, test accuracy {np.mean(model.predict(X_test) == y_test):.3f}")
-    rng = np.random.default_rng(args.seed)  # check away from the optimum, where the gradient is not ~0
+    print(
+        f"breast cancer: {model.n_iter_} steps, test accuracy {np.mean(model.predict(X_test) == y_test):.3f}"
+    )
+    rng = np.random.default_rng(
+        args.seed
+    )  # check away from the optimum, where the gradient is not ~0
     w, b = rng.normal(size=X_train.shape[1]), 0.3
     grad_w, _ = model.gradient(X_train, y_train, w, b)
     rel = check_gradient(lambda: model.objective(X_train, y_train, w, b), w, grad_w)

@@ -28,11 +28,15 @@ def main(argv=None) -> None:
     X_train, X_test, y_train, y_test = standardised_split("breast_cancer", seed=args.seed)
     model = fit_logistic_regression(X_train, y_train, C=args.C)
     proba = model.predict_proba(X_test)[:, 1]
-    print(f"breast cancer: test accuracy {accuracy_score(y_test, model.predict(X_test)):.3f}, "
-          f"AUC {roc_auc_score(y_test, proba):.4f}, solver iterations {model.n_iter_[0]}")
+    print(
+        f"breast cancer: test accuracy {accuracy_score(y_test, model.predict(X_test)):.3f}, "
+        f"AUC {roc_auc_score(y_test, proba):.4f}, solver iterations {model.n_iter_[0]}"
+    )
     top = np.argsort(-np.abs(model.coef_[0]))[:3]
-    print("largest |coefficients| (change in log-odds per standard deviation):",
-          {int(j): round(float(model.coef_[0, j]), 3) for j in top})
+    print(
+        "largest |coefficients| (change in log-odds per standard deviation):",
+        {int(j): round(float(model.coef_[0, j]), 3) for j in top},
+    )
 
 
 if __name__ == "__main__":

@@ -16,12 +16,16 @@ import numpy as np
 from journey.plotting import pyplot
 
 
-def node_label(model, node: int, *, feature_names=None, class_names=None, precision: int = 3) -> str:
+def node_label(
+    model, node: int, *, feature_names=None, class_names=None, precision: int = 3
+) -> str:
     """The text of one box, with the fields (and rounding) of scikit-learn's ``export_graphviz``."""
     t = model.tree_
     lines = []
     if t.children_left[node] != -1:
-        name = feature_names[t.feature[node]] if feature_names is not None else f"x[{t.feature[node]}]"
+        name = (
+            feature_names[t.feature[node]] if feature_names is not None else f"x[{t.feature[node]}]"
+        )
         lines.append(f"{name} <= {round(float(t.threshold[node]), precision)}")
     lines.append(f"{model.criterion} = {round(float(t.impurity[node]), precision)}")
     lines.append(f"samples = {t.n_node_samples[node]}")
@@ -39,12 +43,19 @@ def node_label(model, node: int, *, feature_names=None, class_names=None, precis
 def export_graphviz(model, *, feature_names=None, class_names=None) -> str:
     """The tree as Graphviz DOT source (``dot -Tpng tree.dot -o tree.png`` renders it)."""
     t = model.tree_
-    out = ["digraph Tree {", 'node [shape=box, fontname="helvetica"] ;', 'edge [fontname="helvetica"] ;']
+    out = [
+        "digraph Tree {",
+        'node [shape=box, fontname="helvetica"] ;',
+        'edge [fontname="helvetica"] ;',
+    ]
     for node in range(t.node_count):
         label = node_label(model, node, feature_names=feature_names, class_names=class_names)
         out.append(f'{node} [label="{label}"] ;'.replace("\n", "\\n"))
     for node in np.flatnonzero(t.children_left != -1):
-        yes, no = ' [labeldistance=2.5, labelangle=45, headlabel="True"]', ' [labeldistance=2.5, labelangle=-45, headlabel="False"]'
+        yes, no = (
+            ' [labeldistance=2.5, labelangle=45, headlabel="True"]',
+            ' [labeldistance=2.5, labelangle=-45, headlabel="False"]',
+        )
         out.append(f"{node} -> {t.children_left[node]}{yes if node == 0 else ''} ;")
         out.append(f"{node} -> {t.children_right[node]}{no if node == 0 else ''} ;")
     out.append("}")
@@ -92,19 +103,31 @@ def plot_tree(model, *, feature_names=None, class_names=None, ax=None, fontsize:
         fig = ax.figure
     for node in np.flatnonzero(t.children_left != -1):
         for child in (t.children_left[node], t.children_right[node]):
-            ax.plot([x[node], x[child]], [-depth[node], -depth[child]], color="0.5", lw=0.8, zorder=1)
+            ax.plot(
+                [x[node], x[child]], [-depth[node], -depth[child]], color="0.5", lw=0.8, zorder=1
+            )
     colours = plt.get_cmap("tab10")
     is_classifier = hasattr(model, "classes_")
     for node in range(t.node_count):
         value = t.value[node, 0]
         # the purer the node, the stronger its class colour (opaque, so edges stay behind)
-        colour = np.array(colours(int(np.argmax(value)) % 10)[:3]) if is_classifier else np.array([0.4, 0.6, 0.9])
+        colour = (
+            np.array(colours(int(np.argmax(value)) % 10)[:3])
+            if is_classifier
+            else np.array([0.4, 0.6, 0.9])
+        )
         strength = 0.2 + 0.6 * float(value.max()) if is_classifier else 0.5
         face = tuple((1.0 - strength) + strength * colour)
-        ax.text(x[node], -depth[node],
-                node_label(model, node, feature_names=feature_names, class_names=class_names),
-                ha="center", va="center", fontsize=fontsize, zorder=2,
-                bbox={"boxstyle": "round", "facecolor": face, "edgecolor": "0.3"})
+        ax.text(
+            x[node],
+            -depth[node],
+            node_label(model, node, feature_names=feature_names, class_names=class_names),
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            zorder=2,
+            bbox={"boxstyle": "round", "facecolor": face, "edgecolor": "0.3"},
+        )
     ax.set_xlim(x.min() - 0.7, x.max() + 0.7)
     ax.set_ylim(-depth.max() - 0.6, 0.6)
     ax.axis("off")

@@ -50,11 +50,11 @@ import numpy as np
 from journey.validation import check_array, check_is_fitted, check_n_features, check_X_y
 
 STAGE = "05_decision_tree"
-TREE_LEAF = -1          # children of a leaf
-TREE_UNDEFINED = -2     # feature and threshold of a leaf
+TREE_LEAF = -1  # children of a leaf
+TREE_UNDEFINED = -2  # feature and threshold of a leaf
 FEATURE_THRESHOLD = 1e-7  # values closer than this are treated as equal
 EPSILON = np.finfo(np.float64).eps  # a node this pure is a leaf
-TIE_RTOL = 1e-12        # proxies this close count as tied
+TIE_RTOL = 1e-12  # proxies this close count as tied
 
 
 # ------------------------------------------------------------------------------- impurity
@@ -105,8 +105,17 @@ class Tree:
         self._nodes: list[list] = []
 
     def add_node(self, impurity: float, n_samples: int, value: np.ndarray) -> int:
-        self._nodes.append([TREE_LEAF, TREE_LEAF, TREE_UNDEFINED, float(TREE_UNDEFINED),
-                            impurity, n_samples, value])
+        self._nodes.append(
+            [
+                TREE_LEAF,
+                TREE_LEAF,
+                TREE_UNDEFINED,
+                float(TREE_UNDEFINED),
+                impurity,
+                n_samples,
+                value,
+            ]
+        )
         return len(self._nodes) - 1
 
     def set_split(self, node: int, feature: int, threshold: float, left: int, right: int) -> None:
@@ -147,17 +156,26 @@ class Tree:
 
 def _check_hyperparameters(max_depth, min_samples_split, min_samples_leaf, random_state) -> None:
     if max_depth is not None and (not isinstance(max_depth, numbers.Integral) or max_depth < 1):
-        raise ValueError(f"max_depth must be None (grow until the leaves are pure) or an integer ≥ 1, "
-                         f"got {max_depth!r}")
+        raise ValueError(
+            f"max_depth must be None (grow until the leaves are pure) or an integer ≥ 1, "
+            f"got {max_depth!r}"
+        )
     if not isinstance(min_samples_split, numbers.Integral) or min_samples_split < 2:
-        raise ValueError(f"min_samples_split must be an integer ≥ 2 (a split needs two samples), "
-                         f"got {min_samples_split!r}")
+        raise ValueError(
+            f"min_samples_split must be an integer ≥ 2 (a split needs two samples), "
+            f"got {min_samples_split!r}"
+        )
     if not isinstance(min_samples_leaf, numbers.Integral) or min_samples_leaf < 1:
         raise ValueError(f"min_samples_leaf must be an integer ≥ 1, got {min_samples_leaf!r}")
-    if not (random_state is None or isinstance(random_state, np.random.Generator)
-            or (isinstance(random_state, numbers.Integral) and random_state >= 0)):
-        raise ValueError(f"random_state must be None, a non-negative integer or a np.random.Generator, "
-                         f"got {random_state!r}")
+    if not (
+        random_state is None
+        or isinstance(random_state, np.random.Generator)
+        or (isinstance(random_state, numbers.Integral) and random_state >= 0)
+    ):
+        raise ValueError(
+            f"random_state must be None, a non-negative integer or a np.random.Generator, "
+            f"got {random_state!r}"
+        )
 
 
 def resolve_max_features(max_features, n_features: int) -> int:
@@ -173,8 +191,10 @@ def resolve_max_features(max_features, n_features: int) -> int:
             return int(max_features)
     elif isinstance(max_features, numbers.Real) and 0.0 < max_features <= 1.0:
         return max(1, int(max_features * n_features))
-    raise ValueError(f"max_features must be None, 'sqrt', 'log2', an integer in [1, {n_features}] or a "
-                     f"fraction in (0, 1], got {max_features!r}")
+    raise ValueError(
+        f"max_features must be None, 'sqrt', 'log2', an integer in [1, {n_features}] or a "
+        f"fraction in (0, 1], got {max_features!r}"
+    )
 
 
 class BaseDecisionTree:
@@ -187,8 +207,15 @@ class BaseDecisionTree:
 
     tie_tolerance = 0.0  # relative gap under which two candidate splits count as tied
 
-    def __init__(self, *, max_depth=None, min_samples_split=2, min_samples_leaf=1,
-                 max_features=None, random_state=None):
+    def __init__(
+        self,
+        *,
+        max_depth=None,
+        min_samples_split=2,
+        min_samples_leaf=1,
+        max_features=None,
+        random_state=None,
+    ):
         _check_hyperparameters(max_depth, min_samples_split, min_samples_leaf, random_state)
         self.max_depth = max_depth
         self.min_samples_split = min_samples_split
@@ -251,7 +278,7 @@ class BaseDecisionTree:
         if self.max_features_ >= len(varies):
             return np.flatnonzero(varies)
         order = self._rng.permutation(len(varies))
-        first, rest = order[:self.max_features_], order[self.max_features_:]
+        first, rest = order[: self.max_features_], order[self.max_features_ :]
         drawn = first[varies[first]]
         if drawn.size == 0:
             drawn = rest[varies[rest]][:1]
@@ -267,17 +294,17 @@ class BaseDecisionTree:
         features = self._features_to_visit(sorted_idx)
         if features.size == 0:
             return None
-        idx = sorted_idx[features]                                   # (f, n)
-        values = self._X[idx, features[:, None]]                     # (f, n) sorted
-        left_sums = np.cumsum(self._Y[idx], axis=1)[:, :-1]          # (f, n-1, k)
+        idx = sorted_idx[features]  # (f, n)
+        values = self._X[idx, features[:, None]]  # (f, n) sorted
+        left_sums = np.cumsum(self._Y[idx], axis=1)[:, :-1]  # (f, n-1, k)
         n = idx.shape[1]
-        n_left = np.arange(1, n, dtype=np.float64)                   # (n-1,)
+        n_left = np.arange(1, n, dtype=np.float64)  # (n-1,)
         allowed = values[:, 1:] > values[:, :-1] + FEATURE_THRESHOLD  # a threshold fits between
         allowed &= (n_left >= self.min_samples_leaf) & (n - n_left >= self.min_samples_leaf)
         proxy = np.where(allowed, self._split_proxy(left_sums, total, n_left, n - n_left), -np.inf)
-        best_pos = np.argmax(proxy, axis=1)       # first maximum: the smallest threshold wins ties
+        best_pos = np.argmax(proxy, axis=1)  # first maximum: the smallest threshold wins ties
         best_proxy = proxy[np.arange(len(features)), best_pos]
-        winner = int(np.argmax(best_proxy))       # first maximum: the first visited feature wins ties
+        winner = int(np.argmax(best_proxy))  # first maximum: the first visited feature wins ties
         if best_proxy[winner] == -np.inf:
             return None
         self._record_ties(node, features, proxy, best_proxy, winner, best_pos[winner])
@@ -294,7 +321,9 @@ class BaseDecisionTree:
         if self.tie_tolerance == 0.0:  # exact arithmetic: only another feature is ambiguous
             rivals = rivals[rivals != winner]
         if rivals.size:
-            self.tied_splits_.append((node, tuple(int(f) for f in features[np.union1d([winner], rivals)])))
+            self.tied_splits_.append(
+                (node, tuple(int(f) for f in features[np.union1d([winner], rivals)]))
+            )
 
     def _node_value(self, Y_node):
         """The mean row of Y over the node: class proportions (one-hot Y) or the mean target."""
@@ -328,9 +357,11 @@ class BaseDecisionTree:
         t = self.tree_
         internal = np.flatnonzero(~t.is_leaf)
         left, right = t.children_left[internal], t.children_right[internal]
-        decrease = (t.n_node_samples[internal] * t.impurity[internal]
-                    - t.n_node_samples[left] * t.impurity[left]
-                    - t.n_node_samples[right] * t.impurity[right])
+        decrease = (
+            t.n_node_samples[internal] * t.impurity[internal]
+            - t.n_node_samples[left] * t.impurity[left]
+            - t.n_node_samples[right] * t.impurity[right]
+        )
         importances = np.zeros(t.n_features)
         np.add.at(importances, t.feature[internal], decrease)
         importances /= t.n_node_samples[0]
@@ -366,8 +397,10 @@ def to_float32(X: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):  # the overflow is reported just below
         X32 = X.astype(np.float32)
     if not np.isfinite(X32).all():
-        raise ValueError("X has values too large for float32 (|x| > 3.4e38), which the tree works in; "
-                         "rescale the features")
+        raise ValueError(
+            "X has values too large for float32 (|x| > 3.4e38), which the tree works in; "
+            "rescale the features"
+        )
     return X32.astype(np.float64)
 
 
@@ -383,7 +416,9 @@ class DecisionTreeClassifier(BaseDecisionTree):
 
     def __init__(self, criterion="gini", **kwargs):
         if criterion not in CLASSIFICATION_CRITERIA:
-            raise ValueError(f"criterion must be one of {sorted(CLASSIFICATION_CRITERIA)}, got {criterion!r}")
+            raise ValueError(
+                f"criterion must be one of {sorted(CLASSIFICATION_CRITERIA)}, got {criterion!r}"
+            )
         super().__init__(**kwargs)
         self.criterion = criterion
         self._criterion = CLASSIFICATION_CRITERIA[criterion]
@@ -457,12 +492,24 @@ class DecisionTreeRegressor(BaseDecisionTree):
 # ------------------------------------------------------------------------------- text export
 
 
-def export_text(model: BaseDecisionTree, *, feature_names=None, class_names=None, max_depth: int = 10,
-                spacing: int = 3, decimals: int = 2, show_weights: bool = False) -> str:
+def export_text(
+    model: BaseDecisionTree,
+    *,
+    feature_names=None,
+    class_names=None,
+    max_depth: int = 10,
+    spacing: int = 3,
+    decimals: int = 2,
+    show_weights: bool = False,
+) -> str:
     """The tree's rules as indented text, in the format of ``sklearn.tree.export_text``."""
     check_is_fitted(model, "tree_")
     t = model.tree_
-    names = feature_names if feature_names is not None else [f"feature_{j}" for j in range(t.n_features)]
+    names = (
+        feature_names
+        if feature_names is not None
+        else [f"feature_{j}" for j in range(t.n_features)]
+    )
     is_classifier = isinstance(model, DecisionTreeClassifier)
     if is_classifier and class_names is None:
         class_names = model.classes_
@@ -527,8 +574,10 @@ def main() -> None:
     tree = DecisionTreeClassifier(criterion=args.criterion, max_depth=args.max_depth)
     tree.fit(X[~test], y[~test])
     accuracy = float(np.mean(tree.predict(X[test]) == y[test]))
-    print(f"{args.dataset}: depth {tree.get_depth()}, {tree.get_n_leaves()} leaves, "
-          f"test accuracy {accuracy:.3f} ({test.sum()} samples)")
+    print(
+        f"{args.dataset}: depth {tree.get_depth()}, {tree.get_n_leaves()} leaves, "
+        f"test accuracy {accuracy:.3f} ({test.sum()} samples)"
+    )
     print(export_text(tree))
     fig = drawing.plot_tree(tree, class_names=[str(c) for c in tree.classes_])
     journey.save_figure(fig, STAGE, f"scratch_tree_{args.dataset}")

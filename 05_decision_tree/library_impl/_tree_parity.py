@@ -16,11 +16,13 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 def same_structure(scratch, library) -> bool:
     """True when both trees have the same nodes, children, split features and thresholds."""
     a, b = scratch.tree_, library.tree_
-    return (a.node_count == b.node_count
-            and np.array_equal(a.children_left, b.children_left)
-            and np.array_equal(a.children_right, b.children_right)
-            and np.array_equal(a.feature, b.feature)
-            and np.array_equal(a.threshold, b.threshold))
+    return (
+        a.node_count == b.node_count
+        and np.array_equal(a.children_left, b.children_left)
+        and np.array_equal(a.children_right, b.children_right)
+        and np.array_equal(a.feature, b.feature)
+        and np.array_equal(a.threshold, b.threshold)
+    )
 
 
 def sklearn_twin(scratch, X, y, *, max_seeds: int = 1000, **params):
@@ -37,5 +39,7 @@ def sklearn_twin(scratch, X, y, *, max_seeds: int = 1000, **params):
         library = cls(random_state=seed, **params).fit(X, y)
         if same_structure(scratch, library):
             return library, seed
-    raise AssertionError(f"no random_state in [0, {len(seeds)}) gives scikit-learn the scratch tree "
-                         f"({params}; ties at nodes {scratch.tied_splits_})")
+    raise AssertionError(
+        f"no random_state in [0, {len(seeds)}) gives scikit-learn the scratch tree "
+        f"({params}; ties at nodes {scratch.tied_splits_})"
+    )

@@ -21,29 +21,48 @@ STAGE = "05_decision_tree"
 
 def fit_tree(X, y, *, criterion="gini", max_depth=None, random_state=0) -> DecisionTreeClassifier:
     """A fitted ``DecisionTreeClassifier`` (scikit-learn casts X to float32 internally)."""
-    return DecisionTreeClassifier(criterion=criterion, max_depth=max_depth, random_state=random_state).fit(X, y)
+    return DecisionTreeClassifier(
+        criterion=criterion, max_depth=max_depth, random_state=random_state
+    ).fit(X, y)
 
 
 def write_dot(model, path: Path, *, feature_names, class_names) -> Path:
     """Write the tree as Graphviz DOT source with scikit-learn's ``export_graphviz``."""
-    export_graphviz(model, out_file=str(path), feature_names=feature_names, class_names=class_names,
-                    filled=True, rounded=True)
+    export_graphviz(
+        model,
+        out_file=str(path),
+        feature_names=feature_names,
+        class_names=class_names,
+        filled=True,
+        rounded=True,
+    )
     return path
 
 
 def draw(model, name: str, *, feature_names, class_names) -> Path:
     """PNG of the tree: Graphviz when ``dot`` is installed, else matplotlib's ``plot_tree``."""
     drawing = journey.load_stage("05", "from_scratch/_tree_drawing.py")
-    dot = write_dot(model, journey.stage_output_dir(STAGE) / f"{name}.dot",
-                    feature_names=feature_names, class_names=class_names)
+    dot = write_dot(
+        model,
+        journey.stage_output_dir(STAGE) / f"{name}.dot",
+        feature_names=feature_names,
+        class_names=class_names,
+    )
     png = drawing.render_dot(dot)
     if png is not None:
         print(f"figure written: {png}")
         return png
     plt = journey.plotting.pyplot()
     fig, ax = plt.subplots(figsize=(12, 6))
-    plot_tree(model, feature_names=feature_names, class_names=class_names, filled=True, rounded=True,
-              fontsize=8, ax=ax)
+    plot_tree(
+        model,
+        feature_names=feature_names,
+        class_names=class_names,
+        filled=True,
+        rounded=True,
+        fontsize=8,
+        ax=ax,
+    )
     return journey.save_figure(fig, STAGE, name)
 
 
@@ -59,14 +78,21 @@ def main() -> None:
     twins = journey.load_stage("05", "library_impl/_tree_parity.py")
     iris = load_iris()
     names, classes = list(iris.feature_names), list(iris.target_names)
-    X_tr, X_te, y_tr, y_te = train_test_split(iris.data, iris.target, test_size=0.25,
-                                              random_state=args.seed, stratify=iris.target)
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        iris.data, iris.target, test_size=0.25, random_state=args.seed, stratify=iris.target
+    )
 
-    mine = scratch.DecisionTreeClassifier(criterion=args.criterion, max_depth=args.max_depth).fit(X_tr, y_tr)
-    lib, seed = twins.sklearn_twin(mine, X_tr, y_tr, criterion=args.criterion, max_depth=args.max_depth)
-    print(f"scikit-learn: depth {lib.get_depth()}, {lib.get_n_leaves()} leaves, "
-          f"test accuracy {lib.score(X_te, y_te):.3f}; random_state={seed} "
-          f"(exact ties in the scratch tree at {mine.tied_splits_})")
+    mine = scratch.DecisionTreeClassifier(criterion=args.criterion, max_depth=args.max_depth).fit(
+        X_tr, y_tr
+    )
+    lib, seed = twins.sklearn_twin(
+        mine, X_tr, y_tr, criterion=args.criterion, max_depth=args.max_depth
+    )
+    print(
+        f"scikit-learn: depth {lib.get_depth()}, {lib.get_n_leaves()} leaves, "
+        f"test accuracy {lib.score(X_te, y_te):.3f}; random_state={seed} "
+        f"(exact ties in the scratch tree at {mine.tied_splits_})"
+    )
     print(export_text(lib, feature_names=names))
 
     draw(lib, "sklearn_tree_iris", feature_names=names, class_names=classes)
@@ -80,10 +106,17 @@ def main() -> None:
     parity.equal("iris tree: thresholds", mine.tree_.threshold, lib.tree_.threshold)
     parity.equal("iris tree: test predictions", mine.predict(X_te), lib.predict(X_te))
     parity.equal("iris tree: test probabilities", mine.predict_proba(X_te), lib.predict_proba(X_te))
-    parity.close("iris tree: feature importances", mine.feature_importances_, lib.feature_importances_,
-                 atol=1e-10)
-    parity.equal("iris tree: export_text lines", scratch.export_text(mine, feature_names=names).splitlines(),
-                 export_text(lib, feature_names=names).splitlines())
+    parity.close(
+        "iris tree: feature importances",
+        mine.feature_importances_,
+        lib.feature_importances_,
+        atol=1e-10,
+    )
+    parity.equal(
+        "iris tree: export_text lines",
+        scratch.export_text(mine, feature_names=names).splitlines(),
+        export_text(lib, feature_names=names).splitlines(),
+    )
 
 
 if __name__ == "__main__":

@@ -47,15 +47,35 @@ class RandomForestClassifier:
     ``oob_score=True`` ``oob_score_`` and ``oob_decision_function_``.
     """
 
-    def __init__(self, n_estimators: int = 100, *, criterion="gini", max_depth=None, min_samples_split=2,
-                 min_samples_leaf=1, max_features="sqrt", bootstrap=True, oob_score=False, random_state=None):
+    def __init__(
+        self,
+        n_estimators: int = 100,
+        *,
+        criterion="gini",
+        max_depth=None,
+        min_samples_split=2,
+        min_samples_leaf=1,
+        max_features="sqrt",
+        bootstrap=True,
+        oob_score=False,
+        random_state=None,
+    ):
         if not isinstance(n_estimators, numbers.Integral) or n_estimators < 1:
-            raise ValueError(f"n_estimators must be a positive integer (the number of trees), got {n_estimators!r}")
+            raise ValueError(
+                f"n_estimators must be a positive integer (the number of trees), got {n_estimators!r}"
+            )
         if oob_score and not bootstrap:
-            raise ValueError("oob_score=True needs bootstrap=True: without bootstrap no sample is left out of a tree")
+            raise ValueError(
+                "oob_score=True needs bootstrap=True: without bootstrap no sample is left out of a tree"
+            )
         self.n_estimators = n_estimators
-        self.tree_params = dict(criterion=criterion, max_depth=max_depth, min_samples_split=min_samples_split,
-                                min_samples_leaf=min_samples_leaf, max_features=max_features)
+        self.tree_params = dict(
+            criterion=criterion,
+            max_depth=max_depth,
+            min_samples_split=min_samples_split,
+            min_samples_leaf=min_samples_leaf,
+            max_features=max_features,
+        )
         tree_module.DecisionTreeClassifier(**self.tree_params)  # validates the tree settings now
         self.bootstrap = bootstrap
         self.oob_score = oob_score
@@ -73,7 +93,9 @@ class RandomForestClassifier:
         for b in journey.progress(range(self.n_estimators), desc="trees"):
             rows = rng.integers(0, n, size=n) if self.bootstrap else np.arange(n)
             in_bag[b, rows] = True
-            tree = tree_module.DecisionTreeClassifier(random_state=rng.spawn(1)[0], **self.tree_params)
+            tree = tree_module.DecisionTreeClassifier(
+                random_state=rng.spawn(1)[0], **self.tree_params
+            )
             self.estimators_.append(tree.fit(X[rows], encoded[rows]))
             self.estimators_samples_.append(rows)
         if self.oob_score:
@@ -95,8 +117,12 @@ class RandomForestClassifier:
         n_trees = (~in_bag).sum(axis=0)
         covered = n_trees > 0
         if not covered.all():
-            warnings.warn(f"{np.sum(~covered)} samples were in every bootstrap sample and have no OOB "
-                          f"prediction; use more trees for a reliable OOB estimate", UserWarning, stacklevel=2)
+            warnings.warn(
+                f"{np.sum(~covered)} samples were in every bootstrap sample and have no OOB "
+                f"prediction; use more trees for a reliable OOB estimate",
+                UserWarning,
+                stacklevel=2,
+            )
         self.oob_decision_function_ = np.full_like(votes, np.nan)
         self.oob_decision_function_[covered] = votes[covered] / n_trees[covered, None]
         self.oob_score_ = float(np.mean(np.argmax(votes[covered], axis=1) == encoded[covered]))
@@ -140,8 +166,12 @@ def main() -> None:
     from journey.data import load_bundled
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", default="breast_cancer", choices=["iris", "wine", "breast_cancer"])
-    parser.add_argument("--n-estimators", type=int, default=None, help="default: 100 (20 in quick mode)")
+    parser.add_argument(
+        "--dataset", default="breast_cancer", choices=["iris", "wine", "breast_cancer"]
+    )
+    parser.add_argument(
+        "--n-estimators", type=int, default=None, help="default: 100 (20 in quick mode)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     n_estimators = args.n_estimators or (20 if journey.is_quick() else 100)
@@ -151,17 +181,26 @@ def main() -> None:
     test = np.zeros(len(y), dtype=bool)
     test[rng.permutation(len(y))[: len(y) // 4]] = True
     single = tree_module.DecisionTreeClassifier().fit(X[~test], y[~test])
-    forest = RandomForestClassifier(n_estimators, oob_score=True, random_state=args.seed).fit(X[~test], y[~test])
-    print(f"{args.dataset}: one full-depth tree, test accuracy {np.mean(single.predict(X[test]) == y[test]):.3f}")
-    print(f"{args.dataset}: forest of {n_estimators} trees, test accuracy "
-          f"{np.mean(forest.predict(X[test]) == y[test]):.3f} (majority vote "
-          f"{np.mean(forest.predict_by_majority(X[test]) == y[test]):.3f}), OOB estimate {forest.oob_score_:.3f}")
+    forest = RandomForestClassifier(n_estimators, oob_score=True, random_state=args.seed).fit(
+        X[~test], y[~test]
+    )
+    print(
+        f"{args.dataset}: one full-depth tree, test accuracy {np.mean(single.predict(X[test]) == y[test]):.3f}"
+    )
+    print(
+        f"{args.dataset}: forest of {n_estimators} trees, test accuracy "
+        f"{np.mean(forest.predict(X[test]) == y[test]):.3f} (majority vote "
+        f"{np.mean(forest.predict_by_majority(X[test]) == y[test]):.3f}), OOB estimate {forest.oob_score_:.3f}"
+    )
 
     plt = journey.plotting.pyplot()
     order = np.argsort(forest.feature_importances_)[::-1][:10]
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.barh([f"x[{j}]" for j in order[::-1]], forest.feature_importances_[order[::-1]])
-    ax.set(xlabel="mean impurity decrease (normalised)", title=f"scratch forest: top features ({args.dataset})")
+    ax.set(
+        xlabel="mean impurity decrease (normalised)",
+        title=f"scratch forest: top features ({args.dataset})",
+    )
     journey.save_figure(fig, STAGE, f"scratch_forest_importances_{args.dataset}")
 
 

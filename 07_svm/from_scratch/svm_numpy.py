@@ -49,7 +49,7 @@ from journey.validation import check_array, check_is_fitted, check_n_features, c
 
 STAGE = "07_svm"
 SOLVERS = ("smo", "subgradient")
-SEPARATIONS = {"separable": 5.0, "overlapping": 2.8}   # two_blobs centres at ±s/2 on each axis
+SEPARATIONS = {"separable": 5.0, "overlapping": 2.8}  # two_blobs centres at ±s/2 on each axis
 
 
 def hinge_objective(w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray, C: float) -> float:
@@ -84,17 +84,21 @@ def smo(X: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int):
         t = min(gap / curvature, room_i, room_j)
         alpha[i] += y[i] * t
         alpha[j] -= y[j] * t
-        if t == room_i:                      # land exactly on the bound, not one rounding off
+        if t == room_i:  # land exactly on the bound, not one rounding off
             alpha[i] = C if positive[i] else 0.0
         if t == room_j:
             alpha[j] = 0.0 if positive[j] else C
         w += t * (X[i] - X[j])
         steps += 1
     if gap >= tol:
-        warnings.warn(f"SMO stopped after max_iter={max_iter} steps with KKT gap {gap:.3g} ≥ tol={tol:g}; "
-                      "raise max_iter (or tol)", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"SMO stopped after max_iter={max_iter} steps with KKT gap {gap:.3g} ≥ tol={tol:g}; "
+            "raise max_iter (or tol)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     alpha = np.clip(alpha, 0.0, C)
-    w = (alpha * y) @ X                      # recompute: no drift from the running updates
+    w = (alpha * y) @ X  # recompute: no drift from the running updates
     return alpha, w, intercept(alpha, y - X @ w, y, C), steps, bool(gap < tol)
 
 
@@ -142,7 +146,9 @@ class LinearSVM:
     ``support_vectors_``, ``n_iter_``; ``objective_`` = P(w, b) at the solution.
     """
 
-    def __init__(self, C: float = 1.0, solver: str = "smo", tol: float = 1e-3, max_iter: int = 1_000_000):
+    def __init__(
+        self, C: float = 1.0, solver: str = "smo", tol: float = 1e-3, max_iter: int = 1_000_000
+    ):
         if not (np.isfinite(C) and C > 0):
             raise ValueError(f"C must be a positive finite number, got {C!r}")
         if solver not in SOLVERS:
@@ -159,11 +165,15 @@ class LinearSVM:
         X, y = check_X_y(X, y, y_numeric=False)
         self.classes_, y_index = np.unique(y, return_inverse=True)
         if len(self.classes_) != 2:
-            raise ValueError(f"LinearSVM is a binary classifier: y has {len(self.classes_)} classes "
-                             f"({self.classes_[:5]}); train one model per pair of classes instead")
+            raise ValueError(
+                f"LinearSVM is a binary classifier: y has {len(self.classes_)} classes "
+                f"({self.classes_[:5]}); train one model per pair of classes instead"
+            )
         signs = 2.0 * y_index - 1.0
         if self.solver == "smo":
-            alpha, w, b, self.n_iter_, self.converged_ = smo(X, signs, self.C, self.tol, self.max_iter)
+            alpha, w, b, self.n_iter_, self.converged_ = smo(
+                X, signs, self.C, self.tol, self.max_iter
+            )
             self.support_ = np.flatnonzero(alpha > 0)
             self.support_vectors_ = X[self.support_]
             self.dual_coef_ = (alpha * signs)[self.support_][None, :]
@@ -246,14 +256,25 @@ def main() -> None:
         X, y = toy_data(kind, args.samples, seed=args.seed)
         exact = LinearSVM(C=args.C, tol=1e-6).fit(X, y)
         rough = LinearSVM(C=args.C, solver="subgradient", max_iter=steps).fit(X, y)
-        print(f"{kind:11s} SMO: {exact.n_iter_} pair steps, P = {exact.objective_:.6f}, "
-              f"margin {exact.margin_width():.4f}, {len(exact.support_)} support vectors, "
-              f"train accuracy {exact.score(X, y):.3f}")
-        print(f"{'':11s} subgradient: {steps} steps, P = {rough.objective_:.6f} "
-              f"({rough.objective_ / exact.objective_ - 1:+.2e} relative), margin {rough.margin_width():.4f}")
-        plot_margin(ax, exact, X, y, f"{kind}, C={args.C:g}: margin {exact.margin_width():.3f}, "
-                                     f"{len(exact.support_)} SVs")
-        axes[2].loglog(np.arange(1, steps + 1), rough.objective_history_ / exact.objective_ - 1, label=kind)
+        print(
+            f"{kind:11s} SMO: {exact.n_iter_} pair steps, P = {exact.objective_:.6f}, "
+            f"margin {exact.margin_width():.4f}, {len(exact.support_)} support vectors, "
+            f"train accuracy {exact.score(X, y):.3f}"
+        )
+        print(
+            f"{'':11s} subgradient: {steps} steps, P = {rough.objective_:.6f} "
+            f"({rough.objective_ / exact.objective_ - 1:+.2e} relative), margin {rough.margin_width():.4f}"
+        )
+        plot_margin(
+            ax,
+            exact,
+            X,
+            y,
+            f"{kind}, C={args.C:g}: margin {exact.margin_width():.3f}, {len(exact.support_)} SVs",
+        )
+        axes[2].loglog(
+            np.arange(1, steps + 1), rough.objective_history_ / exact.objective_ - 1, label=kind
+        )
     axes[2].set_xlabel("subgradient step t")
     axes[2].set_ylabel("P(w_t, b_t) / P* − 1")
     axes[2].set_title("subgradient descent vs the SMO optimum P*")

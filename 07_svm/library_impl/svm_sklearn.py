@@ -30,8 +30,10 @@ STAGE = "07_svm"
 
 def curved_datasets(n_samples: int, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Two classic sets that no straight line separates."""
-    return {"moons": moons(n_samples, noise=0.2, seed=seed),
-            "circles": make_circles(n_samples, noise=0.1, factor=0.45, random_state=seed)}
+    return {
+        "moons": moons(n_samples, noise=0.2, seed=seed),
+        "circles": make_circles(n_samples, noise=0.1, factor=0.45, random_state=seed),
+    }
 
 
 def decision_grid(X: np.ndarray, steps: int):
@@ -58,18 +60,29 @@ def linear_margin_figure(n_samples: int, seed: int):
     model = SVC(kernel="linear", C=1.0).fit(X, y)
     w, b = model.coef_[0], model.intercept_[0]
     margin = 2.0 / np.linalg.norm(w)
-    print(f"linear SVC on separable blobs: w = {np.round(w, 4)}, b = {b:.4f}, margin 2/‖w‖ = {margin:.4f}, "
-          f"{len(model.support_)} support vectors of {len(X)} points")
+    print(
+        f"linear SVC on separable blobs: w = {np.round(w, 4)}, b = {b:.4f}, margin 2/‖w‖ = {margin:.4f}, "
+        f"{len(model.support_)} support vectors of {len(X)} points"
+    )
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 5))
     g0, g1 = decision_grid(X, 200)
     f = model.decision_function(np.c_[g0.ravel(), g1.ravel()]).reshape(g0.shape)
-    ax.contourf(g0, g1, f, levels=[-np.inf, -1, 1, np.inf], colors=["#cfe0ff", "#f4f4f4", "#ffd6cf"])
+    ax.contourf(
+        g0, g1, f, levels=[-np.inf, -1, 1, np.inf], colors=["#cfe0ff", "#f4f4f4", "#ffd6cf"]
+    )
     ax.contour(g0, g1, f, levels=[-1, 0, 1], colors="k", linestyles=["--", "-", "--"], linewidths=1)
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolor="k", s=20)
     sv = model.support_vectors_
-    ax.scatter(sv[:, 0], sv[:, 1], s=160, facecolors="none", edgecolors="k", linewidths=1.5,
-               label=f"support vectors ({len(sv)})")
+    ax.scatter(
+        sv[:, 0],
+        sv[:, 1],
+        s=160,
+        facecolors="none",
+        edgecolors="k",
+        linewidths=1.5,
+        label=f"support vectors ({len(sv)})",
+    )
     ax.set_aspect("equal")
     ax.set_title(f"SVC(kernel='linear', C=1): margin width {margin:.3f}")
     ax.legend(loc="upper left")
@@ -78,33 +91,64 @@ def linear_margin_figure(n_samples: int, seed: int):
 
 def kernel_comparison(data: dict, seed: int, steps: int) -> pd.DataFrame:
     """Linear vs RBF kernel on each curved set: test accuracy table and decision-region figure."""
-    kernels = {"linear": SVC(kernel="linear", C=1.0), "rbf": SVC(kernel="rbf", C=1.0, gamma="scale")}
+    kernels = {
+        "linear": SVC(kernel="linear", C=1.0),
+        "rbf": SVC(kernel="rbf", C=1.0, gamma="scale"),
+    }
     plt = pyplot()
     fig, axes = plt.subplots(len(data), len(kernels), figsize=(8, 4 * len(data)))
     rows = []
     for row, (name, (X, y)) in zip(axes, data.items()):
-        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=0.3, random_state=seed, stratify=y
+        )
         for ax, (kernel, svc) in zip(row, kernels.items()):
             model = make_pipeline(StandardScaler(), svc).fit(X_train, y_train)
-            rows.append({"dataset": name, "kernel": kernel, "train accuracy": model.score(X_train, y_train),
-                         "test accuracy": model.score(X_test, y_test), "support vectors": int(svc.n_support_.sum())})
-            plot_regions(ax, model, X, y, steps, f"{name}, {kernel} kernel: test accuracy {rows[-1]['test accuracy']:.3f}")
+            rows.append(
+                {
+                    "dataset": name,
+                    "kernel": kernel,
+                    "train accuracy": model.score(X_train, y_train),
+                    "test accuracy": model.score(X_test, y_test),
+                    "support vectors": int(svc.n_support_.sum()),
+                }
+            )
+            plot_regions(
+                ax,
+                model,
+                X,
+                y,
+                steps,
+                f"{name}, {kernel} kernel: test accuracy {rows[-1]['test accuracy']:.3f}",
+            )
     journey.save_figure(fig, STAGE, "svc_linear_vs_rbf")
     return pd.DataFrame(rows)
 
 
 def c_gamma_grid(X, y, Cs, gammas, seed: int, steps: int) -> pd.DataFrame:
     """RBF SVC for every (C, γ): decision regions as small multiples, test accuracy in each title."""
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, random_state=seed, stratify=y
+    )
     plt = pyplot()
     fig, axes = plt.subplots(len(Cs), len(gammas), figsize=(3 * len(gammas), 3 * len(Cs)))
-    scores = pd.DataFrame(index=pd.Index(Cs, name="C"), columns=pd.Index(gammas, name="gamma"), dtype=float)
+    scores = pd.DataFrame(
+        index=pd.Index(Cs, name="C"), columns=pd.Index(gammas, name="gamma"), dtype=float
+    )
     for i, C in enumerate(Cs):
         for j, gamma in enumerate(gammas):
-            model = make_pipeline(StandardScaler(), SVC(kernel="rbf", C=C, gamma=gamma)).fit(X_train, y_train)
+            model = make_pipeline(StandardScaler(), SVC(kernel="rbf", C=C, gamma=gamma)).fit(
+                X_train, y_train
+            )
             scores.loc[C, gamma] = model.score(X_test, y_test)
-            plot_regions(axes[i, j], model, X_train, y_train, steps,
-                         f"C={C:g}, γ={gamma:g}: test {scores.loc[C, gamma]:.2f}")
+            plot_regions(
+                axes[i, j],
+                model,
+                X_train,
+                y_train,
+                steps,
+                f"C={C:g}, γ={gamma:g}: test {scores.loc[C, gamma]:.2f}",
+            )
     fig.suptitle("RBF SVC on moons: C (rows) × γ (columns)")
     journey.save_figure(fig, STAGE, "svc_rbf_C_gamma_grid")
     return scores
@@ -122,7 +166,11 @@ def main() -> None:
     data = curved_datasets(n_samples, args.seed)
     table = kernel_comparison(data, args.seed, steps)
     print(table.to_string(index=False, float_format="%.3f"))
-    Cs, gammas = ((0.1, 10.0, 1000.0), (0.1, 1.0, 50.0)) if quick else ((0.1, 1.0, 10.0, 1000.0), (0.1, 1.0, 10.0, 50.0))
+    Cs, gammas = (
+        ((0.1, 10.0, 1000.0), (0.1, 1.0, 50.0))
+        if quick
+        else ((0.1, 1.0, 10.0, 1000.0), (0.1, 1.0, 10.0, 50.0))
+    )
     scores = c_gamma_grid(*data["moons"], Cs, gammas, args.seed, steps)
     print("RBF SVC on moons, test accuracy for C (rows) × gamma (columns):")
     print(scores.to_string(float_format="%.3f"))

@@ -51,7 +51,11 @@ def squared_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     The full matrix, for inspection; ``kneighbors`` ranks with s = ‖b‖² − 2a·b and adds ‖a‖²
     to the k winners only.
     """
-    sq = np.einsum("ij,ij->i", A, A)[:, None] - 2.0 * (A @ B.T) + np.einsum("ij,ij->i", B, B)[None, :]
+    sq = (
+        np.einsum("ij,ij->i", A, A)[:, None]
+        - 2.0 * (A @ B.T)
+        + np.einsum("ij,ij->i", B, B)[None, :]
+    )
     return np.maximum(sq, 0.0, out=sq)
 
 
@@ -90,8 +94,10 @@ def vote_weights(distances: np.ndarray, weights: str) -> np.ndarray:
 
 def class_votes(neighbour_classes: np.ndarray, weights: np.ndarray, n_classes: int) -> np.ndarray:
     """Total vote per class (n_queries × n_classes): Σⱼ wⱼ [class of neighbour j = c]."""
-    return np.stack([np.sum(np.where(neighbour_classes == c, weights, 0.0), axis=1)
-                     for c in range(n_classes)], axis=1)
+    return np.stack(
+        [np.sum(np.where(neighbour_classes == c, weights, 0.0), axis=1) for c in range(n_classes)],
+        axis=1,
+    )
 
 
 def kth_distance_ties(sorted_distances: np.ndarray, k: int, rtol: float = 1e-9) -> np.ndarray:
@@ -118,7 +124,11 @@ class KNeighborsClassifier:
     """
 
     def __init__(self, n_neighbors: int = 5, weights: str = "uniform", chunk_size: int = 256):
-        if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)) or n_neighbors < 1:
+        if (
+            isinstance(n_neighbors, bool)
+            or not isinstance(n_neighbors, (int, np.integer))
+            or n_neighbors < 1
+        ):
             raise ValueError(f"n_neighbors must be a positive integer, got {n_neighbors!r}")
         if weights not in WEIGHTS:
             raise ValueError(f"weights must be one of {WEIGHTS}, got {weights!r}")
@@ -133,8 +143,10 @@ class KNeighborsClassifier:
         """Store the training data (KNN is a lazy learner) and the sorted class labels."""
         X, y = check_X_y(X, y, y_numeric=False)
         if self.n_neighbors > len(X):
-            raise ValueError(f"n_neighbors={self.n_neighbors} is larger than the {len(X)} training samples; "
-                             f"use n_neighbors ≤ {len(X)} or more training data")
+            raise ValueError(
+                f"n_neighbors={self.n_neighbors} is larger than the {len(X)} training samples; "
+                f"use n_neighbors ≤ {len(X)} or more training data"
+            )
         self.classes_, self._y_index = np.unique(y, return_inverse=True)
         self._fit_X = X
         self._fit_sq_norms = np.einsum("ij,ij->i", X, X)
@@ -152,18 +164,24 @@ class KNeighborsClassifier:
         """Distances and indices of the ``n_neighbors`` nearest training points, nearest first."""
         X = self._check_query(X)
         k = self.n_neighbors if n_neighbors is None else n_neighbors
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= self.n_samples_fit_:
-            raise ValueError(f"n_neighbors must be in 1..{self.n_samples_fit_} (training samples), got {k}")
+        if (
+            isinstance(k, bool)
+            or not isinstance(k, (int, np.integer))
+            or not 1 <= k <= self.n_samples_fit_
+        ):
+            raise ValueError(
+                f"n_neighbors must be in 1..{self.n_samples_fit_} (training samples), got {k}"
+            )
         dist = np.empty((len(X), k))
         ind = np.empty((len(X), k), dtype=np.intp)
         for start in range(0, len(X), self.chunk_size):
-            A = X[start:start + self.chunk_size]
-            scores = A @ self._fit_X.T                 # s = ‖b‖² − 2a·b, ranked like ‖a − b‖²
+            A = X[start : start + self.chunk_size]
+            scores = A @ self._fit_X.T  # s = ‖b‖² − 2a·b, ranked like ‖a − b‖²
             scores *= -2.0
             scores += self._fit_sq_norms
-            ind[start:start + len(A)], best = k_smallest(scores, k)
+            ind[start : start + len(A)], best = k_smallest(scores, k)
             sq = np.einsum("ij,ij->i", A, A)[:, None] + best
-            dist[start:start + len(A)] = np.sqrt(np.maximum(sq, 0.0))
+            dist[start : start + len(A)] = np.sqrt(np.maximum(sq, 0.0))
         return (dist, ind) if return_distance else ind
 
     def _votes(self, X) -> np.ndarray:
@@ -206,7 +224,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
-    parser.add_argument("--k", type=int, nargs="+", default=[1, 3, 5, 15], help="values of k to try")
+    parser.add_argument(
+        "--k", type=int, nargs="+", default=[1, 3, 5, 15], help="values of k to try"
+    )
     args = parser.parse_args()
 
     X_train, X_test, y_train, y_test = digits_split(seed=args.seed)
@@ -216,7 +236,9 @@ def main() -> None:
     accuracies = {w: [] for w in WEIGHTS}
     for k in args.k:
         for weights in WEIGHTS:
-            acc = KNeighborsClassifier(k, weights=weights).fit(X_train, y_train).score(X_test, y_test)
+            acc = (
+                KNeighborsClassifier(k, weights=weights).fit(X_train, y_train).score(X_test, y_test)
+            )
             accuracies[weights].append(acc)
             print(f"k={k:2d} weights={weights:8s} test accuracy {acc:.4f}")
 

@@ -78,8 +78,10 @@ class GaussianNB:
         check_n_features(X, self.n_features_in_)
         log_norm = -0.5 * np.sum(np.log(2.0 * np.pi * self.var_), axis=1)
         # one (n × d) pass per class: an (n × K × d) broadcast would need K times the memory
-        mahalanobis = np.stack([np.sum((X - mean) ** 2 / var, axis=1)
-                                for mean, var in zip(self.theta_, self.var_)], axis=1)
+        mahalanobis = np.stack(
+            [np.sum((X - mean) ** 2 / var, axis=1) for mean, var in zip(self.theta_, self.var_)],
+            axis=1,
+        )
         return np.log(self.class_prior_) + log_norm - 0.5 * mahalanobis
 
     def predict_log_proba(self, X) -> np.ndarray:
@@ -108,14 +110,20 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
-    parser.add_argument("--var-smoothing", type=float, default=1e-9, help="ε as a fraction of the largest variance")
+    parser.add_argument(
+        "--var-smoothing", type=float, default=1e-9, help="ε as a fraction of the largest variance"
+    )
     args = parser.parse_args()
 
-    datasets = ("iris", "wine") if journey.is_quick() else ("iris", "wine", "breast_cancer", "digits")
+    datasets = (
+        ("iris", "wine") if journey.is_quick() else ("iris", "wine", "breast_cancer", "digits")
+    )
     for name in datasets:
         X_train, X_test, y_train, y_test = standardised_split(name, seed=args.seed)
         model = GaussianNB(var_smoothing=args.var_smoothing).fit(X_train, y_train)
-        print(f"{name:14s} {len(model.classes_)} classes  test accuracy {model.score(X_test, y_test):.4f}")
+        print(
+            f"{name:14s} {len(model.classes_)} classes  test accuracy {model.score(X_test, y_test):.4f}"
+        )
 
     X_train, X_test, y_train, y_test = standardised_split("iris", seed=args.seed)
     features = [2, 3]
@@ -125,10 +133,22 @@ def main() -> None:
     proba = model.predict_proba(np.c_[g0.ravel(), g1.ravel()])
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.contourf(g0, g1, proba.argmax(axis=1).reshape(g0.shape), alpha=0.25, levels=[-0.5, 0.5, 1.5, 2.5],
-                cmap="viridis")
-    ax.contour(g0, g1, proba.max(axis=1).reshape(g0.shape), levels=[0.6, 0.9, 0.99], colors="k",
-               linewidths=0.6)
+    ax.contourf(
+        g0,
+        g1,
+        proba.argmax(axis=1).reshape(g0.shape),
+        alpha=0.25,
+        levels=[-0.5, 0.5, 1.5, 2.5],
+        cmap="viridis",
+    )
+    ax.contour(
+        g0,
+        g1,
+        proba.max(axis=1).reshape(g0.shape),
+        levels=[0.6, 0.9, 0.99],
+        colors="k",
+        linewidths=0.6,
+    )
     ax.scatter(X_train[:, 2], X_train[:, 3], c=y_train, cmap="viridis", edgecolor="k", s=20)
     ax.set_xlabel("petal length (standardised)")
     ax.set_ylabel("petal width (standardised)")

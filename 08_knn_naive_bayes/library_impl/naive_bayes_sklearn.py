@@ -32,11 +32,14 @@ def main() -> None:
 
     X, y = load_bundled("digits")
     smoothing = np.logspace(-12, 2, 8 if quick else 29)
-    train, valid = validation_curve(GaussianNB(), X, y, param_name="var_smoothing", param_range=smoothing,
-                                    cv=args.folds)
+    train, valid = validation_curve(
+        GaussianNB(), X, y, param_name="var_smoothing", param_range=smoothing, cv=args.folds
+    )
     best = smoothing[np.argmax(valid.mean(axis=1))]
-    print(f"digits: best var_smoothing {best:.2g} → {args.folds}-fold accuracy {valid.mean(axis=1).max():.4f} "
-          f"(the default 1e-9 is the 'digits' line above)")
+    print(
+        f"digits: best var_smoothing {best:.2g} → {args.folds}-fold accuracy {valid.mean(axis=1).max():.4f} "
+        f"(the default 1e-9 is the 'digits' line above)"
+    )
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 3.8))

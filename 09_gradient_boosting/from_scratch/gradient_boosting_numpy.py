@@ -44,16 +44,33 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 class _BaseGradientBoosting:
     """The boosting loop; a subclass supplies F₀, the negative gradient and the leaf values."""
 
-    def __init__(self, *, n_estimators: int = 100, learning_rate: float = 0.1, max_depth=3,
-                 min_samples_split: int = 2, min_samples_leaf: int = 1, max_features=None, random_state=None):
+    def __init__(
+        self,
+        *,
+        n_estimators: int = 100,
+        learning_rate: float = 0.1,
+        max_depth=3,
+        min_samples_split: int = 2,
+        min_samples_leaf: int = 1,
+        max_features=None,
+        random_state=None,
+    ):
         if not isinstance(n_estimators, numbers.Integral) or n_estimators < 1:
-            raise ValueError(f"n_estimators must be a positive integer (the number of trees), got {n_estimators!r}")
+            raise ValueError(
+                f"n_estimators must be a positive integer (the number of trees), got {n_estimators!r}"
+            )
         if not isinstance(learning_rate, numbers.Real) or not 0 < learning_rate < np.inf:
-            raise ValueError(f"learning_rate must be a positive number (typically 0.01–0.3), got {learning_rate!r}")
+            raise ValueError(
+                f"learning_rate must be a positive number (typically 0.01–0.3), got {learning_rate!r}"
+            )
         self.n_estimators = n_estimators
         self.learning_rate = float(learning_rate)
-        self.tree_params = dict(max_depth=max_depth, min_samples_split=min_samples_split,
-                                min_samples_leaf=min_samples_leaf, max_features=max_features)
+        self.tree_params = dict(
+            max_depth=max_depth,
+            min_samples_split=min_samples_split,
+            min_samples_leaf=min_samples_leaf,
+            max_features=max_features,
+        )
         tree_module.DecisionTreeRegressor(**self.tree_params)  # validates the tree settings now
         self.random_state = random_state
         self.estimators_ = None
@@ -67,7 +84,9 @@ class _BaseGradientBoosting:
         self.estimators_, self.train_score_ = [], np.zeros(self.n_estimators)
         for m in journey.progress(range(self.n_estimators), desc="boosting"):
             residual = self._negative_gradient(y, raw)
-            tree = tree_module.DecisionTreeRegressor(random_state=rng.spawn(1)[0], **self.tree_params)
+            tree = tree_module.DecisionTreeRegressor(
+                random_state=rng.spawn(1)[0], **self.tree_params
+            )
             tree.fit(X, residual)
             leaves = tree.apply(X)
             self._set_leaf_values(tree, leaves, y, raw, residual)
@@ -93,7 +112,9 @@ class _BaseGradientBoosting:
     def raw_predict(self, X) -> np.ndarray:
         """F(x) = F₀ + ν Σ_m h_m(x)."""
         X = self._validate(X)
-        return self.init_ + self.learning_rate * np.sum([tree.predict(X) for tree in self.estimators_], axis=0)
+        return self.init_ + self.learning_rate * np.sum(
+            [tree.predict(X) for tree in self.estimators_], axis=0
+        )
 
     @property
     def feature_importances_(self) -> np.ndarray:
@@ -146,8 +167,10 @@ class GradientBoostingClassifier(_BaseGradientBoosting):
         X, y = check_X_y(X, y, y_numeric=False)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) != 2:
-            raise ValueError(f"this classifier is binary: y must have exactly 2 classes, found {len(self.classes_)}; "
-                             f"for more classes use one model per class (one-vs-rest)")
+            raise ValueError(
+                f"this classifier is binary: y must have exactly 2 classes, found {len(self.classes_)}; "
+                f"for more classes use one model per class (one-vs-rest)"
+            )
         return self._boost(X, encoded.astype(np.float64))
 
     def _initial_raw(self, y):
@@ -165,7 +188,9 @@ class GradientBoostingClassifier(_BaseGradientBoosting):
         gradient = np.bincount(leaves, weights=residual, minlength=n_nodes)
         hessian = np.bincount(leaves, weights=p * (1.0 - p), minlength=n_nodes)
         is_leaf = tree.tree_.is_leaf
-        safe = is_leaf & (np.abs(hessian) >= 1e-150)  # a perfectly certain leaf cannot improve: γ = 0
+        safe = is_leaf & (
+            np.abs(hessian) >= 1e-150
+        )  # a perfectly certain leaf cannot improve: γ = 0
         gamma = np.zeros(n_nodes)
         gamma[safe] = gradient[safe] / hessian[safe]
         tree.tree_.value[is_leaf, 0, 0] = gamma[is_leaf]
@@ -196,13 +221,17 @@ def main() -> None:
     from journey.data import load_bundled
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n-estimators", type=int, default=None, help="default: 200 (30 in quick mode)")
+    parser.add_argument(
+        "--n-estimators", type=int, default=None, help="default: 200 (30 in quick mode)"
+    )
     parser.add_argument("--learning-rate", type=float, default=0.1)
     parser.add_argument("--max-depth", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
     args = parser.parse_args()
     n_estimators = args.n_estimators or (30 if journey.is_quick() else 200)
-    settings = dict(n_estimators=n_estimators, learning_rate=args.learning_rate, max_depth=args.max_depth)
+    settings = dict(
+        n_estimators=n_estimators, learning_rate=args.learning_rate, max_depth=args.max_depth
+    )
 
     rng = np.random.default_rng(args.seed)
     X, y = load_bundled("diabetes")
@@ -210,14 +239,18 @@ def main() -> None:
     test[rng.permutation(len(y))[: len(y) // 4]] = True
     reg = GradientBoostingRegressor(**settings).fit(X[~test], y[~test])
     test_mse = [np.mean((p - y[test]) ** 2) for p in reg.staged_predict(X[test])]
-    print(f"diabetes regression, {n_estimators} trees: train MSE {reg.train_score_[-1]:.1f}, "
-          f"test MSE {test_mse[-1]:.1f} (best {min(test_mse):.1f} after {int(np.argmin(test_mse)) + 1} trees)")
+    print(
+        f"diabetes regression, {n_estimators} trees: train MSE {reg.train_score_[-1]:.1f}, "
+        f"test MSE {test_mse[-1]:.1f} (best {min(test_mse):.1f} after {int(np.argmin(test_mse)) + 1} trees)"
+    )
 
     X, y = load_bundled("breast_cancer")
     test = np.zeros(len(y), dtype=bool)
     test[rng.permutation(len(y))[: len(y) // 4]] = True
     clf = GradientBoostingClassifier(**settings).fit(X[~test], y[~test])
-    print(f"breast cancer classification: test accuracy {np.mean(clf.predict(X[test]) == y[test]):.3f}")
+    print(
+        f"breast cancer classification: test accuracy {np.mean(clf.predict(X[test]) == y[test]):.3f}"
+    )
 
     plt = journey.plotting.pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
@@ -225,10 +258,14 @@ def main() -> None:
     axes[0].plot(test_mse, label="test")
     axes[0].set(xlabel="trees", ylabel="MSE", title="diabetes: squared-error boosting")
     axes[0].legend()
-    test_loss = [2 * np.mean(np.logaddexp(0, r) - y[test] * r) for r in clf.staged_raw_predict(X[test])]
+    test_loss = [
+        2 * np.mean(np.logaddexp(0, r) - y[test] * r) for r in clf.staged_raw_predict(X[test])
+    ]
     axes[1].plot(clf.train_score_, label="train")
     axes[1].plot(test_loss, label="test")
-    axes[1].set(xlabel="trees", ylabel="deviance (2 × log-loss)", title="breast cancer: log-loss boosting")
+    axes[1].set(
+        xlabel="trees", ylabel="deviance (2 × log-loss)", title="breast cancer: log-loss boosting"
+    )
     axes[1].legend()
     fig.tight_layout()
     journey.save_figure(fig, STAGE, "scratch_boosting_curves")

@@ -19,40 +19,66 @@ STAGE = "09_gradient_boosting"
 xgb_script = journey.load_stage("09", "library_impl/gradient_boosting_xgboost.py")
 
 
-def fit_lightgbm(X_tr, y_tr, X_val, y_val, *, n_estimators=200, learning_rate=0.1, max_depth=3, seed=0):
+def fit_lightgbm(
+    X_tr, y_tr, X_val, y_val, *, n_estimators=200, learning_rate=0.1, max_depth=3, seed=0
+):
     """Fit and return ``(model, history, seconds)``; history[split][metric] is a list per round.
 
     ``num_leaves = 2**max_depth`` lets a leaf-wise tree reach the same size as a depth-wise one.
     """
-    model = lightgbm.LGBMClassifier(n_estimators=n_estimators, learning_rate=learning_rate, max_depth=max_depth,
-                                    num_leaves=2 ** max_depth, n_jobs=1, random_state=seed, deterministic=True,
-                                    force_row_wise=True, verbose=-1)
+    model = lightgbm.LGBMClassifier(
+        n_estimators=n_estimators,
+        learning_rate=learning_rate,
+        max_depth=max_depth,
+        num_leaves=2**max_depth,
+        n_jobs=1,
+        random_state=seed,
+        deterministic=True,
+        force_row_wise=True,
+        verbose=-1,
+    )
     history: dict = {}
     start = time.perf_counter()
-    model.fit(X_tr, y_tr, eval_X=(X_tr, X_val), eval_y=(y_tr, y_val), eval_names=["train", "validation"],
-              eval_metric=["binary_logloss", "auc"], callbacks=[lightgbm.record_evaluation(history)])
+    model.fit(
+        X_tr,
+        y_tr,
+        eval_X=(X_tr, X_val),
+        eval_y=(y_tr, y_val),
+        eval_names=["train", "validation"],
+        eval_metric=["binary_logloss", "auc"],
+        callbacks=[lightgbm.record_evaluation(history)],
+    )
     seconds = time.perf_counter() - start
     return model, {split: dict(metrics) for split, metrics in history.items()}, seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n-estimators", type=int, default=None, help="default: 200 (30 in quick mode)")
+    parser.add_argument(
+        "--n-estimators", type=int, default=None, help="default: 200 (30 in quick mode)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     n_estimators = args.n_estimators or (30 if journey.is_quick() else 200)
 
     X_tr, X_val, y_tr, y_val, names = xgb_script.breast_cancer_split(args.seed)
-    model, history, seconds = fit_lightgbm(X_tr, y_tr, X_val, y_val, n_estimators=n_estimators, seed=args.seed)
+    model, history, seconds = fit_lightgbm(
+        X_tr, y_tr, X_val, y_val, n_estimators=n_estimators, seed=args.seed
+    )
     best = int(np.argmin(history["validation"]["binary_logloss"]))
-    print(f"lightgbm {lightgbm.__version__}: {n_estimators} rounds in {seconds:.2f} s; validation accuracy "
-          f"{model.score(X_val, y_val):.3f}, AUC {history['validation']['auc'][-1]:.4f}; "
-          f"lowest validation log-loss {history['validation']['binary_logloss'][best]:.4f} at round {best + 1}")
+    print(
+        f"lightgbm {lightgbm.__version__}: {n_estimators} rounds in {seconds:.2f} s; validation accuracy "
+        f"{model.score(X_val, y_val):.3f}, AUC {history['validation']['auc'][-1]:.4f}; "
+        f"lowest validation log-loss {history['validation']['binary_logloss'][best]:.4f} at round {best + 1}"
+    )
     fig = xgb_script.curves_figure(history, "LightGBM", "binary_logloss", "auc")
     journey.save_figure(fig, STAGE, "lightgbm_curves")
     gain = model.booster_.feature_importance(importance_type="gain")
-    journey.save_figure(xgb_script.importance_figure(gain, names, "LightGBM: total gain per feature", "gain"),
-                        STAGE, "lightgbm_importance")
+    journey.save_figure(
+        xgb_script.importance_figure(gain, names, "LightGBM: total gain per feature", "gain"),
+        STAGE,
+        "lightgbm_importance",
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,9 @@ STAGE = "09_gradient_boosting"
 
 def settings(quick: bool) -> dict:
     """Shared by both sides. min_samples_leaf=20 avoids tiny leaves, where tied splits live."""
-    return dict(n_estimators=30 if quick else 200, learning_rate=0.1, max_depth=3, min_samples_leaf=20)
+    return dict(
+        n_estimators=30 if quick else 200, learning_rate=0.1, max_depth=3, min_samples_leaf=20
+    )
 
 
 def regression_data(seed: int = 0):
@@ -56,21 +58,48 @@ def main() -> None:
     lib = GradientBoostingRegressor(**params, random_state=args.seed).fit(X_tr, y_tr)
     mse_mine = [np.mean((p - y_te) ** 2) for p in mine.staged_predict(X_te)]
     mse_lib = [np.mean((p - y_te) ** 2) for p in lib.staged_predict(X_te)]
-    print(f"regression (Friedman #1): test MSE scratch {mse_mine[-1]:.4f}, scikit-learn {mse_lib[-1]:.4f}; "
-          f"trees with ties: {count_tied_trees(mine)}")
-    parity.at_most("regressor: trees with tied splits (must be 0 for exact parity)", count_tied_trees(mine), 0)
+    print(
+        f"regression (Friedman #1): test MSE scratch {mse_mine[-1]:.4f}, scikit-learn {mse_lib[-1]:.4f}; "
+        f"trees with ties: {count_tied_trees(mine)}"
+    )
+    parity.at_most(
+        "regressor: trees with tied splits (must be 0 for exact parity)", count_tied_trees(mine), 0
+    )
     parity.close("regressor: test predictions", mine.predict(X_te), lib.predict(X_te), rtol=1e-8)
-    parity.close("regressor: train_score_ (MSE per stage)", mine.train_score_, lib.train_score_, rtol=1e-8)
+    parity.close(
+        "regressor: train_score_ (MSE per stage)", mine.train_score_, lib.train_score_, rtol=1e-8
+    )
 
     X_tr, X_te, y_tr, y_te = classification_data(args.seed)
     mine_c = scratch.GradientBoostingClassifier(**params).fit(X_tr, y_tr)
     lib_c = GradientBoostingClassifier(**params, random_state=args.seed).fit(X_tr, y_tr)
-    print(f"classification: test accuracy scratch {np.mean(mine_c.predict(X_te) == y_te):.3f}, "
-          f"scikit-learn {lib_c.score(X_te, y_te):.3f}; trees with ties: {count_tied_trees(mine_c)}")
-    parity.at_most("classifier: trees with tied splits (must be 0 for exact parity)", count_tied_trees(mine_c), 0)
-    parity.close("classifier: test log-odds", mine_c.decision_function(X_te), lib_c.decision_function(X_te), rtol=1e-8)
-    parity.close("classifier: test probabilities", mine_c.predict_proba(X_te), lib_c.predict_proba(X_te), rtol=1e-8)
-    parity.close("classifier: train_score_ (deviance per stage)", mine_c.train_score_, lib_c.train_score_, rtol=1e-8)
+    print(
+        f"classification: test accuracy scratch {np.mean(mine_c.predict(X_te) == y_te):.3f}, "
+        f"scikit-learn {lib_c.score(X_te, y_te):.3f}; trees with ties: {count_tied_trees(mine_c)}"
+    )
+    parity.at_most(
+        "classifier: trees with tied splits (must be 0 for exact parity)",
+        count_tied_trees(mine_c),
+        0,
+    )
+    parity.close(
+        "classifier: test log-odds",
+        mine_c.decision_function(X_te),
+        lib_c.decision_function(X_te),
+        rtol=1e-8,
+    )
+    parity.close(
+        "classifier: test probabilities",
+        mine_c.predict_proba(X_te),
+        lib_c.predict_proba(X_te),
+        rtol=1e-8,
+    )
+    parity.close(
+        "classifier: train_score_ (deviance per stage)",
+        mine_c.train_score_,
+        lib_c.train_score_,
+        rtol=1e-8,
+    )
     parity.equal("classifier: test labels", mine_c.predict(X_te), lib_c.predict(X_te))
 
     plt = journey.plotting.pyplot()

@@ -79,17 +79,21 @@ def check_images(x, name: str = "x") -> np.ndarray:
     if x.dtype not in (np.float32, np.float64):
         x = x.astype(np.float64)
     if x.ndim == 3:
-        raise ValueError(f"{name} must be 4-D (N, C, H, W), got shape {x.shape}; "
-                         f"add the batch axis for a single image with {name}[None]")
+        raise ValueError(
+            f"{name} must be 4-D (N, C, H, W), got shape {x.shape}; "
+            f"add the batch axis for a single image with {name}[None]"
+        )
     if x.ndim != 4:
         raise ValueError(f"{name} must be 4-D (N, C, H, W), got {x.ndim}-D with shape {x.shape}")
     if x.size == 0:
-        raise ValueError(f"{name} is empty (shape {x.shape}); at least one image of at least one "
-                         "pixel is needed")
+        raise ValueError(
+            f"{name} is empty (shape {x.shape}); at least one image of at least one pixel is needed"
+        )
     if not np.all(np.isfinite(x)):
         bad = int(x.size - np.count_nonzero(np.isfinite(x)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); clean the data before "
-                         "the layer")
+        raise ValueError(
+            f"{name} contains {bad} NaN or infinite value(s); clean the data before the layer"
+        )
     return x
 
 
@@ -97,17 +101,23 @@ def check_conv_weight(weight, bias, in_channels: int) -> tuple[np.ndarray, np.nd
     """Check the weight is (C_out, C_in, kh, kw) with C_in matching the input, and the bias (C_out,)."""
     weight = np.asarray(weight)
     if weight.ndim != 4:
-        raise ValueError(f"weight must be 4-D (C_out, C_in, kh, kw), got shape {weight.shape}; "
-                         "a single 2-D kernel k becomes k[None, None]")
+        raise ValueError(
+            f"weight must be 4-D (C_out, C_in, kh, kw), got shape {weight.shape}; "
+            "a single 2-D kernel k becomes k[None, None]"
+        )
     weight = check_images(weight, name="weight")
     if weight.shape[1] != in_channels:
-        raise ValueError(f"the input has {in_channels} channel(s) but the weight {weight.shape} expects "
-                         f"{weight.shape[1]}; weight must be (C_out, C_in, kh, kw) with C_in = x.shape[1]")
+        raise ValueError(
+            f"the input has {in_channels} channel(s) but the weight {weight.shape} expects "
+            f"{weight.shape[1]}; weight must be (C_out, C_in, kh, kw) with C_in = x.shape[1]"
+        )
     if bias is not None:
         bias = np.asarray(bias, dtype=weight.dtype)
         if bias.shape != (weight.shape[0],):
-            raise ValueError(f"bias must have shape ({weight.shape[0]},), one value per output channel, "
-                             f"got {bias.shape}")
+            raise ValueError(
+                f"bias must have shape ({weight.shape[0]},), one value per output channel, "
+                f"got {bias.shape}"
+            )
         if not np.all(np.isfinite(bias)):
             raise ValueError("bias contains NaN or infinite values")
     return weight, bias
@@ -116,8 +126,10 @@ def check_conv_weight(weight, bias, in_channels: int) -> tuple[np.ndarray, np.nd
 def output_size(size: int, kernel: int, stride: int, padding: int) -> int:
     """⌊(size + 2·padding − kernel) / stride⌋ + 1, with a clear error when the kernel does not fit."""
     if kernel > size + 2 * padding:
-        raise ValueError(f"kernel size {kernel} is larger than the padded input ({size} + 2·{padding}); "
-                         "use a smaller kernel, more padding or a larger image")
+        raise ValueError(
+            f"kernel size {kernel} is larger than the padded input ({size} + 2·{padding}); "
+            "use a smaller kernel, more padding or a larger image"
+        )
     return (size + 2 * padding - kernel) // stride + 1
 
 
@@ -131,7 +143,9 @@ def correlate2d_loops(image, kernel) -> np.ndarray:
     """
     image, kernel = np.asarray(image, dtype=np.float64), np.asarray(kernel, dtype=np.float64)
     if image.ndim != 2 or kernel.ndim != 2:
-        raise ValueError(f"image and kernel must be 2-D, got shapes {image.shape} and {kernel.shape}")
+        raise ValueError(
+            f"image and kernel must be 2-D, got shapes {image.shape} and {kernel.shape}"
+        )
     kh, kw = kernel.shape
     out_h, out_w = output_size(image.shape[0], kh, 1, 0), output_size(image.shape[1], kw, 1, 0)
     out = np.zeros((out_h, out_w))
@@ -177,8 +191,10 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
         for o in range(n_out):
             for i in range(out_h):
                 for j in range(out_w):
-                    window = xp[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
-                    out[n, o, i, j] = np.sum(window * weight[o]) + (0.0 if bias is None else bias[o])
+                    window = xp[n, :, i * sh : i * sh + kh, j * sw : j * sw + kw]
+                    out[n, o, i, j] = np.sum(window * weight[o]) + (
+                        0.0 if bias is None else bias[o]
+                    )
     return out
 
 
@@ -200,8 +216,13 @@ def im2col(xp: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int]
     return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, out_h * out_w)
 
 
-def col2im(cols: np.ndarray, padded_shape: tuple[int, ...], kernel_size: tuple[int, int],
-           stride: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
+def col2im(
+    cols: np.ndarray,
+    padded_shape: tuple[int, ...],
+    kernel_size: tuple[int, int],
+    stride: tuple[int, int],
+    out_hw: tuple[int, int],
+) -> np.ndarray:
     """The adjoint of ``im2col``: add each column back onto the window it was taken from.
 
     Windows overlap when the stride is smaller than the kernel, so one input pixel receives
@@ -216,7 +237,7 @@ def col2im(cols: np.ndarray, padded_shape: tuple[int, ...], kernel_size: tuple[i
     xp = np.zeros(padded_shape, dtype=cols.dtype)
     for a in range(kh):
         for b in range(kw):
-            xp[:, :, a:a + sh * out_h:sh, b:b + sw * out_w:sw] += cols[:, :, a, b]
+            xp[:, :, a : a + sh * out_h : sh, b : b + sw * out_w : sw] += cols[:, :, a, b]
     return xp
 
 
@@ -231,13 +252,15 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
     n_out, _, kh, kw = weight.shape
     out_h, out_w = output_size(x.shape[2], kh, sh, ph), output_size(x.shape[3], kw, sw, pw)
     cols = im2col(pad_images(x, (ph, pw)), (kh, kw), (sh, sw))
-    out = weight.reshape(n_out, -1) @ cols            # (C_out, K) @ (N, K, P) -> (N, C_out, P)
+    out = weight.reshape(n_out, -1) @ cols  # (C_out, K) @ (N, K, P) -> (N, C_out, P)
     if bias is not None:
         out += bias[:, None]
     return out.reshape(x.shape[0], n_out, out_h, out_w)
 
 
-def conv2d_backward(grad_out, x, weight, stride=1, padding=0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def conv2d_backward(
+    grad_out, x, weight, stride=1, padding=0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of the loss w.r.t. the input, the weight and the bias of ``conv2d_forward``.
 
     grad_out = ∂L/∂out (N, C_out, H_out, W_out). Returns (∂L/∂x, ∂L/∂w, ∂L/∂b).
@@ -250,15 +273,17 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0) -> tuple[np.ndarra
     grad_out = np.asarray(grad_out, dtype=np.result_type(x, weight))
     if grad_out.shape != (x.shape[0], n_out, out_h, out_w):
         expected = (x.shape[0], n_out, out_h, out_w)
-        raise ValueError(f"grad_out must have the forward output's shape {expected}, got {grad_out.shape}")
+        raise ValueError(
+            f"grad_out must have the forward output's shape {expected}, got {grad_out.shape}"
+        )
     xp = pad_images(x, (ph, pw))
-    cols = im2col(xp, (kh, kw), (sh, sw))                       # (N, K, P)
-    g = grad_out.reshape(x.shape[0], n_out, out_h * out_w)     # (N, C_out, P)
+    cols = im2col(xp, (kh, kw), (sh, sw))  # (N, K, P)
+    g = grad_out.reshape(x.shape[0], n_out, out_h * out_w)  # (N, C_out, P)
     grad_bias = g.sum(axis=(0, 2))
     grad_weight = np.tensordot(g, cols, axes=([0, 2], [0, 2])).reshape(weight.shape)
-    grad_cols = weight.reshape(n_out, -1).T @ g                # (K, C_out) @ (N, C_out, P) -> (N, K, P)
+    grad_cols = weight.reshape(n_out, -1).T @ g  # (K, C_out) @ (N, C_out, P) -> (N, K, P)
     grad_xp = col2im(grad_cols, xp.shape, (kh, kw), (sh, sw), (out_h, out_w))
-    grad_x = grad_xp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+    grad_x = grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
     return np.ascontiguousarray(grad_x), grad_weight, grad_bias
 
 
@@ -273,13 +298,15 @@ def maxpool2d_forward(x, kernel_size, stride=None, padding=0) -> tuple[np.ndarra
     sh, sw = (kh, kw) if stride is None else _pair(stride, "stride", 1)
     ph, pw = _pair(padding, "padding", 0)
     if ph > kh // 2 or pw > kw // 2:
-        raise ValueError(f"padding {padding!r} must be at most half the kernel size {kernel_size!r}")
+        raise ValueError(
+            f"padding {padding!r} must be at most half the kernel size {kernel_size!r}"
+        )
     height, width = x.shape[2:]
     out_h, out_w = output_size(height, kh, sh, ph), output_size(width, kw, sw, pw)
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
     windows = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
-    windows = windows.reshape(*windows.shape[:4], kh * kw)       # (N, C, H_out, W_out, kh·kw)
-    winner = np.argmax(windows, axis=-1)                          # first maximum wins a tie
+    windows = windows.reshape(*windows.shape[:4], kh * kw)  # (N, C, H_out, W_out, kh·kw)
+    winner = np.argmax(windows, axis=-1)  # first maximum wins a tie
     out = np.take_along_axis(windows, winner[..., None], axis=-1)[..., 0]
     a, b = np.divmod(winner, kw)
     rows = np.arange(out_h)[:, None] * sh + a - ph
@@ -295,11 +322,14 @@ def maxpool2d_backward(grad_out, indices, input_shape) -> np.ndarray:
     """
     grad_out, indices = np.asarray(grad_out), np.asarray(indices)
     if grad_out.shape != indices.shape:
-        raise ValueError(f"grad_out {grad_out.shape} and indices {indices.shape} must have the same shape")
+        raise ValueError(
+            f"grad_out {grad_out.shape} and indices {indices.shape} must have the same shape"
+        )
     n, c, height, width = input_shape
     plane = np.arange(n * c).reshape(n, c, 1, 1) * (height * width)
-    flat = np.bincount((plane + indices).ravel(), weights=grad_out.ravel(),
-                       minlength=n * c * height * width)
+    flat = np.bincount(
+        (plane + indices).ravel(), weights=grad_out.ravel(), minlength=n * c * height * width
+    )
     return flat.reshape(input_shape).astype(grad_out.dtype, copy=False)
 
 
@@ -314,11 +344,23 @@ class Conv2d:
     and ``grad_bias`` and returns ∂L/∂x.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 bias: bool = True, seed: int = 0):
-        if not all(isinstance(n, (int, np.integer)) and n >= 1 for n in (in_channels, out_channels)):
-            raise ValueError(f"in_channels and out_channels must be integers ≥ 1, "
-                             f"got {in_channels!r} and {out_channels!r}")
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        bias: bool = True,
+        seed: int = 0,
+    ):
+        if not all(
+            isinstance(n, (int, np.integer)) and n >= 1 for n in (in_channels, out_channels)
+        ):
+            raise ValueError(
+                f"in_channels and out_channels must be integers ≥ 1, "
+                f"got {in_channels!r} and {out_channels!r}"
+            )
         kh, kw = _pair(kernel_size, "kernel_size", 1)
         self.stride, self.padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
         rng = np.random.default_rng(seed)
@@ -336,8 +378,9 @@ class Conv2d:
     def backward(self, grad_out) -> np.ndarray:
         if self._x is None:
             raise RuntimeError("call forward(x) before backward(grad_out)")
-        grad_x, self.grad_weight, grad_bias = conv2d_backward(grad_out, self._x, self.weight,
-                                                              self.stride, self.padding)
+        grad_x, self.grad_weight, grad_bias = conv2d_backward(
+            grad_out, self._x, self.weight, self.stride, self.padding
+        )
         self.grad_bias = None if self.bias is None else grad_bias
         return grad_x
 
@@ -383,8 +426,9 @@ def handmade_conv() -> Conv2d:
     return layer
 
 
-def load_mnist_idx(data_dir=None, train: bool = False,
-                   standin: str = "fallback") -> tuple[np.ndarray, np.ndarray, str]:
+def load_mnist_idx(
+    data_dir=None, train: bool = False, standin: str = "fallback"
+) -> tuple[np.ndarray, np.ndarray, str]:
     """MNIST images (N, 28, 28) uint8 and labels read straight from the IDX files, and the source.
 
     Real MNIST when it is on disk (stage 11 downloads it), otherwise the bundled-digits
@@ -394,17 +438,29 @@ def load_mnist_idx(data_dir=None, train: bool = False,
 
     root, source = mnist_root(data_dir, download=False, standin=standin)
     images_file, labels_file = MNIST_FILES[train]
-    return read_idx(mnist_raw_dir(root) / images_file), read_idx(mnist_raw_dir(root) / labels_file), source
+    return (
+        read_idx(mnist_raw_dir(root) / images_file),
+        read_idx(mnist_raw_dir(root) / labels_file),
+        source,
+    )
 
 
-def load_digit(data_dir=None, index: int = 0, standin: str = "fallback") -> tuple[np.ndarray, int, str]:
+def load_digit(
+    data_dir=None, index: int = 0, standin: str = "fallback"
+) -> tuple[np.ndarray, int, str]:
     """One test digit (28×28, values 0..1), its label and the data source."""
     images, labels, source = load_mnist_idx(data_dir, False, standin)
     return images[index] / 255.0, int(labels[index]), source
 
 
-def feature_maps_figure(image: np.ndarray, maps: np.ndarray, pooled: np.ndarray, titles: list[str],
-                        suptitle: str, pooled_label: str = "max-pooled"):
+def feature_maps_figure(
+    image: np.ndarray,
+    maps: np.ndarray,
+    pooled: np.ndarray,
+    titles: list[str],
+    suptitle: str,
+    pooled_label: str = "max-pooled",
+):
     """The input digit, then one column per kernel: its feature map and the map after 2×2 max-pooling."""
     plt = journey.plotting.pyplot()
     n = len(titles)
@@ -431,36 +487,64 @@ def self_checks(seed: int = 0) -> list:
     rng = np.random.default_rng(seed)
     records = []
     image, kernel = rng.standard_normal((9, 11)), rng.standard_normal((3, 4))
-    records.append(parity.close("single kernel: loops vs vectorised", correlate2d_loops(image, kernel),
-                                conv2d_forward(image[None, None], kernel[None, None])[0, 0], rtol=1e-12))
-    x, w, b = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
-    records.append(parity.close("layer (stride 2, padding 1): loops vs vectorised",
-                                conv2d_loops(x, w, b, stride=2, padding=1),
-                                conv2d_forward(x, w, b, stride=2, padding=1), rtol=1e-12))
-    weights = rng.standard_normal(conv2d_forward(x, w, b, 2, 1).shape)   # L = Σ weights · out
+    records.append(
+        parity.close(
+            "single kernel: loops vs vectorised",
+            correlate2d_loops(image, kernel),
+            conv2d_forward(image[None, None], kernel[None, None])[0, 0],
+            rtol=1e-12,
+        )
+    )
+    x, w, b = (
+        rng.standard_normal((2, 3, 9, 8)),
+        rng.standard_normal((4, 3, 3, 2)),
+        rng.standard_normal(4),
+    )
+    records.append(
+        parity.close(
+            "layer (stride 2, padding 1): loops vs vectorised",
+            conv2d_loops(x, w, b, stride=2, padding=1),
+            conv2d_forward(x, w, b, stride=2, padding=1),
+            rtol=1e-12,
+        )
+    )
+    weights = rng.standard_normal(conv2d_forward(x, w, b, 2, 1).shape)  # L = Σ weights · out
     grad_x, grad_w, grad_b = conv2d_backward(weights, x, w, stride=2, padding=1)
+
     def conv_loss():
         return float(np.sum(weights * conv2d_forward(x, w, b, 2, 1)))
 
     for name, param, analytic in (("x", x, grad_x), ("weight", w, grad_w), ("bias", b, grad_b)):
         numerical = numerical_gradient(conv_loss, param)
-        records.append(parity.close(f"conv ∂L/∂{name}: analytic vs finite differences", analytic, numerical,
-                                    rtol=1e-8))
+        records.append(
+            parity.close(
+                f"conv ∂L/∂{name}: analytic vs finite differences", analytic, numerical, rtol=1e-8
+            )
+        )
     pool_x = rng.standard_normal((2, 3, 7, 9))
     pooled, indices = maxpool2d_forward(pool_x, 3, stride=2, padding=1)
     pool_weights = rng.standard_normal(pooled.shape)
+
     def pool_loss():
         return float(np.sum(pool_weights * maxpool2d_forward(pool_x, 3, 2, 1)[0]))
 
     analytic = maxpool2d_backward(pool_weights, indices, pool_x.shape)
-    records.append(parity.close("max-pool ∂L/∂x: analytic vs finite differences", analytic,
-                                numerical_gradient(pool_loss, pool_x), rtol=1e-8))
+    records.append(
+        parity.close(
+            "max-pool ∂L/∂x: analytic vs finite differences",
+            analytic,
+            numerical_gradient(pool_loss, pool_x),
+            rtol=1e-8,
+        )
+    )
     return records
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)")
+    parser.add_argument(
+        "--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)"
+    )
     parser.add_argument("--index", type=int, default=0, help="which test digit to draw")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -471,11 +555,18 @@ def main() -> None:
     conv, pool = handmade_conv(), MaxPool2d(2)
     maps = conv(image[None, None])
     pooled = pool(maps)
-    fig = feature_maps_figure(image, maps[0], pooled[0], list(HANDMADE_KERNELS),
-                              f"hand-made kernels on a '{label}' ({source})")
+    fig = feature_maps_figure(
+        image,
+        maps[0],
+        pooled[0],
+        list(HANDMADE_KERNELS),
+        f"hand-made kernels on a '{label}' ({source})",
+    )
     journey.save_figure(fig, STAGE, "handmade_feature_maps")
-    print(f"feature maps {maps.shape} -> pooled {pooled.shape}; "
-          f"{'all self-checks passed' if not failed else f'{len(failed)} self-check(s) FAILED'}")
+    print(
+        f"feature maps {maps.shape} -> pooled {pooled.shape}; "
+        f"{'all self-checks passed' if not failed else f'{len(failed)} self-check(s) FAILED'}"
+    )
     if failed:
         raise SystemExit(1)
 

@@ -49,8 +49,15 @@ POOL_CONFIGS = [
 def torch_conv_like(layer) -> nn.Conv2d:
     """An ``nn.Conv2d`` (float64) holding a copy of the from-scratch layer's weight and bias."""
     out_channels, in_channels, kh, kw = layer.weight.shape
-    conv = nn.Conv2d(in_channels, out_channels, (kh, kw), stride=layer.stride, padding=layer.padding,
-                     bias=layer.bias is not None, dtype=torch.float64)
+    conv = nn.Conv2d(
+        in_channels,
+        out_channels,
+        (kh, kw),
+        stride=layer.stride,
+        padding=layer.padding,
+        bias=layer.bias is not None,
+        dtype=torch.float64,
+    )
     with torch.no_grad():
         conv.weight.copy_(torch.from_numpy(layer.weight))
         if layer.bias is not None:
@@ -68,7 +75,7 @@ def compare_conv(config, seed: int = 0) -> list:
     out = layer(x)
     x_t = torch.tensor(x, requires_grad=True)
     out_t = conv(x_t)
-    grad_out = rng.standard_normal(out.shape)       # ∂L/∂out for L = Σ grad_out · out
+    grad_out = rng.standard_normal(out.shape)  # ∂L/∂out for L = Σ grad_out · out
     out_t.backward(torch.from_numpy(grad_out))
     grad_x = layer.backward(grad_out)
     tag = f"conv N{n} C{c_in}→{c_out} {h}×{w} k{kernel} s{stride} p{padding}"
@@ -106,9 +113,12 @@ def compare_true_convolution(seed: int = 0):
 
     rng = np.random.default_rng(seed)
     image, kernel = rng.standard_normal((10, 7)), rng.standard_normal((3, 4))
-    return parity.close("true convolution: loops vs scipy.signal.convolve2d",
-                        scratch.convolve2d_loops(image, kernel), convolve2d(image, kernel, mode="valid"),
-                        rtol=1e-12)
+    return parity.close(
+        "true convolution: loops vs scipy.signal.convolve2d",
+        scratch.convolve2d_loops(image, kernel),
+        convolve2d(image, kernel, mode="valid"),
+        rtol=1e-12,
+    )
 
 
 class TinyCNN(nn.Module):
@@ -131,8 +141,14 @@ def digit_tensors(data_dir=None, train: bool = True, standin: str = "fallback"):
     return x, torch.from_numpy(labels.astype(np.int64)), source
 
 
-def train_tiny_cnn(data_dir=None, epochs: int = 3, seed: int = 0, device=None, standin: str = "fallback",
-                   max_samples: int = 12000) -> tuple[TinyCNN, float, str]:
+def train_tiny_cnn(
+    data_dir=None,
+    epochs: int = 3,
+    seed: int = 0,
+    device=None,
+    standin: str = "fallback",
+    max_samples: int = 12000,
+) -> tuple[TinyCNN, float, str]:
     """A few epochs of Adam on (at most ``max_samples`` of) the training digits.
 
     Returns the model (CPU, eval mode), its test accuracy and the data source.
@@ -170,8 +186,15 @@ def learned_kernels_figure(weight: np.ndarray):
     return fig
 
 
-def time_forward(batch: int = 64, c_in: int = 1, c_out: int = 32, size: int = 28, kernel: int = 3,
-                 repeats: int = 20, dtype=np.float32) -> dict:
+def time_forward(
+    batch: int = 64,
+    c_in: int = 1,
+    c_out: int = 32,
+    size: int = 28,
+    kernel: int = 3,
+    repeats: int = 20,
+    dtype=np.float32,
+) -> dict:
     """Best-of-``repeats`` seconds for one forward pass, scratch vs ``F.conv2d`` (CPU), same data."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, c_in, size, size)).astype(dtype)
@@ -191,17 +214,25 @@ def time_forward(batch: int = 64, c_in: int = 1, c_out: int = 32, size: int = 28
     with torch.no_grad():
         t_scratch = best(lambda: scratch.conv2d_forward(x, w, b))
         t_torch = best(lambda: F.conv2d(x_t, w_t, b_t))
-    return {"scratch_s": t_scratch, "torch_s": t_torch, "ratio": t_scratch / t_torch,
-            "shape": f"{batch}×{c_in}×{size}×{size} → {c_out} ch, {kernel}×{kernel}, "
-                     f"{np.dtype(dtype).name}"}
+    return {
+        "scratch_s": t_scratch,
+        "torch_s": t_torch,
+        "ratio": t_scratch / t_torch,
+        "shape": f"{batch}×{c_in}×{size}×{size} → {c_out} ch, {kernel}×{kernel}, "
+        f"{np.dtype(dtype).name}",
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=3, help="epochs for the tiny CNN (quick mode: 1)")
+    parser.add_argument(
+        "--epochs", type=int, default=3, help="epochs for the tiny CNN (quick mode: 1)"
+    )
     parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)")
+    parser.add_argument(
+        "--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)"
+    )
     args = parser.parse_args()
     quick = journey.is_quick()
 
@@ -210,27 +241,46 @@ def main() -> None:
     records.append(compare_true_convolution(args.seed))
 
     standin = "always" if quick else "fallback"
-    model, accuracy, source = train_tiny_cnn(args.data_dir, 1 if quick else args.epochs, args.seed,
-                                             args.device, standin, max_samples=2000 if quick else 12000)
+    model, accuracy, source = train_tiny_cnn(
+        args.data_dir,
+        1 if quick else args.epochs,
+        args.seed,
+        args.device,
+        standin,
+        max_samples=2000 if quick else 12000,
+    )
     image, label, _ = scratch.load_digit(args.data_dir, 0, standin)
-    x = (image[None, None] - MNIST_MEAN) / MNIST_STD          # the network saw normalised digits
-    weight, bias = model.conv.weight.detach().double().numpy(), model.conv.bias.detach().double().numpy()
+    x = (image[None, None] - MNIST_MEAN) / MNIST_STD  # the network saw normalised digits
+    weight, bias = (
+        model.conv.weight.detach().double().numpy(),
+        model.conv.bias.detach().double().numpy(),
+    )
     maps = scratch.conv2d_forward(x, weight, bias, padding=2)
     with torch.no_grad():
-        maps_t = F.conv2d(torch.from_numpy(x), torch.from_numpy(weight), torch.from_numpy(bias), padding=2)
-    records.append(parity.close("learned kernels on a digit: feature maps", maps, maps_t.numpy(),
-                                rtol=1e-10))
+        maps_t = F.conv2d(
+            torch.from_numpy(x), torch.from_numpy(weight), torch.from_numpy(bias), padding=2
+        )
+    records.append(
+        parity.close("learned kernels on a digit: feature maps", maps, maps_t.numpy(), rtol=1e-10)
+    )
     pooled = scratch.maxpool2d_forward(np.maximum(maps, 0.0), 2)[0]
     journey.save_figure(learned_kernels_figure(weight), STAGE, "learned_kernels")
     titles = [f"kernel {k}" for k in range(len(weight))]
-    fig = scratch.feature_maps_figure(image, maps[0], pooled[0], titles,
-                                      f"learned kernels on a '{label}' (tiny CNN, test accuracy "
-                                      f"{accuracy:.1%} on {source})", pooled_label="ReLU + max-pool")
+    fig = scratch.feature_maps_figure(
+        image,
+        maps[0],
+        pooled[0],
+        titles,
+        f"learned kernels on a '{label}' (tiny CNN, test accuracy {accuracy:.1%} on {source})",
+        pooled_label="ReLU + max-pool",
+    )
     journey.save_figure(fig, STAGE, "learned_feature_maps")
 
     timing = time_forward(repeats=5 if quick else 30)
-    print(f"forward {timing['shape']}: scratch {timing['scratch_s'] * 1e3:.2f} ms, "
-          f"torch {timing['torch_s'] * 1e3:.2f} ms, ratio {timing['ratio']:.2f}× (CPU, best of repeats)")
+    print(
+        f"forward {timing['shape']}: scratch {timing['scratch_s'] * 1e3:.2f} ms, "
+        f"torch {timing['torch_s'] * 1e3:.2f} ms, ratio {timing['ratio']:.2f}× (CPU, best of repeats)"
+    )
     failed = [r for r in records if not r.passed]
     print(f"{len(records) - len(failed)}/{len(records)} scratch-vs-PyTorch checks passed")
     if failed:

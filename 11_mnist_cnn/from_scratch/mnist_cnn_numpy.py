@@ -34,12 +34,20 @@ from journey.data import MNIST_MEAN, MNIST_STD
 conv = journey.load_stage("10", "from_scratch/conv2d_from_scratch.py")
 
 STAGE = "11_mnist_cnn"
-ARTEFACT_DIR = journey.OUTPUTS_DIR / STAGE          # same folder as library_impl's ARTEFACT_DIR
-QUICK_ARTEFACT_DIR = ARTEFACT_DIR / "quick"         # and its quick-run folder
+ARTEFACT_DIR = journey.OUTPUTS_DIR / STAGE  # same folder as library_impl's ARTEFACT_DIR
+QUICK_ARTEFACT_DIR = ARTEFACT_DIR / "quick"  # and its quick-run folder
 ARRAYS_FILE, METADATA_FILE = "mnist_cnn.npz", "mnist_cnn.json"
 BUILD_COMMAND = "python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py"
-PARAMETER_NAMES = ("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
-                   "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias")
+PARAMETER_NAMES = (
+    "conv1.weight",
+    "conv1.bias",
+    "conv2.weight",
+    "conv2.bias",
+    "fc1.weight",
+    "fc1.bias",
+    "fc2.weight",
+    "fc2.bias",
+)
 
 
 def normalise(images) -> np.ndarray:
@@ -73,19 +81,25 @@ class NumpyMnistCNN:
     def __init__(self, params: dict, batch_size: int = 500):
         missing = [name for name in PARAMETER_NAMES if name not in params]
         if missing:
-            raise ValueError(f"the weights lack {', '.join(missing)}; "
-                             "export them from MnistCNN's state_dict")
+            raise ValueError(
+                f"the weights lack {', '.join(missing)}; export them from MnistCNN's state_dict"
+            )
         if batch_size < 1:
             raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
         self.params_ = {name: np.asarray(params[name]) for name in PARAMETER_NAMES}
         self.batch_size = batch_size
         self.dtype = self.params_["conv1.weight"].dtype
-        expected = {"conv1.weight": (32, 1, 3, 3), "conv2.weight": (64, 32, 3, 3),
-                    "fc1.weight": (128, 1600), "fc2.weight": (10, 128)}
+        expected = {
+            "conv1.weight": (32, 1, 3, 3),
+            "conv2.weight": (64, 32, 3, 3),
+            "fc1.weight": (128, 1600),
+            "fc2.weight": (10, 128),
+        }
         for name, shape in expected.items():
             if self.params_[name].shape != shape:
-                raise ValueError(f"{name} has shape {self.params_[name].shape}, "
-                                 f"expected {shape} (MnistCNN)")
+                raise ValueError(
+                    f"{name} has shape {self.params_[name].shape}, expected {shape} (MnistCNN)"
+                )
 
     @classmethod
     def from_npz(cls, path=ARTEFACT_DIR, batch_size: int = 500) -> "NumpyMnistCNN":
@@ -94,8 +108,10 @@ class NumpyMnistCNN:
         if path.is_dir() or path.suffix != ".npz":
             path = path / ARRAYS_FILE
         if not path.exists():
-            raise FileNotFoundError(f"{path} does not exist: train the model first with `{BUILD_COMMAND}` "
-                                    "(it writes mnist_cnn.pt, mnist_cnn.npz and mnist_cnn.json)")
+            raise FileNotFoundError(
+                f"{path} does not exist: train the model first with `{BUILD_COMMAND}` "
+                "(it writes mnist_cnn.pt, mnist_cnn.npz and mnist_cnn.json)"
+            )
         with np.load(path) as arrays:
             return cls({name: arrays[name] for name in arrays.files}, batch_size)
 
@@ -105,7 +121,7 @@ class NumpyMnistCNN:
         h = conv.maxpool2d_forward(h, 2)[0]
         h = relu(conv.conv2d_forward(h, p["conv2.weight"], p["conv2.bias"]))
         h = conv.maxpool2d_forward(h, 2)[0]
-        h = h.reshape(len(h), -1)                    # (N, 64·5·5) in (C, H, W) order, like torch.flatten
+        h = h.reshape(len(h), -1)  # (N, 64·5·5) in (C, H, W) order, like torch.flatten
         h = relu(h @ p["fc1.weight"].T + p["fc1.bias"])
         return h @ p["fc2.weight"].T + p["fc2.bias"]
 
@@ -113,11 +129,17 @@ class NumpyMnistCNN:
         """Logits (N, 10) for normalised images x (N, 1, 28, 28), in batches to bound memory."""
         x = conv.check_images(x)
         if x.shape[1:] != (1, 28, 28):
-            raise ValueError(f"x must have shape (N, 1, 28, 28): one grey channel of 28×28 pixels, "
-                             f"got {x.shape}; turn raw digits into that with normalise(images)")
+            raise ValueError(
+                f"x must have shape (N, 1, 28, 28): one grey channel of 28×28 pixels, "
+                f"got {x.shape}; turn raw digits into that with normalise(images)"
+            )
         x = x.astype(self.dtype, copy=False)
-        return np.concatenate([self._forward_batch(x[i:i + self.batch_size])
-                               for i in range(0, len(x), self.batch_size)])
+        return np.concatenate(
+            [
+                self._forward_batch(x[i : i + self.batch_size])
+                for i in range(0, len(x), self.batch_size)
+            ]
+        )
 
     __call__ = forward
 
@@ -132,36 +154,51 @@ class NumpyMnistCNN:
 
 def load_test_set(source: str, data_dir=None) -> tuple[np.ndarray, np.ndarray]:
     """The test images (uint8) and labels the model was evaluated on: MNIST or the stand-in."""
-    images, labels, _ = conv.load_mnist_idx(data_dir, train=False,
-                                            standin="never" if source == "mnist" else "always")
+    images, labels, _ = conv.load_mnist_idx(
+        data_dir, train=False, standin="never" if source == "mnist" else "always"
+    )
     return images, labels.astype(np.int64)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--artefacts", type=Path, default=None,
-                        help=f"folder holding mnist_cnn.npz / .json (default {ARTEFACT_DIR}, "
-                             "in quick mode its quick/ subfolder, as the training script writes)")
-    parser.add_argument("--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)")
+    parser.add_argument(
+        "--artefacts",
+        type=Path,
+        default=None,
+        help=f"folder holding mnist_cnn.npz / .json (default {ARTEFACT_DIR}, "
+        "in quick mode its quick/ subfolder, as the training script writes)",
+    )
+    parser.add_argument(
+        "--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)"
+    )
     args = parser.parse_args()
     args.artefacts = args.artefacts or (QUICK_ARTEFACT_DIR if journey.is_quick() else ARTEFACT_DIR)
 
     if not (args.artefacts / ARRAYS_FILE).exists() or not (args.artefacts / METADATA_FILE).exists():
-        print(f"No trained weights in {args.artefacts} yet, so there is nothing to run. Build them with\n"
-              f"    {BUILD_COMMAND}\n(the journey runner runs it right after this script, and the "
-              "comparison notebook builds them itself), then run this script again.")
+        print(
+            f"No trained weights in {args.artefacts} yet, so there is nothing to run. Build them with\n"
+            f"    {BUILD_COMMAND}\n(the journey runner runs it right after this script, and the "
+            "comparison notebook builds them itself), then run this script again."
+        )
         return
     model = NumpyMnistCNN.from_npz(args.artefacts)
     metadata = json.loads((args.artefacts / METADATA_FILE).read_text(encoding="utf-8"))
     images, labels = load_test_set(metadata["data_source"], args.data_dir)
     predicted = model.predict(normalise(images))
     accuracy = float(np.mean(predicted == labels))
-    print(f"NumPy forward pass: test accuracy {accuracy:.2%} "
-          f"on {len(labels)} {metadata['data_source']} images")
+    print(
+        f"NumPy forward pass: test accuracy {accuracy:.2%} "
+        f"on {len(labels)} {metadata['data_source']} images"
+    )
     # PyTorch measured its accuracy on the training device (a GPU may use TF32 convolutions),
     # so allow 0.1 percentage point; on a CPU the two agree exactly.
-    parity.close("test accuracy: NumPy forward vs PyTorch (recorded at training)", accuracy,
-                 metadata["test_accuracy"], atol=1e-3)
+    parity.close(
+        "test accuracy: NumPy forward vs PyTorch (recorded at training)",
+        accuracy,
+        metadata["test_accuracy"],
+        atol=1e-3,
+    )
 
 
 if __name__ == "__main__":

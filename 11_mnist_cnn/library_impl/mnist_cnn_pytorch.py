@@ -54,7 +54,11 @@ ARTEFACT_FILES = (WEIGHTS_FILE, ARRAYS_FILE, METADATA_FILE)
 BUILD_COMMAND = "python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py"
 CLASSES = list(range(10))
 INPUT_SHAPE = (1, 28, 28)
-DATA_CHOICES = {"auto": "fallback", "mnist": "never", "standin": "always"}   # --data → mnist_root(standin=)
+DATA_CHOICES = {
+    "auto": "fallback",
+    "mnist": "never",
+    "standin": "always",
+}  # --data → mnist_root(standin=)
 NORMALISE = transforms.Normalize((MNIST_MEAN,), (MNIST_STD,))
 TRANSFORM = transforms.Compose([transforms.ToTensor(), NORMALISE])
 
@@ -78,7 +82,9 @@ class MnistCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 4 or tuple(x.shape[1:]) != INPUT_SHAPE:
-            raise ValueError(f"MnistCNN expects a batch of shape (N, 1, 28, 28), got {tuple(x.shape)}")
+            raise ValueError(
+                f"MnistCNN expects a batch of shape (N, 1, 28, 28), got {tuple(x.shape)}"
+            )
         x = self.pool(F.relu(self.conv1(x)))
         x = self.pool(F.relu(self.conv2(x)))
         x = self.dropout(x.flatten(1))
@@ -107,18 +113,24 @@ def dataset_tensors(dataset: MNIST, device) -> tuple[torch.Tensor, torch.Tensor]
     return x.to(device), dataset.targets.to(device)
 
 
-def batch_iterator(dataset: MNIST, order: torch.Tensor, batch_size: int, tensors=None, seed: int = 0):
+def batch_iterator(
+    dataset: MNIST, order: torch.Tensor, batch_size: int, tensors=None, seed: int = 0
+):
     """Batches in the order ``order``: a DataLoader, or slices of ``tensors`` (the fast path)."""
     if tensors is None:
-        loader_generator = torch.Generator().manual_seed(seed)   # leaves the global RNG (dropout) alone
-        return DataLoader(dataset, batch_size=batch_size, sampler=order.tolist(),
-                          generator=loader_generator)
+        loader_generator = torch.Generator().manual_seed(
+            seed
+        )  # leaves the global RNG (dropout) alone
+        return DataLoader(
+            dataset, batch_size=batch_size, sampler=order.tolist(), generator=loader_generator
+        )
     x, y = tensors
     return ((x[idx], y[idx]) for idx in order.to(x.device).split(batch_size))
 
 
-def run_epoch(model, batches, device, optimiser=None, scheduler=None, n_batches=None,
-              desc="") -> tuple[float, float, torch.Tensor]:
+def run_epoch(
+    model, batches, device, optimiser=None, scheduler=None, n_batches=None, desc=""
+) -> tuple[float, float, torch.Tensor]:
     """One pass over ``batches``: trains when an optimiser is given, else evaluates.
 
     Returns mean cross-entropy, accuracy and the predicted labels (in batch order).
@@ -159,7 +171,9 @@ def save_artefacts(model: MnistCNN, metadata: dict, out_dir) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     state = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
     torch.save(state, out_dir / WEIGHTS_FILE)
-    np.savez(out_dir / ARRAYS_FILE, **{name: t.numpy().astype(np.float32) for name, t in state.items()})
+    np.savez(
+        out_dir / ARRAYS_FILE, **{name: t.numpy().astype(np.float32) for name, t in state.items()}
+    )
     (out_dir / METADATA_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
     return out_dir
 
@@ -167,9 +181,11 @@ def save_artefacts(model: MnistCNN, metadata: dict, out_dir) -> Path:
 def _require(out_dir, name: str) -> Path:
     path = Path(out_dir) / name
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: train the model first with `{BUILD_COMMAND}` "
-                                f"(add --out-dir {Path(out_dir)} for another folder), "
-                                "or call ensure_trained()")
+        raise FileNotFoundError(
+            f"{path} is missing: train the model first with `{BUILD_COMMAND}` "
+            f"(add --out-dir {Path(out_dir)} for another folder), "
+            "or call ensure_trained()"
+        )
     return path
 
 
@@ -186,9 +202,19 @@ def load_trained(out_dir=ARTEFACT_DIR, device="cpu") -> MnistCNN:
     return model.to(_device(device)).eval()
 
 
-def train(epochs: int = 5, device="auto", seed: int = 0, data_dir=None, data: str = "auto",
-          out_dir=ARTEFACT_DIR, max_batches: int | None = None, *, fast: bool = False,
-          batch_size: int = 32, lr: float = 3e-3) -> dict:
+def train(
+    epochs: int = 5,
+    device="auto",
+    seed: int = 0,
+    data_dir=None,
+    data: str = "auto",
+    out_dir=ARTEFACT_DIR,
+    max_batches: int | None = None,
+    *,
+    fast: bool = False,
+    batch_size: int = 32,
+    lr: float = 3e-3,
+) -> dict:
     """Train ``MnistCNN`` with Adam (cosine-decayed rate), evaluate on the test set after every epoch, save.
 
     ``max_batches`` caps the training batches per epoch (a fraction of an epoch for quick runs
@@ -196,8 +222,10 @@ def train(epochs: int = 5, device="auto", seed: int = 0, data_dir=None, data: st
     data source, seconds per epoch and where the artefacts went.
     """
     if epochs < 1 or batch_size < 1 or (max_batches is not None and max_batches < 1):
-        raise ValueError(f"epochs, batch_size and max_batches must be ≥ 1, "
-                         f"got {epochs}, {batch_size}, {max_batches}")
+        raise ValueError(
+            f"epochs, batch_size and max_batches must be ≥ 1, "
+            f"got {epochs}, {batch_size}, {max_batches}"
+        )
     journey.seed_everything(seed)
     device = _device(device)
     train_set, test_set, source = load_datasets(data_dir, data)
@@ -206,34 +234,62 @@ def train(epochs: int = 5, device="auto", seed: int = 0, data_dir=None, data: st
     model = MnistCNN().to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
-    n_train = len(train_set) if max_batches is None else min(len(train_set), max_batches * batch_size)
+    n_train = (
+        len(train_set) if max_batches is None else min(len(train_set), max_batches * batch_size)
+    )
     n_batches = -(-n_train // batch_size)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=epochs * n_batches)
-    history = {key: [] for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds")}
+    history = {
+        key: [] for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds")
+    }
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         order = torch.randperm(len(train_set), generator=generator)[:n_train]
         batches = batch_iterator(train_set, order, batch_size, train_tensors, seed + epoch)
-        train_loss, train_acc, _ = run_epoch(model, batches, device, optimiser, scheduler, n_batches,
-                                             f"epoch {epoch}/{epochs}")
+        train_loss, train_acc, _ = run_epoch(
+            model, batches, device, optimiser, scheduler, n_batches, f"epoch {epoch}/{epochs}"
+        )
         seconds = time.perf_counter() - start
         test_loss, test_acc, predicted = run_epoch(
-            model, batch_iterator(test_set, torch.arange(len(test_set)), 1000, test_tensors), device)
-        for key, value in zip(history, (train_loss, train_acc, test_loss, test_acc, seconds), strict=True):
+            model, batch_iterator(test_set, torch.arange(len(test_set)), 1000, test_tensors), device
+        )
+        for key, value in zip(
+            history, (train_loss, train_acc, test_loss, test_acc, seconds), strict=True
+        ):
             history[key].append(value)
-        print(f"epoch {epoch}/{epochs}  train loss {train_loss:.4f} acc {train_acc:.2%}  "
-              f"test loss {test_loss:.4f} acc {test_acc:.2%}  {seconds:.1f} s ({device.type})", flush=True)
+        print(
+            f"epoch {epoch}/{epochs}  train loss {train_loss:.4f} acc {train_acc:.2%}  "
+            f"test loss {test_loss:.4f} acc {test_acc:.2%}  {seconds:.1f} s ({device.type})",
+            flush=True,
+        )
     correct = int((predicted == test_set.targets).sum())
     metadata = {
-        "model": "MnistCNN", "classes": CLASSES, "normalisation": {"mean": MNIST_MEAN, "std": MNIST_STD},
-        "input_shape": list(INPUT_SHAPE), "test_accuracy": correct / len(test_set), "test_correct": correct,
-        "test_size": len(test_set), "data_source": source, "epochs": epochs, "max_batches": max_batches,
-        "batch_size": batch_size, "lr": lr, "lr_schedule": "cosine to 0", "seed": seed,
-        "device": device.type, "fast": fast, "torch_version": torch.__version__, "history": history,
+        "model": "MnistCNN",
+        "classes": CLASSES,
+        "normalisation": {"mean": MNIST_MEAN, "std": MNIST_STD},
+        "input_shape": list(INPUT_SHAPE),
+        "test_accuracy": correct / len(test_set),
+        "test_correct": correct,
+        "test_size": len(test_set),
+        "data_source": source,
+        "epochs": epochs,
+        "max_batches": max_batches,
+        "batch_size": batch_size,
+        "lr": lr,
+        "lr_schedule": "cosine to 0",
+        "seed": seed,
+        "device": device.type,
+        "fast": fast,
+        "torch_version": torch.__version__,
+        "history": history,
     }
     save_artefacts(model, metadata, out_dir)
-    return dict(metadata, confusion=confusion_matrix(test_set.targets, predicted).tolist(),
-                seconds_per_epoch=float(np.mean(history["seconds"])), out_dir=str(out_dir))
+    return dict(
+        metadata,
+        confusion=confusion_matrix(test_set.targets, predicted).tolist(),
+        seconds_per_epoch=float(np.mean(history["seconds"])),
+        out_dir=str(out_dir),
+    )
 
 
 def artefacts_exist(out_dir=ARTEFACT_DIR) -> bool:
@@ -250,10 +306,18 @@ def ensure_trained(quick: bool = False, out_dir=None) -> Path:
     """
     out_dir = artefact_dir(quick) if out_dir is None else out_dir
     if not artefacts_exist(out_dir):
-        print(f"no trained MNIST CNN in {out_dir}: training one ({'quick' if quick else 'full'} run)",
-              flush=True)
-        train(epochs=1 if quick else 5, device="auto", seed=0, data="standin" if quick else "auto",
-              out_dir=out_dir, fast=True)
+        print(
+            f"no trained MNIST CNN in {out_dir}: training one ({'quick' if quick else 'full'} run)",
+            flush=True,
+        )
+        train(
+            epochs=1 if quick else 5,
+            device="auto",
+            seed=0,
+            data="standin" if quick else "auto",
+            out_dir=out_dir,
+            fast=True,
+        )
     return Path(out_dir)
 
 
@@ -282,8 +346,16 @@ def confusion_figure(counts, title: str = ""):
 
     plt = journey.plotting.pyplot()
     fig, ax = plt.subplots(figsize=(6, 5))
-    sns.heatmap(np.asarray(counts), annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax,
-                xticklabels=CLASSES, yticklabels=CLASSES)
+    sns.heatmap(
+        np.asarray(counts),
+        annot=True,
+        fmt="d",
+        cmap="Blues",
+        cbar=False,
+        ax=ax,
+        xticklabels=CLASSES,
+        yticklabels=CLASSES,
+    )
     ax.set(xlabel="predicted", ylabel="true", title=title)
     fig.tight_layout()
     return fig
@@ -293,9 +365,12 @@ def evaluate_saved(out_dir, device, data_dir=None) -> tuple[float, dict]:
     """Reload the saved weights (weights_only=True) and measure the test accuracy again."""
     metadata = load_metadata(out_dir)
     model = load_trained(out_dir, device)
-    _, test_set, _ = load_datasets(data_dir, "mnist" if metadata["data_source"] == "mnist" else "standin")
-    _, accuracy, _ = run_epoch(model, batch_iterator(test_set, torch.arange(len(test_set)), 1000),
-                               _device(device))
+    _, test_set, _ = load_datasets(
+        data_dir, "mnist" if metadata["data_source"] == "mnist" else "standin"
+    )
+    _, accuracy, _ = run_epoch(
+        model, batch_iterator(test_set, torch.arange(len(test_set)), 1000), _device(device)
+    )
     return accuracy, metadata
 
 
@@ -304,44 +379,69 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)")
-    parser.add_argument("--data", choices=list(DATA_CHOICES), default="auto",
-                        help="auto: MNIST, else the offline stand-in; mnist: MNIST or fail; "
-                             "standin: the stand-in")
-    parser.add_argument("--out-dir", type=Path, default=None,
-                        help=f"artefact folder (default {ARTEFACT_DIR}, quick mode: its quick/ subfolder)")
-    parser.add_argument("--max-batches", type=int, default=None,
-                        help="training batches per epoch (default: all)")
-    parser.add_argument("--evaluate", action="store_true",
-                        help="reload the saved weights and report accuracy")
-    parser.add_argument("--fast", action="store_true",
-                        help="keep the data on the device as tensors (no DataLoader)")
+    parser.add_argument(
+        "--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)"
+    )
+    parser.add_argument(
+        "--data",
+        choices=list(DATA_CHOICES),
+        default="auto",
+        help="auto: MNIST, else the offline stand-in; mnist: MNIST or fail; standin: the stand-in",
+    )
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        default=None,
+        help=f"artefact folder (default {ARTEFACT_DIR}, quick mode: its quick/ subfolder)",
+    )
+    parser.add_argument(
+        "--max-batches", type=int, default=None, help="training batches per epoch (default: all)"
+    )
+    parser.add_argument(
+        "--evaluate", action="store_true", help="reload the saved weights and report accuracy"
+    )
+    parser.add_argument(
+        "--fast", action="store_true", help="keep the data on the device as tensors (no DataLoader)"
+    )
     args = parser.parse_args()
     quick = journey.is_quick()
     out_dir = args.out_dir or artefact_dir(quick)
 
     if args.evaluate:
         accuracy, metadata = evaluate_saved(out_dir, args.device, args.data_dir)
-        print(f"reloaded {out_dir / WEIGHTS_FILE} (weights_only=True): test accuracy {accuracy:.2%} "
-              f"on {metadata['data_source']} (recorded at training: {metadata['test_accuracy']:.2%})")
+        print(
+            f"reloaded {out_dir / WEIGHTS_FILE} (weights_only=True): test accuracy {accuracy:.2%} "
+            f"on {metadata['data_source']} (recorded at training: {metadata['test_accuracy']:.2%})"
+        )
         return
 
     data, epochs, max_batches = args.data, args.epochs, args.max_batches
     if quick:
         data = "standin" if data == "auto" else data
         epochs, max_batches = 1, max_batches or 12
-    metrics = train(epochs, args.device, args.seed, args.data_dir, data, out_dir, max_batches,
-                    fast=args.fast)
+    metrics = train(
+        epochs, args.device, args.seed, args.data_dir, data, out_dir, max_batches, fast=args.fast
+    )
     name = "MNIST" if metrics["data_source"] == "mnist" else "digits stand-in"
-    print(f"test accuracy {metrics['test_accuracy']:.2%} on {name} ({metrics['test_size']} images), "
-          f"{metrics['seconds_per_epoch']:.1f} s per epoch on {metrics['device']}; artefacts in {out_dir}")
+    print(
+        f"test accuracy {metrics['test_accuracy']:.2%} on {name} ({metrics['test_size']} images), "
+        f"{metrics['seconds_per_epoch']:.1f} s per epoch on {metrics['device']}; artefacts in {out_dir}"
+    )
     if epochs >= 5 and max_batches is None:
         threshold = 0.99 if metrics["data_source"] == "mnist" else 0.97
-        parity.at_least(f"MnistCNN test accuracy after {epochs} epochs ({name})", metrics["test_accuracy"],
-                        threshold)
-    journey.save_figure(curves_figure(metrics["history"], f"MnistCNN on {name}"), STAGE, "training_curves")
-    journey.save_figure(confusion_figure(metrics["confusion"], f"test confusion matrix ({name})"), STAGE,
-                        "confusion_matrix")
+        parity.at_least(
+            f"MnistCNN test accuracy after {epochs} epochs ({name})",
+            metrics["test_accuracy"],
+            threshold,
+        )
+    journey.save_figure(
+        curves_figure(metrics["history"], f"MnistCNN on {name}"), STAGE, "training_curves"
+    )
+    journey.save_figure(
+        confusion_figure(metrics["confusion"], f"test confusion matrix ({name})"),
+        STAGE,
+        "confusion_matrix",
+    )
 
 
 if __name__ == "__main__":

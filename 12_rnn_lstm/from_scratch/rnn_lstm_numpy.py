@@ -380,7 +380,9 @@ class LSTMForecaster:
     def load_state_dict(self, state: dict) -> "LSTMForecaster":
         missing = [f"head.{name}" for name in ("weight", "bias") if f"head.{name}" not in state]
         if missing:
-            raise ValueError(f"state dict has no {missing}: save the whole forecaster, head included")
+            raise ValueError(
+                f"state dict has no {missing}: save the whole forecaster, head included"
+            )
         self.lstm.load_state_dict({k[5:]: v for k, v in state.items() if k.startswith("lstm.")})
         for name in ("weight", "bias"):
             value = _to_numpy(state[f"head.{name}"], np.float64)

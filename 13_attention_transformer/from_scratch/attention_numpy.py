@@ -498,7 +498,9 @@ class ReversalAttention:
         q, k, v = self._qkv(tokens)
         targets = np.asarray(targets)
         if targets.shape != q.shape[:2]:
-            raise ValueError(f"targets must have the tokens' shape {q.shape[:2]}, got {targets.shape}")
+            raise ValueError(
+                f"targets must have the tokens' shape {q.shape[:2]}, got {targets.shape}"
+            )
         if targets.size and (targets.min() < 0 or targets.max() >= self.vocab):
             raise ValueError(f"targets must be integers in 0..{self.vocab - 1}")
         probs, weights = scaled_dot_product_attention(q, k, v)

@@ -93,7 +93,9 @@ def reparameterise(mu, logvar, eps) -> np.ndarray:
     mu, logvar = _check_latent(mu, logvar)
     eps = np.asarray(eps, dtype=np.float64)
     if eps.shape != mu.shape:
-        raise ValueError(f"eps must have mu's shape {mu.shape} (one draw per code), got {eps.shape}")
+        raise ValueError(
+            f"eps must have mu's shape {mu.shape} (one draw per code), got {eps.shape}"
+        )
     return mu + np.exp(0.5 * logvar) * eps
 
 
