@@ -39,8 +39,9 @@ def main(argv=None) -> int:
     for i, case in enumerate(cases, start=1):
         timing = run_case(case, repeats, args.quick)
         print(
-            f"[{i}/{len(cases)}] {case.name}: scratch {timing.scratch_s:.4f} s, library {timing.library_s:.4f} s, "
-            f"ratio {timing.ratio:.2f}× (target ≤ {case.target_ratio:g}×), difference {timing.difference:.2g}",
+            f"[{i}/{len(cases)}] {case.name}: scratch {timing.scratch_s:.4f} s, "
+            f"library {timing.library_s:.4f} s, ratio {timing.ratio:.2f}× "
+            f"(target ≤ {case.target_ratio:g}×), difference {timing.difference:.2g}",
             flush=True,
         )
         timings.append(timing)

@@ -159,7 +159,10 @@ def multihead_attention(quick: bool) -> Prepared:
 
 
 def decision_tree_fit(quick: bool) -> Prepared:
-    """A depth-6 Gini tree on continuous features; predictions compared (deeper trees meet exact ties)."""
+    """A depth-6 Gini tree on continuous features; predictions compared.
+
+    Deeper trees meet exact ties, which the two implementations may break differently.
+    """
     from sklearn.tree import DecisionTreeClassifier
 
     scratch = load_stage("05", "from_scratch/decision_tree_numpy.py")

@@ -7,12 +7,12 @@ results are. Both are timed the same way; the table reports medians and their ra
 
 import os
 import platform
-import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from journey.timing import median_time
 
 
 @dataclass
@@ -58,19 +58,6 @@ class Timing:
         return self.ratio <= self.case.target_ratio
 
 
-def median_time(fn: Callable[[], object], repeats: int, warmup: int = 1) -> tuple[float, object]:
-    """Median wall time of ``fn()`` over ``repeats`` calls after ``warmup`` untimed ones."""
-    result = None
-    for _ in range(warmup):
-        result = fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
 def run_case(case: Case, repeats: int, quick: bool) -> Timing:
     prepared = case.prepare(quick)
     scratch_s, scratch_out = median_time(prepared.scratch, repeats)
@@ -100,8 +87,9 @@ def machine_description() -> list[str]:
         pass
     return [
         f"- machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
-        f"- python {platform.python_version()}, numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
-        f"torch {torch.__version__} ({torch.get_num_threads()} threads)",
+        f"- python {platform.python_version()}, numpy {np.__version__}, "
+        f"scikit-learn {sklearn.__version__}, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads)",
     ]
 
 
@@ -123,7 +111,8 @@ def markdown_table(timings: list[Timing], repeats: int) -> str:
         mark = "✓" if t.meets_target else "✗"
         agree = "✓" if t.agrees else "✗"
         lines.append(
-            f"| {t.case.name} | {t.case.size} | {_seconds(t.scratch_s)} | {_seconds(t.library_s)} | "
+            f"| {t.case.name} | {t.case.size} | {_seconds(t.scratch_s)} | "
+            f"{_seconds(t.library_s)} | "
             f"{t.ratio:.2f}× | ≤ {t.case.target_ratio:g}× {mark} | "
             f"{t.difference:.2g} {t.difference_kind} (≤ {t.tolerance:g} {agree}) |"
         )

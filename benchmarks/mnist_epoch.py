@@ -17,20 +17,20 @@ from pathlib import Path
 import numpy as np
 
 from journey import load_stage
-from journey.data import MNIST_FILES, mnist_raw_dir, write_idx
+from journey.data import write_mnist_idx
 
 
 def write_random_mnist(
     root: Path, n_train: int = 60_000, n_test: int = 10_000, seed: int = 0
 ) -> Path:
+    """MNIST-sized random images in the real IDX format, for timing the real loader."""
     rng = np.random.default_rng(seed)
-    for train, n in ((True, n_train), (False, n_test)):
-        images_name, labels_name = MNIST_FILES[train]
-        write_idx(
-            mnist_raw_dir(root) / images_name, rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
-        )
-        write_idx(mnist_raw_dir(root) / labels_name, rng.integers(0, 10, n, dtype=np.uint8))
-    return root
+
+    def split(n):
+        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        return images, rng.integers(0, 10, n, dtype=np.uint8)
+
+    return write_mnist_idx(root, split(n_train), split(n_test))
 
 
 def main(argv=None) -> None:
@@ -56,7 +56,8 @@ def main(argv=None) -> None:
                 fast=fast,
             )
             print(
-                f"{'--fast (device tensors)' if fast else 'DataLoader':<24} {args.train_size:,} images: "
+                f"{'--fast (device tensors)' if fast else 'DataLoader':<24} "
+                f"{args.train_size:,} images: "
                 f"{metrics['seconds_per_epoch']:.1f} s per epoch on {metrics['device']}"
             )
 

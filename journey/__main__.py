@@ -39,7 +39,8 @@ def cmd_run(args) -> int:
         for err in result.errors:
             print(f"  ERROR {err}")
         print(
-            f"  {'ok' if result.ok else 'FAILED'}: {len(result.records)} checks in {result.seconds:.1f} s",
+            f"  {'ok' if result.ok else 'FAILED'}: {len(result.records)} checks "
+            f"in {result.seconds:.1f} s",
             flush=True,
         )
         results.append(result)

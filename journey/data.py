@@ -1,6 +1,6 @@
 """Datasets: seeded toy generators, scikit-learn's bundled sets, MNIST and CIFAR-10.
 
-Data policy (see DESIGN.md):
+Data policy (CONTRIBUTING.md has it in full):
 
 - toy data comes from seeded generators, so the same seed gives the same numbers;
 - real tabular data comes from scikit-learn's bundled sets (no network needed);
@@ -195,14 +195,21 @@ def digits_as_mnist(size: int = 28, *, seed: int = 0, test_fraction: float = 0.2
 
 def write_mnist_standin(root: Path) -> Path:
     """Write the bundled-digits stand-in as MNIST IDX files under ``<root>/MNIST/raw``."""
-    tr_x, tr_y, te_x, te_y = digits_as_mnist()
-    raw = mnist_raw_dir(root)
-    for (images_name, labels_name), (images, labels) in zip(
-        (MNIST_FILES[True], MNIST_FILES[False]), ((tr_x, tr_y), (te_x, te_y))
-    ):
+    train_images, train_labels, test_images, test_labels = digits_as_mnist()
+    return write_mnist_idx(root, (train_images, train_labels), (test_images, test_labels))
+
+
+def write_mnist_idx(root: Path, train: tuple, test: tuple) -> Path:
+    """Write ``(images, labels)`` pairs as the four MNIST IDX files under ``<root>/MNIST/raw``.
+
+    Tests and benchmarks use it to give torchvision's real loader small files it can read.
+    """
+    raw = mnist_raw_dir(Path(root))
+    for is_train, (images, labels) in ((True, train), (False, test)):
+        images_name, labels_name = MNIST_FILES[is_train]
         write_idx(raw / images_name, images)
         write_idx(raw / labels_name, labels)
-    return root
+    return Path(root)
 
 
 def _warn(message: str) -> None:
@@ -245,10 +252,12 @@ def mnist_root(
     message = (
         f"MNIST is not in {mnist_raw_dir(root)} and {reason}.\n"
         f"Missing files: {', '.join(p.name for p in missing)}.\n"
-        f"To get the real data: run again online (torchvision downloads it), or copy the four files\n"
-        f"(gunzipped) from https://ossci-datasets.s3.amazonaws.com/mnist/ into {mnist_raw_dir(root)}.\n"
-        f"Offline stand-in: scikit-learn's bundled digits resized to 28×28, written as IDX files\n"
-        f"under {mnist_raw_dir(standin_root)} (pass --data standin, or let the journey run fall back)."
+        "To get the real data: run again online (torchvision downloads it), or copy the four\n"
+        "files (gunzipped) from https://ossci-datasets.s3.amazonaws.com/mnist/ into\n"
+        f"{mnist_raw_dir(root)}.\n"
+        "Offline stand-in: scikit-learn's bundled digits resized to 28×28, written as IDX files\n"
+        f"under {mnist_raw_dir(standin_root)} (pass --data standin, or let the journey run "
+        "fall back)."
     )
     if standin == "never":
         raise MissingDatasetError(message)
@@ -366,7 +375,7 @@ def cifar10_dataset(
 
 
 def _standin_cifar10(root: Path, *, train: bool, transform):
-    """torchvision's CIFAR-10 loader reading the stand-in: the same code, without the real archive's MD5s."""
+    """torchvision's CIFAR-10 loader reading the stand-in (same code, without the MD5 checks)."""
     from torchvision.datasets import CIFAR10
 
     class StandInCIFAR10(CIFAR10):

@@ -26,7 +26,8 @@ def pick_device(preferred: str | None = None) -> torch.device:
         return torch.device(found[0])
     if preferred not in found:
         raise RuntimeError(
-            f"device {preferred!r} is not available on this machine (available: {', '.join(found)}); "
+            f"device {preferred!r} is not available on this machine "
+            f"(available: {', '.join(found)}); "
             "use --device auto or --device cpu"
         )
     return torch.device(preferred)

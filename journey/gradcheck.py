@@ -26,7 +26,7 @@ def relative_error(a, b) -> float:
 
 
 def numerical_gradient(f: Callable[[], float], param: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central-difference gradient of ``f()`` with respect to ``param``, which is perturbed in place.
+    """Central-difference gradient of ``f()`` with respect to ``param`` (perturbed in place).
 
     ``f`` takes no arguments and reads ``param`` (for example a model's weight array), so
     the same helper checks any parameter of any model. ``param`` is restored exactly.
@@ -51,5 +51,5 @@ def numerical_gradient(f: Callable[[], float], param: np.ndarray, h: float = 1e-
 def check_gradient(
     f: Callable[[], float], param: np.ndarray, analytic: np.ndarray, h: float = 1e-6
 ) -> float:
-    """Relative error between ``analytic`` and the finite-difference gradient of ``f`` at ``param``."""
+    """Relative error between ``analytic`` and the finite-difference gradient of ``f``."""
     return relative_error(analytic, numerical_gradient(f, param, h))

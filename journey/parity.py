@@ -51,7 +51,8 @@ class ParityRecord:
             if self.abs_error is None
             else f"  abs {self.abs_error:.3g}  rel {self.rel_error:.3g}"
         )
-        return f"{mark} {self.name}: scratch {self.scratch}  library {self.library}{err}  ({self.tolerance})"
+        values = f"scratch {self.scratch}  library {self.library}"
+        return f"{mark} {self.name}: {values}{err}  ({self.tolerance})"
 
 
 def summarise(value) -> str:
@@ -90,7 +91,7 @@ def close(
     atol: float | None = None,
     raise_on_fail: bool = False,
 ) -> ParityRecord:
-    """Pass when the relative error is ≤ ``rtol`` (or, with ``atol``, the absolute error ≤ ``atol``)."""
+    """Pass when the relative error is ≤ ``rtol`` (with ``atol``: the absolute error ≤ ``atol``)."""
     if (rtol is None) == (atol is None):
         raise ValueError("give exactly one of rtol= or atol=")
     a = np.asarray(scratch, dtype=np.float64)

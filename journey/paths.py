@@ -15,14 +15,14 @@ def data_dir(override: str | os.PathLike | None = None) -> Path:
 
 
 def stage_output_dir(stage: str) -> Path:
-    """``outputs/<stage>/``, created if needed. ``stage`` is a folder name like ``01_linear_regression``."""
+    """``outputs/<stage>/`` for a stage folder name, created if needed."""
     path = OUTPUTS_DIR / stage
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def is_quick() -> bool:
-    """True when ``JOURNEY_QUICK=1``: scripts and notebooks shrink data and epochs, same code path."""
+    """True when ``JOURNEY_QUICK=1``: scripts and notebooks shrink data and epochs (same code)."""
     return os.environ.get("JOURNEY_QUICK", "0") == "1"
 
 

@@ -87,7 +87,7 @@ def run_script(script: Path, env: dict[str, str], log_dir: Path) -> str | None:
 
 
 def run_notebook(notebook: Path, env: dict[str, str], out_dir: Path) -> str | None:
-    """Execute a notebook top to bottom in its own folder; save the executed copy under ``out_dir``."""
+    """Execute a notebook top to bottom in its own folder; save the executed copy in ``out_dir``."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -143,8 +143,40 @@ def run_stage(
     return result
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def _summary_table(results: list[StageResult]) -> str:
+    import pandas as pd
+
+    rows = [
+        {
+            "stage": r.stage.name,
+            "checks": len(r.records),
+            "failed": len(r.failed_checks),
+            "errors": len(r.errors),
+            "time (s)": f"{r.seconds:.1f}",
+        }
+        for r in results
+    ]
+    return pd.DataFrame(rows).to_markdown(index=False, disable_numparse=True)
+
+
+def _checks_table(records: list) -> str:
+    import pandas as pd
+
+    rows = [
+        {
+            "check": rec.name,
+            "scratch": rec.scratch,
+            "library": rec.library,
+            "abs error": _number(rec.abs_error),
+            "rel error": _number(rec.rel_error),
+            "tolerance": rec.tolerance,
+            "ok": "✓" if rec.passed else "✗",
+            "source": rec.source,
+        }
+        for rec in records
+    ]
+    table = pd.DataFrame(rows).replace({r"\|": r"\\|", "\n": " "}, regex=True)
+    return table.to_markdown(index=False, disable_numparse=True)
 
 
 def _number(value: float | None) -> str:
@@ -160,37 +192,21 @@ def report_markdown(results: list[StageResult], quick: bool) -> str:
         "Each row compares the from-scratch value with the library value; ✓ means the "
         "difference (or the quality threshold) is within the stated tolerance.",
         "",
+        _summary_table(results),
     ]
-    lines += ["| stage | checks | failed | errors | time (s) |", "| --- | --- | --- | --- | --- |"]
     for r in results:
-        lines.append(
-            f"| {r.stage.name} | {len(r.records)} | {len(r.failed_checks)} | {len(r.errors)} | "
-            f"{r.seconds:.1f} |"
-        )
-    for r in results:
+        ran = ", ".join(r.ran) or "nothing (no code in this stage, by design)"
         lines += [
             "",
             f"## {r.stage.name} {'✓' if r.ok else '✗'}",
             "",
-            f"Ran: {', '.join(r.ran) or 'nothing (no code in this stage, by design)'} — {r.seconds:.1f} s",
-            "",
+            f"Ran: {ran} — {r.seconds:.1f} s",
         ]
         if r.records:
-            lines += [
-                "| check | scratch | library | abs error | rel error | tolerance | ok | source |",
-                "| --- | --- | --- | --- | --- | --- | --- | --- |",
-            ]
-            for rec in r.records:
-                lines.append(
-                    f"| {_cell(rec.name)} | {_cell(rec.scratch)} | {_cell(rec.library)} | "
-                    f"{_number(rec.abs_error)} | {_number(rec.rel_error)} | {_cell(rec.tolerance)} | "
-                    f"{'✓' if rec.passed else '✗'} | {_cell(rec.source)} |"
-                )
+            lines += ["", _checks_table(r.records)]
         if r.figures:
-            lines += [
-                "",
-                "Figures: " + ", ".join(f"[{p.name}]({r.stage.name}/{p.name})" for p in r.figures),
-            ]
+            links = ", ".join(f"[{p.name}]({r.stage.name}/{p.name})" for p in r.figures)
+            lines += ["", "Figures: " + links]
         for error in r.errors:
             lines += ["", "```", error, "```"]
     return "\n".join(lines) + "\n"

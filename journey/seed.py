@@ -14,7 +14,7 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     random.seed(seed)
-    np.random.seed(seed)  # only for third-party code that still reads the global state
+    np.random.seed(seed)  # noqa: NPY002 — for third-party code that reads the global state
     try:
         import torch
     except ImportError:

@@ -1,4 +1,4 @@
-"""The shared toolkit: stage loading, data (IDX round trip, stand-ins), parity records, gradcheck."""
+"""The shared toolkit: stage loading, data (IDX round trip, stand-ins), parity, gradcheck."""
 
 import numpy as np
 import pytest
@@ -91,10 +91,8 @@ def test_idx_round_trip_and_torchvision_reads_it(tmp_path):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(12, 28, 28), dtype=np.uint8)
     labels = rng.integers(0, 10, size=12, dtype=np.uint8)
+    data.write_mnist_idx(tmp_path, (images, labels), (images, labels))
     raw = data.mnist_raw_dir(tmp_path)
-    for train in (True, False):
-        data.write_idx(raw / data.MNIST_FILES[train][0], images)
-        data.write_idx(raw / data.MNIST_FILES[train][1], labels)
     np.testing.assert_array_equal(data.read_idx(raw / "train-images-idx3-ubyte"), images)
     dataset = MNIST(tmp_path, train=False)
     assert len(dataset) == 12
