@@ -5,13 +5,15 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= auto
 
-.PHONY: help setup run run-quick test test-slow lab bench serve clean
+.PHONY: help setup run run-quick lint format test test-slow lab bench serve clean
 
 help:
 	@echo "make setup      create the venv '$(VENV)' and install requirements.txt (once)"
 	@echo "make run        run the whole journey headless, write outputs/report.md"
 	@echo "make run-quick  the same with shrunk data and epochs (JOURNEY_QUICK=1)"
-	@echo "make test       the full test suite (slow full-size training excluded)"
+	@echo "make lint       ruff check + ruff format --check (make test runs it first)"
+	@echo "make format     apply ruff's fixes and formatting"
+	@echo "make test       lint, then the test suite (slow full-size training excluded)"
 	@echo "make test-slow  only the full-size training tests"
 	@echo "make lab        Jupyter Lab at the repository root"
 	@echo "make bench      scratch vs library timings -> outputs/bench.md"
@@ -34,7 +36,15 @@ run: $(STAMP)
 run-quick: $(STAMP)
 	$(PY) -m journey run --quick
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+test: $(STAMP) lint
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not slow"
 
 test-slow: $(STAMP)
