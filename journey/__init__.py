@@ -10,7 +10,11 @@ Nothing here is specific to one stage. Every stage may use:
 - ``journey.data``             seeded toy data, scikit-learn's bundled sets, MNIST / CIFAR-10
 - ``journey.validation``       NumPy-only input checks with messages that say what to do
 - ``journey.gradcheck``        central finite differences and relative errors
-- ``journey.progress``         tqdm progress bars that stay quiet in tests
+- ``journey.progress``         tqdm progress bars: one line when watched, silent in logs and tests
+- ``journey.estimator``        scikit-learn's estimator contract for scratch models (NumPy only)
+- ``journey.params``           NumPy parameter dicts under PyTorch's names; the load gate
+- ``journey.cli``              the flags every deep-learning script shares
+- ``journey.timing``           median wall time with ``timeit``
 
 Heavy libraries (torch, scikit-learn, matplotlib) are imported lazily, inside the functions
 that need them, so that ``import journey`` stays fast and NumPy-only code can use it.

@@ -1,12 +1,23 @@
 """The shared toolkit: stage loading, data (IDX round trip, stand-ins), parity, gradcheck."""
 
+import importlib
+import io
+
 import numpy as np
 import pytest
 
 import journey
 from journey import data, parity
+from journey.estimator import NotFittedError
 from journey.gradcheck import check_gradient, numerical_gradient, relative_error
-from journey.validation import check_array, check_is_fitted, check_labels, check_X_y
+from journey.validation import (
+    check_array,
+    check_classification_targets,
+    check_int,
+    check_is_fitted,
+    check_labels,
+    check_X_y,
+)
 
 
 def test_find_and_load_stage_by_number_and_name():
@@ -148,11 +159,16 @@ def test_validation_messages():
     with pytest.raises(ValueError, match="0..2"):
         check_labels(np.array([0, 3]), n_classes=3)
 
-    class Model:
-        coef_ = None
-
-    with pytest.raises(RuntimeError, match="call fit"):
-        check_is_fitted(Model(), "coef_")
+    with pytest.raises(NotFittedError, match="call fit"):
+        check_is_fitted(object(), "coef_")
+    with pytest.raises(TypeError, match="numbers"):
+        check_array([["a", 1.0]])
+    with pytest.raises(TypeError, match="max_iter must be an integer"):
+        check_int(2.5, "max_iter")
+    with pytest.raises(ValueError, match="None labels"):
+        check_classification_targets(np.array([0, None, 1], dtype=object))
+    classes, codes = check_classification_targets(["b", "a", "b"])
+    assert classes.tolist() == ["a", "b"] and codes.tolist() == [1, 0, 1]
 
 
 def test_save_figure_writes_png(tmp_path, monkeypatch):
@@ -166,3 +182,83 @@ def test_save_figure_writes_png(tmp_path, monkeypatch):
     path = journey.save_figure(fig, "99_test", "line", quiet=True)
     assert path == tmp_path / "99_test" / "line.png"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_checked_state_refuses_wrong_keys_shapes_and_non_finite_weights():
+    from journey.params import checked_state
+
+    shapes = {"fc.weight": (2, 3), "fc.bias": (2,)}
+    good = {"fc.weight": np.ones((2, 3)), "fc.bias": np.zeros(2)}
+    loaded = checked_state(good, shapes, owner="Net")
+    assert loaded["fc.weight"] is not good["fc.weight"]
+    np.testing.assert_array_equal(loaded["fc.weight"], good["fc.weight"])
+    with pytest.raises(ValueError, match=r"missing \['fc.bias'\]"):
+        checked_state({"fc.weight": np.ones((2, 3))}, shapes)
+    with pytest.raises(ValueError, match=r"expected \(2, 3\)"):
+        checked_state({**good, "fc.weight": np.ones((3, 2))}, shapes)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        checked_state({**good, "fc.bias": np.array([0.0, np.nan])}, shapes)
+
+
+def test_deep_learning_flags_share_one_definition():
+    import argparse
+
+    from journey.cli import MNIST_DATA, deep_learning_flags
+
+    parser = argparse.ArgumentParser(parents=[deep_learning_flags(epochs=3, data=MNIST_DATA)])
+    args = parser.parse_args([])
+    assert (args.device, args.epochs, args.seed, args.data) == ("auto", 3, 0, "auto")
+    args = parser.parse_args(["--device", "cpu", "--epochs", "1", "--data", "standin"])
+    assert (args.device, args.epochs, args.data) == ("cpu", 1, "standin")
+    for bad in (["--device", "gpu"], ["--epochs", "0"], ["--data", "cifar"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(bad)
+
+
+def test_median_time_returns_the_median_and_the_result():
+    from journey.timing import median_time
+
+    calls = []
+
+    def work():
+        calls.append(1)
+        return len(calls)
+
+    seconds, result = median_time(work, repeats=3, warmup=2)
+    assert len(calls) == 5 and result == 5
+    assert 0 <= seconds < 1
+    with pytest.raises(ValueError, match="repeats"):
+        median_time(work, repeats=0)
+
+
+def test_progress_bars_are_off_when_output_is_not_a_terminal(monkeypatch):
+    progress_module = importlib.import_module("journey.progress")
+
+    monkeypatch.setenv("JOURNEY_QUIET", "0")
+    monkeypatch.setattr(progress_module, "is_interactive", lambda: False)
+    assert progress_module.progress(range(3)).disable
+    monkeypatch.setattr(progress_module, "is_interactive", lambda: True)
+    assert not progress_module.progress(range(3), file=io.StringIO()).disable
+
+
+def test_estimator_base_reads_parameters_from_the_signature():
+    from journey.estimator import BaseEstimator, RegressorMixin
+
+    class Mean(RegressorMixin, BaseEstimator):
+        def __init__(self, shrink=0.0, *, label="m"):
+            self.shrink = shrink
+            self.label = label
+
+        def fit(self, X, y):
+            self.mean_ = (1 - self.shrink) * np.mean(y)
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), self.mean_)
+
+    model = Mean(shrink=0.5)
+    assert model.get_params() == {"label": "m", "shrink": 0.5}
+    assert repr(model) == "Mean(shrink=0.5)"
+    assert model.set_params(label="x").label == "x"
+    X, y = np.zeros((4, 1)), np.array([1.0, 2.0, 3.0, 4.0])
+    assert model.fit(X, y).score(X, y) == pytest.approx(1 - np.sum((y - 1.25) ** 2) / 5.0)
