@@ -1,4 +1,4 @@
-"""k-nearest neighbours from scratch: vectorised distances, k-smallest selection and a majority vote.
+"""k-nearest neighbours from scratch: vectorised distances, k-smallest selection, a majority vote.
 
 KNN has no training step: ``fit`` stores the data. To classify a query x it finds the k
 training points closest in Euclidean distance and lets them vote.
@@ -38,7 +38,16 @@ import argparse
 
 import numpy as np
 
-from journey.validation import check_array, check_is_fitted, check_n_features, check_X_y
+from journey.estimator import BaseEstimator, ClassifierMixin
+from journey.validation import (
+    check_array,
+    check_classification_targets,
+    check_int,
+    check_is_fitted,
+    check_n_features,
+    check_option,
+    check_X_y,
+)
 
 STAGE = "08_knn_naive_bayes"
 WEIGHTS = ("uniform", "distance")
@@ -100,17 +109,7 @@ def class_votes(neighbour_classes: np.ndarray, weights: np.ndarray, n_classes: i
     )
 
 
-def kth_distance_ties(sorted_distances: np.ndarray, k: int, rtol: float = 1e-9) -> np.ndarray:
-    """Queries whose k-th and (k+1)-th nearest distances are equal (within ``rtol``).
-
-    ``sorted_distances`` holds at least k+1 ascending distances per query. For those
-    queries the set of k nearest neighbours is not unique.
-    """
-    d_k, d_next = sorted_distances[:, k - 1], sorted_distances[:, k]
-    return np.abs(d_next - d_k) <= rtol * np.maximum(d_next, 1e-300)
-
-
-class KNeighborsClassifier:
+class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
     """Brute-force k-nearest-neighbour classifier with scikit-learn's interface.
 
     Parameters
@@ -124,54 +123,25 @@ class KNeighborsClassifier:
     """
 
     def __init__(self, n_neighbors: int = 5, weights: str = "uniform", chunk_size: int = 256):
-        if (
-            isinstance(n_neighbors, bool)
-            or not isinstance(n_neighbors, (int, np.integer))
-            or n_neighbors < 1
-        ):
-            raise ValueError(f"n_neighbors must be a positive integer, got {n_neighbors!r}")
-        if weights not in WEIGHTS:
-            raise ValueError(f"weights must be one of {WEIGHTS}, got {weights!r}")
-        if chunk_size < 1:
-            raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-        self.n_neighbors = int(n_neighbors)
+        self.n_neighbors = n_neighbors
         self.weights = weights
         self.chunk_size = chunk_size
-        self.classes_ = None
 
     def fit(self, X, y):
         """Store the training data (KNN is a lazy learner) and the sorted class labels."""
         X, y = check_X_y(X, y, y_numeric=False)
-        if self.n_neighbors > len(X):
-            raise ValueError(
-                f"n_neighbors={self.n_neighbors} is larger than the {len(X)} training samples; "
-                f"use n_neighbors ≤ {len(X)} or more training data"
-            )
-        self.classes_, self._y_index = np.unique(y, return_inverse=True)
+        self._check_params(len(X))
+        self.classes_, self._y_index = check_classification_targets(y)
         self._fit_X = X
         self._fit_sq_norms = np.einsum("ij,ij->i", X, X)
         self.n_features_in_ = X.shape[1]
         self.n_samples_fit_ = len(X)
         return self
 
-    def _check_query(self, X) -> np.ndarray:
-        check_is_fitted(self, "classes_")
-        X = check_array(X)
-        check_n_features(X, self.n_features_in_)
-        return X
-
     def kneighbors(self, X, n_neighbors: int | None = None, return_distance: bool = True):
         """Distances and indices of the ``n_neighbors`` nearest training points, nearest first."""
         X = self._check_query(X)
-        k = self.n_neighbors if n_neighbors is None else n_neighbors
-        if (
-            isinstance(k, bool)
-            or not isinstance(k, (int, np.integer))
-            or not 1 <= k <= self.n_samples_fit_
-        ):
-            raise ValueError(
-                f"n_neighbors must be in 1..{self.n_samples_fit_} (training samples), got {k}"
-            )
+        k = self._check_k(self.n_neighbors if n_neighbors is None else n_neighbors)
         dist = np.empty((len(X), k))
         ind = np.empty((len(X), k), dtype=np.intp)
         for start in range(0, len(X), self.chunk_size):
@@ -198,9 +168,41 @@ class KNeighborsClassifier:
         votes = self._votes(X)
         return self.classes_[np.argmax(votes, axis=1)]
 
-    def score(self, X, y) -> float:
-        """Accuracy on (X, y)."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+    # -- input checks -------------------------------------------------------------------
+
+    def _check_params(self, n_samples: int) -> None:
+        check_int(self.n_neighbors, "n_neighbors", minimum=1)
+        check_option(self.weights, "weights", WEIGHTS)
+        check_int(self.chunk_size, "chunk_size", minimum=1)
+        if self.n_neighbors > n_samples:
+            raise ValueError(
+                f"n_neighbors={self.n_neighbors} is larger than the {n_samples} training samples; "
+                f"use n_neighbors ≤ {n_samples} or more training data"
+            )
+
+    def _check_k(self, k) -> int:
+        k = check_int(k, "n_neighbors", minimum=1)
+        if k > self.n_samples_fit_:
+            raise ValueError(
+                f"n_neighbors must be in 1..{self.n_samples_fit_} (training samples), got {k}"
+            )
+        return k
+
+    def _check_query(self, X) -> np.ndarray:
+        check_is_fitted(self, "classes_")
+        X = check_array(X)
+        check_n_features(X, self.n_features_in_)
+        return X
+
+
+def kth_distance_ties(sorted_distances: np.ndarray, k: int, rtol: float = 1e-9) -> np.ndarray:
+    """Queries whose k-th and (k+1)-th nearest distances are equal (within ``rtol``).
+
+    ``sorted_distances`` holds at least k+1 ascending distances per query. For those
+    queries the set of k nearest neighbours is not unique.
+    """
+    d_k, d_next = sorted_distances[:, k - 1], sorted_distances[:, k]
+    return np.abs(d_next - d_k) <= rtol * np.maximum(d_next, 1e-300)
 
 
 def digits_split(seed: int = 0, test_fraction: float = 0.25):
@@ -218,9 +220,51 @@ def digits_split(seed: int = 0, test_fraction: float = 0.25):
     return X[train], X[test], y[train], y[test]
 
 
+def accuracy_by_k(X_train, X_test, y_train, y_test, ks) -> dict[str, list[float]]:
+    """Test accuracy for every k and both vote weightings."""
+    accuracies = {w: [] for w in WEIGHTS}
+    for k in ks:
+        for weights in WEIGHTS:
+            model = KNeighborsClassifier(k, weights=weights).fit(X_train, y_train)
+            accuracies[weights].append(model.score(X_test, y_test))
+            print(f"k={k:2d} weights={weights:8s} test accuracy {accuracies[weights][-1]:.4f}")
+    return accuracies
+
+
+def neighbours_figure(model: KNeighborsClassifier, X_train, X_test, y_train, y_test):
+    """Six test digits, each with its 5 nearest training digits and their distances."""
+    from journey.plotting import pyplot
+
+    dist, ind = model.kneighbors(X_test[:6], n_neighbors=5)
+    fig, axes = pyplot().subplots(6, 6, figsize=(7, 7))
+    for row in range(6):
+        axes[row, 0].imshow(X_test[row].reshape(8, 8), cmap="gray_r")
+        axes[row, 0].set_title(f"query ({y_test[row]})", fontsize=8)
+        for col in range(5):
+            j = ind[row, col]
+            axes[row, col + 1].imshow(X_train[j].reshape(8, 8), cmap="gray_r")
+            axes[row, col + 1].set_title(f"{y_train[j]}  d={dist[row, col]:.1f}", fontsize=8)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    fig.suptitle("Each test digit and its 5 nearest training digits")
+    return fig
+
+
+def accuracy_figure(ks, accuracies: dict[str, list[float]]):
+    from journey.plotting import pyplot
+
+    fig, ax = pyplot().subplots(figsize=(5, 3.5))
+    for weights, values in accuracies.items():
+        ax.plot(ks, values, "o-", label=weights)
+    ax.set_xlabel("k")
+    ax.set_ylabel("test accuracy")
+    ax.set_title("KNN (scratch) on digits")
+    ax.legend()
+    return fig
+
+
 def main() -> None:
     import journey
-    from journey.plotting import pyplot
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
@@ -233,39 +277,11 @@ def main() -> None:
     if journey.is_quick():
         X_train, y_train, X_test, y_test = X_train[:400], y_train[:400], X_test[:150], y_test[:150]
     print(f"digits: {len(X_train)} training and {len(X_test)} test images of 64 pixels")
-    accuracies = {w: [] for w in WEIGHTS}
-    for k in args.k:
-        for weights in WEIGHTS:
-            acc = (
-                KNeighborsClassifier(k, weights=weights).fit(X_train, y_train).score(X_test, y_test)
-            )
-            accuracies[weights].append(acc)
-            print(f"k={k:2d} weights={weights:8s} test accuracy {acc:.4f}")
-
+    accuracies = accuracy_by_k(X_train, X_test, y_train, y_test, args.k)
     model = KNeighborsClassifier(args.k[0]).fit(X_train, y_train)
-    dist, ind = model.kneighbors(X_test[:6], n_neighbors=5)
-    plt = pyplot()
-    fig, axes = plt.subplots(6, 6, figsize=(7, 7))
-    for row in range(6):
-        axes[row, 0].imshow(X_test[row].reshape(8, 8), cmap="gray_r")
-        axes[row, 0].set_title(f"query ({y_test[row]})", fontsize=8)
-        for col in range(5):
-            j = ind[row, col]
-            axes[row, col + 1].imshow(X_train[j].reshape(8, 8), cmap="gray_r")
-            axes[row, col + 1].set_title(f"{y_train[j]}  d={dist[row, col]:.1f}", fontsize=8)
-    for ax in axes.ravel():
-        ax.set_axis_off()
-    fig.suptitle("Each test digit and its 5 nearest training digits")
+    fig = neighbours_figure(model, X_train, X_test, y_train, y_test)
     journey.save_figure(fig, STAGE, "knn_neighbours")
-
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    for weights in WEIGHTS:
-        ax.plot(args.k, accuracies[weights], "o-", label=weights)
-    ax.set_xlabel("k")
-    ax.set_ylabel("test accuracy")
-    ax.set_title("KNN (scratch) on digits")
-    ax.legend()
-    journey.save_figure(fig, STAGE, "knn_accuracy_vs_k")
+    journey.save_figure(accuracy_figure(args.k, accuracies), STAGE, "knn_accuracy_vs_k")
 
 
 if __name__ == "__main__":

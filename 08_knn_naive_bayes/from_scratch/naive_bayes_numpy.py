@@ -10,7 +10,7 @@ with its own mean θ_cj and variance σ²_cj, so p(x | c) = Πⱼ N(xⱼ; θ_cj,
 Fitting is counting and averaging (maximum likelihood):
 
     P(c) = n_c / n        θ_cj = mean of feature j over class c
-    σ²_cj = (1/n_c) Σ (xᵢⱼ − θ_cj)² + ε,     ε = var_smoothing · maxⱼ Var(feature j over all samples)
+    σ²_cj = (1/n_c) Σ (xᵢⱼ − θ_cj)² + ε,     ε = var_smoothing · maxⱼ Var(feature j)
 
 ε (scikit-learn's rule) keeps a feature that is constant inside a class (σ² = 0, e.g. a
 pixel that is always blank in the digits) from dividing by zero.
@@ -30,7 +30,15 @@ import argparse
 
 import numpy as np
 
-from journey.validation import check_array, check_is_fitted, check_n_features, check_X_y
+from journey.estimator import BaseEstimator, ClassifierMixin
+from journey.validation import (
+    check_array,
+    check_classification_targets,
+    check_float,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+)
 
 STAGE = "08_knn_naive_bayes"
 
@@ -41,7 +49,7 @@ def logsumexp(a: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(a - m), axis=axis))
 
 
-class GaussianNB:
+class GaussianNB(ClassifierMixin, BaseEstimator):
     """Gaussian naive Bayes with scikit-learn's parameters and learned attributes.
 
     Parameters
@@ -53,15 +61,13 @@ class GaussianNB:
     """
 
     def __init__(self, var_smoothing: float = 1e-9):
-        if not (np.isfinite(var_smoothing) and var_smoothing >= 0):
-            raise ValueError(f"var_smoothing must be a finite number ≥ 0, got {var_smoothing!r}")
         self.var_smoothing = var_smoothing
-        self.theta_ = None
 
     def fit(self, X, y):
-        """Priors, means and variances per class (one pass over the classes, vectorised over samples)."""
+        """Priors, means and variances per class: one pass per class, vectorised over samples."""
         X, y = check_X_y(X, y, y_numeric=False)
-        self.classes_, y_index = np.unique(y, return_inverse=True)
+        check_float(self.var_smoothing, "var_smoothing", minimum=0.0)
+        self.classes_, y_index = check_classification_targets(y)
         members = [X[y_index == c] for c in range(len(self.classes_))]
         self.epsilon_ = self.var_smoothing * np.max(np.var(X, axis=0))
         self.theta_ = np.stack([Xc.mean(axis=0) for Xc in members])
@@ -79,7 +85,10 @@ class GaussianNB:
         log_norm = -0.5 * np.sum(np.log(2.0 * np.pi * self.var_), axis=1)
         # one (n × d) pass per class: an (n × K × d) broadcast would need K times the memory
         mahalanobis = np.stack(
-            [np.sum((X - mean) ** 2 / var, axis=1) for mean, var in zip(self.theta_, self.var_)],
+            [
+                np.sum((X - mean) ** 2 / var, axis=1)
+                for mean, var in zip(self.theta_, self.var_, strict=True)
+            ],
             axis=1,
         )
         return np.log(self.class_prior_) + log_norm - 0.5 * mahalanobis
@@ -98,15 +107,33 @@ class GaussianNB:
         jll = self.joint_log_likelihood(X)
         return self.classes_[np.argmax(jll, axis=1)]
 
-    def score(self, X, y) -> float:
-        """Accuracy on (X, y)."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+
+def iris_regions_figure(seed: int, var_smoothing: float):
+    """Decision regions and max-posterior contours on two standardised iris features."""
+    from journey.data import standardised_split
+    from journey.plotting import pyplot
+
+    X_train, _, y_train, _ = standardised_split("iris", seed=seed)
+    X2 = X_train[:, [2, 3]]
+    model = GaussianNB(var_smoothing=var_smoothing).fit(X2, y_train)
+    lo, hi = X2.min(axis=0) - 0.5, X2.max(axis=0) + 0.5
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
+    proba = model.predict_proba(np.c_[g0.ravel(), g1.ravel()])
+    fig, ax = pyplot().subplots(figsize=(6, 4.5))
+    regions = proba.argmax(axis=1).reshape(g0.shape)
+    ax.contourf(g0, g1, regions, alpha=0.25, levels=[-0.5, 0.5, 1.5, 2.5], cmap="viridis")
+    confidence = proba.max(axis=1).reshape(g0.shape)
+    ax.contour(g0, g1, confidence, levels=[0.6, 0.9, 0.99], colors="k", linewidths=0.6)
+    ax.scatter(X2[:, 0], X2[:, 1], c=y_train, cmap="viridis", edgecolor="k", s=20)
+    ax.set_xlabel("petal length (standardised)")
+    ax.set_ylabel("petal width (standardised)")
+    ax.set_title("Gaussian NB (scratch) on iris: regions and max-posterior contours")
+    return fig
 
 
 def main() -> None:
     import journey
     from journey.data import standardised_split
-    from journey.plotting import pyplot
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
@@ -115,44 +142,14 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    datasets = (
-        ("iris", "wine") if journey.is_quick() else ("iris", "wine", "breast_cancer", "digits")
-    )
+    quick = journey.is_quick()
+    datasets = ("iris", "wine") if quick else ("iris", "wine", "breast_cancer", "digits")
     for name in datasets:
         X_train, X_test, y_train, y_test = standardised_split(name, seed=args.seed)
         model = GaussianNB(var_smoothing=args.var_smoothing).fit(X_train, y_train)
-        print(
-            f"{name:14s} {len(model.classes_)} classes  test accuracy {model.score(X_test, y_test):.4f}"
-        )
-
-    X_train, X_test, y_train, y_test = standardised_split("iris", seed=args.seed)
-    features = [2, 3]
-    model = GaussianNB(var_smoothing=args.var_smoothing).fit(X_train[:, features], y_train)
-    lo, hi = X_train[:, features].min(axis=0) - 0.5, X_train[:, features].max(axis=0) + 0.5
-    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
-    proba = model.predict_proba(np.c_[g0.ravel(), g1.ravel()])
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.contourf(
-        g0,
-        g1,
-        proba.argmax(axis=1).reshape(g0.shape),
-        alpha=0.25,
-        levels=[-0.5, 0.5, 1.5, 2.5],
-        cmap="viridis",
-    )
-    ax.contour(
-        g0,
-        g1,
-        proba.max(axis=1).reshape(g0.shape),
-        levels=[0.6, 0.9, 0.99],
-        colors="k",
-        linewidths=0.6,
-    )
-    ax.scatter(X_train[:, 2], X_train[:, 3], c=y_train, cmap="viridis", edgecolor="k", s=20)
-    ax.set_xlabel("petal length (standardised)")
-    ax.set_ylabel("petal width (standardised)")
-    ax.set_title("Gaussian NB (scratch) on iris: regions and max-posterior contours")
+        accuracy = model.score(X_test, y_test)
+        print(f"{name:14s} {len(model.classes_)} classes  test accuracy {accuracy:.4f}")
+    fig = iris_regions_figure(args.seed, args.var_smoothing)
     journey.save_figure(fig, STAGE, "gaussian_nb_iris")
 
 

@@ -1,4 +1,4 @@
-"""k-nearest neighbours with scikit-learn: brute-force KNeighborsClassifier, k chosen by cross-validation.
+"""k-nearest neighbours with scikit-learn: brute-force search, k chosen by cross-validation.
 
 A professional does not guess k: ``GridSearchCV`` scores every (k, weights) pair by
 5-fold cross-validation on the training set only, refits the best one on the whole

@@ -35,10 +35,11 @@ def main() -> None:
     train, valid = validation_curve(
         GaussianNB(), X, y, param_name="var_smoothing", param_range=smoothing, cv=args.folds
     )
-    best = smoothing[np.argmax(valid.mean(axis=1))]
+    mean_valid = valid.mean(axis=1)
+    best = smoothing[np.argmax(mean_valid)]
     print(
-        f"digits: best var_smoothing {best:.2g} → {args.folds}-fold accuracy {valid.mean(axis=1).max():.4f} "
-        f"(the default 1e-9 is the 'digits' line above)"
+        f"digits: best var_smoothing {best:.2g} → {args.folds}-fold accuracy "
+        f"{mean_valid.max():.4f} (the default 1e-9 is the 'digits' line above)"
     )
 
     plt = pyplot()
