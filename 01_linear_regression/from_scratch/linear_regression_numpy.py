@@ -8,8 +8,8 @@ Writing the residuals r = X·w + b − y, the chain rule gives the gradient
 
     ∂L/∂w = (2/n) Xᵀ r        ∂L/∂b = (2/n) Σᵢ rᵢ
 
-and gradient descent repeats  w ← w − η ∂L/∂w,  b ← b − η ∂L/∂b  until the gradient is
-(numerically) zero. L is a quadratic bowl whose curvature is the Hessian
+and gradient descent repeats  w ← w − η ∂L/∂w,  b ← b − η ∂L/∂b  until the whole gradient
+(∂L/∂w, ∂L/∂b) is (numerically) zero. L is a quadratic bowl whose curvature is the Hessian
 H = (2/n) X̃ᵀX̃ with X̃ = [X, 1]; the steps shrink the error only when η < 2 / λ_max(H).
 Above that bound every step overshoots further than the last: the loss grows
 geometrically until it overflows to inf/NaN. ``fit`` detects that and raises
@@ -24,25 +24,73 @@ import argparse
 
 import numpy as np
 
-from journey.validation import check_array, check_is_fitted, check_n_features, check_X_y
+from journey.estimator import BaseEstimator, RegressorMixin
+from journey.validation import (
+    check_array,
+    check_float,
+    check_int,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+    warn_not_converged,
+)
 
 STAGE = "01_linear_regression"
 
 
-class DivergenceError(RuntimeError):
-    """Gradient descent blew up: the learning rate is above the stability bound."""
+def gradient(X, y, w, b) -> tuple[np.ndarray, float, float]:
+    """(∂L/∂w, ∂L/∂b, L) at (w, b): ((2/n) Xᵀr, (2/n) Σ r, (1/n) rᵀr) with r = X·w + b − y."""
+    residual = X @ w + b - y
+    n = len(X)
+    return 2.0 / n * (X.T @ residual), 2.0 / n * residual.sum(), float(residual @ residual / n)
 
 
-def mse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Mean squared error (1/n) Σ (ŷ − y)²."""
-    return float(np.mean((y_pred - y_true) ** 2))
+class LinearRegressionGD(RegressorMixin, BaseEstimator):
+    """Least squares fitted by batch gradient descent, with scikit-learn's attribute names.
 
+    Parameters
+    ----------
+    learning_rate : step size η.
+    max_iter : upper bound on the number of full-batch steps.
+    tol : stop when the gradient's Euclidean norm ‖(∂L/∂w, ∂L/∂b)‖ falls below ``tol``
+        (the intercept's slope counts too: a line with the right tilt at the wrong height
+        is not a minimum).
 
-def max_stable_learning_rate(X: np.ndarray) -> float:
-    """2 / λ_max(H) with H = (2/n) X̃ᵀX̃, X̃ = [X, 1]: gradient descent converges below it."""
-    X_tilde = np.column_stack([X, np.ones(len(X))])
-    hessian = 2.0 / len(X) * X_tilde.T @ X_tilde
-    return 2.0 / float(np.linalg.eigvalsh(hessian)[-1])
+    Learned attributes: ``coef_`` (n_features,), ``intercept_``, ``loss_history_`` (the
+    loss before each step), ``n_iter_``, ``n_features_in_``.
+    """
+
+    def __init__(self, learning_rate: float = 0.1, max_iter: int = 100_000, tol: float = 1e-10):
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def fit(self, X, y) -> "LinearRegressionGD":
+        X, y = check_inputs(self, X, y)
+        w, b = np.zeros(X.shape[1]), 0.0
+        history = []
+        for _ in range(self.max_iter):
+            grad_w, grad_b, loss = gradient(X, y, w, b)
+            history.append(loss)
+            check_not_diverging(history, self.learning_rate, X)
+            if np.sqrt(grad_w @ grad_w + grad_b**2) < self.tol:
+                break
+            w -= self.learning_rate * grad_w
+            b -= self.learning_rate * grad_b
+        else:
+            warn_not_converged(self, "max_iter", self.max_iter)
+        self.coef_, self.intercept_ = w, float(b)
+        self.loss_history_ = np.array(history)
+        self.n_iter_ = len(history)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """ŷ = X·w + b."""
+        check_is_fitted(self, "coef_")
+        X = check_array(X)
+        check_n_features(X, self.n_features_in_)
+        return X @ self.coef_ + self.intercept_
 
 
 def closed_form(X, y) -> tuple[np.ndarray, float]:
@@ -53,64 +101,42 @@ def closed_form(X, y) -> tuple[np.ndarray, float]:
     return theta[:-1], float(theta[-1])
 
 
-class LinearRegressionGD:
-    """Least squares fitted by batch gradient descent, with scikit-learn's attribute names.
+# --- the stability bound, and the checks around the loop ------------------------------------
 
-    Parameters
-    ----------
-    learning_rate : step size η.
-    max_iter : upper bound on the number of full-batch steps.
-    tol : stop when the gradient's Euclidean norm ‖(∂L/∂w, ∂L/∂b)‖ falls below ``tol``.
 
-    Learned attributes: ``coef_`` (n_features,), ``intercept_``, ``loss_history_`` (the
-    loss before each step), ``n_iter_``.
-    """
+class DivergenceError(RuntimeError):
+    """Gradient descent blew up: the learning rate is above the stability bound."""
 
-    def __init__(self, learning_rate: float = 0.1, max_iter: int = 100_000, tol: float = 1e-10):
-        if not learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {learning_rate}")
-        if max_iter < 1:
-            raise ValueError(f"max_iter must be at least 1, got {max_iter}")
-        self.learning_rate = learning_rate
-        self.max_iter = max_iter
-        self.tol = tol
-        self.coef_ = None
-        self.intercept_ = None
 
-    def _gradient(self, X, y, w, b):
-        residual = X @ w + b - y
-        n = len(X)
-        return 2.0 / n * (X.T @ residual), 2.0 / n * residual.sum(), float(residual @ residual / n)
+def max_stable_learning_rate(X: np.ndarray) -> float:
+    """2 / λ_max(H) with H = (2/n) X̃ᵀX̃, X̃ = [X, 1]: gradient descent converges below it."""
+    X_tilde = np.column_stack([X, np.ones(len(X))])
+    hessian = 2.0 / len(X) * X_tilde.T @ X_tilde
+    return 2.0 / float(np.linalg.eigvalsh(hessian)[-1])
 
-    def fit(self, X, y) -> "LinearRegressionGD":
-        X, y = check_X_y(X, y)
-        w, b = np.zeros(X.shape[1]), 0.0
-        history = []
-        for step in range(self.max_iter):
-            grad_w, grad_b, loss = self._gradient(X, y, w, b)
-            history.append(loss)
-            if not np.isfinite(loss) or loss > 1e6 * max(history[0], 1e-12):
-                raise DivergenceError(
-                    f"gradient descent diverged at step {step} (loss {loss:.3g}, started at {history[0]:.3g}): "
-                    f"learning_rate={self.learning_rate} is above the stability bound "
-                    f"2/λ_max(H) = {max_stable_learning_rate(X):.4g} for this data; lower it "
-                    f"(or standardise the features)"
-                )
-            if np.sqrt(grad_w @ grad_w + grad_b**2) < self.tol:
-                break
-            w -= self.learning_rate * grad_w
-            b -= self.learning_rate * grad_b
-        self.coef_, self.intercept_ = w, float(b)
-        self.loss_history_ = np.array(history)
-        self.n_iter_ = len(history)
-        self.n_features_in_ = X.shape[1]
-        return self
 
-    def predict(self, X) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        X = check_array(X)
-        check_n_features(X, self.n_features_in_)
-        return X @ self.coef_ + self.intercept_
+def check_not_diverging(history: list[float], learning_rate: float, X: np.ndarray) -> None:
+    """Raise ``DivergenceError`` once the loss is non-finite or a million times its start."""
+    loss, start = history[-1], history[0]
+    if np.isfinite(loss) and loss <= 1e6 * max(start, 1e-12):
+        return
+    raise DivergenceError(
+        f"gradient descent diverged at step {len(history) - 1} (loss {loss:.3g}, started at "
+        f"{start:.3g}): learning_rate={learning_rate} is above the stability bound "
+        f"2/λ_max(H) = {max_stable_learning_rate(X):.4g} for this data; lower it "
+        f"(or standardise the features)"
+    )
+
+
+def check_inputs(model: LinearRegressionGD, X, y) -> tuple[np.ndarray, np.ndarray]:
+    """The hyper-parameters of ``model``, then X (2-D, finite) and y (finite, same length)."""
+    check_float(model.learning_rate, "learning_rate", minimum=0.0, strict_minimum=True)
+    check_int(model.max_iter, "max_iter", minimum=1)
+    check_float(model.tol, "tol", minimum=0.0)
+    return check_X_y(X, y)
+
+
+# --- figure and script ------------------------------------------------------------------------
 
 
 def plot_fit(x, y, model, stage=STAGE):

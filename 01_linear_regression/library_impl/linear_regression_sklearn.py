@@ -30,9 +30,8 @@ def main(argv=None) -> None:
     X_train, X_test, y_train, y_test = standardised_split("diabetes", seed=args.seed)
     model = fit_linear_regression(X_train, y_train)
     pred = model.predict(X_test)
-    print(
-        f"diabetes: test MSE {mean_squared_error(y_test, pred):.1f}, R² {r2_score(y_test, pred):.3f}"
-    )
+    mse, r2 = mean_squared_error(y_test, pred), r2_score(y_test, pred)
+    print(f"diabetes: test MSE {mse:.1f}, R² {r2:.3f}")
     print("coefficients:", np.round(model.coef_, 2))
 
 
