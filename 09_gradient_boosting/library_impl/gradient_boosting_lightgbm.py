@@ -8,21 +8,21 @@ data go in through ``eval_X`` / ``eval_y``. Deterministic: ``deterministic=True`
 """
 
 import argparse
-import time
 
 import lightgbm
 import numpy as np
 
 import journey
+from journey.timing import median_time
 
 STAGE = "09_gradient_boosting"
-xgb_script = journey.load_stage("09", "library_impl/gradient_boosting_xgboost.py")
+shared = journey.load_stage("09", "library_impl/_boosting_data.py")
 
 
 def fit_lightgbm(
     X_tr, y_tr, X_val, y_val, *, n_estimators=200, learning_rate=0.1, max_depth=3, seed=0
 ):
-    """Fit and return ``(model, history, seconds)``; history[split][metric] is a list per round.
+    """Fit and return ``(model, history)``; history[split][metric] is a list per round.
 
     ``num_leaves = 2**max_depth`` lets a leaf-wise tree reach the same size as a depth-wise one.
     """
@@ -38,7 +38,6 @@ def fit_lightgbm(
         verbose=-1,
     )
     history: dict = {}
-    start = time.perf_counter()
     model.fit(
         X_tr,
         y_tr,
@@ -48,8 +47,7 @@ def fit_lightgbm(
         eval_metric=["binary_logloss", "auc"],
         callbacks=[lightgbm.record_evaluation(history)],
     )
-    seconds = time.perf_counter() - start
-    return model, {split: dict(metrics) for split, metrics in history.items()}, seconds
+    return model, {split: dict(metrics) for split, metrics in history.items()}
 
 
 def main() -> None:
@@ -61,24 +59,24 @@ def main() -> None:
     args = parser.parse_args()
     n_estimators = args.n_estimators or (30 if journey.is_quick() else 200)
 
-    X_tr, X_val, y_tr, y_val, names = xgb_script.breast_cancer_split(args.seed)
-    model, history, seconds = fit_lightgbm(
-        X_tr, y_tr, X_val, y_val, n_estimators=n_estimators, seed=args.seed
+    X_tr, X_val, y_tr, y_val, names = shared.breast_cancer_split(args.seed)
+    seconds, (model, history) = median_time(
+        lambda: fit_lightgbm(X_tr, y_tr, X_val, y_val, n_estimators=n_estimators, seed=args.seed),
+        repeats=1,
+        warmup=0,
     )
     best = int(np.argmin(history["validation"]["binary_logloss"]))
     print(
-        f"lightgbm {lightgbm.__version__}: {n_estimators} rounds in {seconds:.2f} s; validation accuracy "
-        f"{model.score(X_val, y_val):.3f}, AUC {history['validation']['auc'][-1]:.4f}; "
-        f"lowest validation log-loss {history['validation']['binary_logloss'][best]:.4f} at round {best + 1}"
+        f"lightgbm {lightgbm.__version__}: {n_estimators} rounds in {seconds:.2f} s; "
+        f"validation accuracy {model.score(X_val, y_val):.3f}, "
+        f"AUC {history['validation']['auc'][-1]:.4f}; lowest validation log-loss "
+        f"{history['validation']['binary_logloss'][best]:.4f} at round {best + 1}"
     )
-    fig = xgb_script.curves_figure(history, "LightGBM", "binary_logloss", "auc")
+    fig = shared.curves_figure(history, "LightGBM", "binary_logloss", "auc")
     journey.save_figure(fig, STAGE, "lightgbm_curves")
     gain = model.booster_.feature_importance(importance_type="gain")
-    journey.save_figure(
-        xgb_script.importance_figure(gain, names, "LightGBM: total gain per feature", "gain"),
-        STAGE,
-        "lightgbm_importance",
-    )
+    fig = shared.importance_figure(gain, names, "LightGBM: total gain per feature", "gain")
+    journey.save_figure(fig, STAGE, "lightgbm_importance")
 
 
 if __name__ == "__main__":
