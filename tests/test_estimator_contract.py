@@ -188,6 +188,7 @@ SPECS = [
         "GradientBoostingClassifier",
         "classifier",
         params={"n_estimators": 5},
+        binary_only=True,
         twin=_sk_gradient_boosting_classifier(),
         int_params=("n_estimators", "max_depth"),
         seed_param="random_state",
