@@ -101,10 +101,9 @@ def test_lstm_backward_matches_autograd(num_layers):
 
 def test_forecaster_gradients_match_finite_differences():
     X, y = timeseries.make_windows(timeseries.sine_mixture(30, seed=2), window=6, horizon=3)
-    model = scratch.LSTMForecaster(hidden_size=4, horizon=3, seed=1)
+    model = scratch.LSTMForecaster(hidden_size=4, horizon=3, epochs=1, seed=1).fit(X, y)
     _, grads = model.loss_and_gradients(X, y)
-    params = {f"lstm.{k}": v for k, v in model.lstm.params.items()}
-    params.update({f"head.{k}": v for k, v in model.head.items()})
+    params = model.parameters()
     # h = 1e-5: the loss is O(1) and some gradients O(1e-2), so h = 1e-6 is round-off bound
     for name in params:
         error = check_gradient(
@@ -144,7 +143,7 @@ def test_torch_forecaster_beats_naive_baseline_by_half():
 
 def test_numpy_forecaster_beats_naive_baseline_by_half():
     X_train, y_train, X_test, y_test = timeseries.forecasting_split(**QUICK_SPLIT)
-    model = scratch.LSTMForecaster(seed=0).fit(X_train, y_train, epochs=10)
+    model = scratch.LSTMForecaster(epochs=10, seed=0).fit(X_train, y_train)
     assert model.loss_curve_[-1] < model.loss_curve_[0]
     assert _improvement(model.predict(X_test), X_test, y_test) >= 0.5
 
@@ -160,7 +159,7 @@ def test_full_size_forecasters_beat_naive_baseline():
         model, X_train, y_train, X_test, y_test, epochs=20, device="cpu", log=lambda _: None
     )
     assert _improvement(library.predict(model, X_test), X_test, y_test) >= 0.5
-    numpy_model = scratch.LSTMForecaster(seed=0).fit(X_train, y_train, epochs=15)
+    numpy_model = scratch.LSTMForecaster(epochs=15, seed=0).fit(X_train, y_train)
     assert _improvement(numpy_model.predict(X_test), X_test, y_test) >= 0.5
 
 
@@ -212,30 +211,55 @@ def test_bad_states_and_weights_raise_clear_errors():
         model.backward(np.zeros((2, 3, HIDDEN)))
 
 
-def test_bad_hyper_parameters_and_unfitted_forecaster():
-    with pytest.raises(ValueError, match="hidden_size must be a positive integer"):
+def test_non_finite_weights_are_refused():
+    model = scratch.LSTM(FEATURES, HIDDEN)
+    state = model.state_dict()
+    state["weight_hh_l0"][0, 0] = np.nan
+    with pytest.raises(ValueError, match="weight_hh_l0 contains NaN"):
+        model.load_state_dict(state)
+    X, y = timeseries.make_windows(timeseries.sine_mixture(30), window=6, horizon=2)
+    forecaster = scratch.LSTMForecaster(hidden_size=4, horizon=2, epochs=1).fit(X, y)
+    state = forecaster.state_dict()
+    state["head.bias"][1] = np.inf
+    with pytest.raises(ValueError, match="head.bias contains NaN or infinite"):
+        forecaster.load_state_dict(state)
+
+
+def test_bad_layer_settings_and_forecaster_shapes():
+    with pytest.raises(ValueError, match="hidden_size must be at least 1"):
         scratch.LSTM(FEATURES, 0)
     with pytest.raises(ValueError, match="num_layers"):
         scratch.RNN(FEATURES, HIDDEN, num_layers=0)
     with pytest.raises(ValueError, match="nonlinearity"):
         scratch.RNN(FEATURES, HIDDEN, nonlinearity="sigmoid")
-    with pytest.raises(ValueError, match="horizon"):
-        scratch.LSTMForecaster(horizon=0)
-    with pytest.raises(RuntimeError, match="not fitted"):
-        scratch.LSTMForecaster().predict(np.zeros((2, 5)))
-    model = scratch.LSTMForecaster(hidden_size=4, horizon=2)
-    with pytest.raises(ValueError, match="length 0"):
-        model.loss_and_gradients(np.zeros((3, 0)), np.zeros((3, 2)))
-    with pytest.raises(ValueError, match=r"y must have shape"):
-        model.loss_and_gradients(np.zeros((3, 5)), np.zeros((3, 4)))
-    with pytest.raises(ValueError, match="different lengths"):
-        model.fit(np.zeros((3, 5)), np.zeros((2, 2)), epochs=1)
-    with pytest.raises(ValueError, match="empty"):
-        model.fit(np.zeros((0, 5)), np.zeros((0, 2)), epochs=1)
-    with pytest.raises(ValueError, match="NaN"):
-        model.fit(np.full((3, 5), np.nan), np.zeros((3, 2)), epochs=1)
-    state = {k: v for k, v in model.state_dict().items() if not k.startswith("head.")}
-    with pytest.raises(ValueError, match="head"):
-        scratch.LSTMForecaster(hidden_size=4, horizon=2).load_state_dict(state)
+    X, y = np.zeros((3, 5)), np.zeros((3, 2))
+    with pytest.raises(ValueError, match="horizon must be at least 1"):
+        scratch.LSTMForecaster(horizon=0).fit(X, y)
+    with pytest.raises(ValueError, match="learning_rate"):
+        scratch.LSTMForecaster(horizon=2, learning_rate=0.0).fit(X, y)
+    model = scratch.LSTMForecaster(hidden_size=4, horizon=4, epochs=1)
+    with pytest.raises(ValueError, match=r"y must have shape \(n_windows, horizon\)"):
+        model.fit(X, y)
+    state = scratch.LSTMForecaster(hidden_size=4, horizon=2, epochs=1).fit(X, y).state_dict()
+    headless = {k: v for k, v in state.items() if not k.startswith("head.")}
+    with pytest.raises(ValueError, match="missing.*head"):
+        scratch.LSTMForecaster(hidden_size=4, horizon=2).load_state_dict(headless)
     with pytest.raises(ValueError, match="too short"):
         timeseries.make_windows(np.zeros(5), window=4, horizon=2)
+
+
+def test_adam_matches_torch_over_several_steps():
+    """Same gradients in, same parameters out: a missing bias correction would fail at step 1."""
+    rng = np.random.default_rng(0)
+    ours = {"w": rng.normal(size=(3, 4)), "b": rng.normal(size=4)}
+    theirs = [torch.tensor(v, requires_grad=True) for v in ours.values()]
+    optimiser = scratch.Adam(ours, lr=0.05)
+    torch_optimiser = torch.optim.Adam(theirs, lr=0.05)
+    for _ in range(6):
+        grads = {name: rng.normal(size=v.shape) for name, v in ours.items()}
+        for param, grad in zip(theirs, grads.values(), strict=True):
+            param.grad = torch.from_numpy(grad.copy())
+        torch_optimiser.step()
+        optimiser.step(grads)
+        for mine, reference in zip(ours.values(), theirs, strict=True):
+            assert relative_error(mine, reference.detach()) <= 1e-12

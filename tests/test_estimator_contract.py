@@ -200,8 +200,9 @@ SPECS = [
         "LSTMForecaster",
         "forecaster",
         params={"hidden_size": 4, "horizon": 3, "epochs": 2},
-        int_params=("hidden_size", "horizon", "epochs"),
+        int_params=("hidden_size", "num_layers", "horizon", "batch_size", "epochs"),
         seed_param="seed",
+        grid={"learning_rate": [0.01, 0.03]},
     ),
     Spec(
         "14",

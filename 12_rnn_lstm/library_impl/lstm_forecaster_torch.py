@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 import journey
 from journey import parity
+from journey.cli import deep_learning_flags
 
 WINDOW, HORIZON = 40, 10
 
@@ -118,16 +119,12 @@ def plot_forecasts(X_test, y_test, forecasts: dict[str, np.ndarray], indices):
 def main() -> None:
     from journey.plotting import pyplot
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
-    parser.add_argument("--epochs", type=int, default=8 if journey.is_quick() else 20)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--hidden-size", type=int, default=32)
-    parser.add_argument(
-        "--data-dir",
-        default=None,
-        help="unused: this stage generates its series from the seed (kept for a uniform CLI)",
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        parents=[deep_learning_flags(epochs=8 if journey.is_quick() else 20)],
+        epilog="The series is generated from --seed, so --data-dir is not used by this stage.",
     )
+    parser.add_argument("--hidden-size", type=int, default=32, help="LSTM units (default: 32)")
     args = parser.parse_args()
     device = journey.device(args.device)
     journey.seed_everything(args.seed)
