@@ -200,7 +200,7 @@ def conv2d_forward(quick: bool) -> Prepared:
     import torch
     import torch.nn.functional as F
 
-    scratch = load_stage("10", "from_scratch/conv2d_from_scratch.py")
+    scratch = load_stage("10", "from_scratch/conv2d_numpy.py")
     batch, c_in, c_out, size = (8, 1, 8, 28) if quick else (64, 1, 32, 28)
     x = _rng().normal(size=(batch, c_in, size, size))
     weight, bias = _rng(1).normal(size=(c_out, c_in, 3, 3)), _rng(2).normal(size=c_out)

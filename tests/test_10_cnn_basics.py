@@ -8,7 +8,7 @@ from torch.nn import functional as F
 import journey
 from journey.gradcheck import numerical_gradient, relative_error
 
-conv = journey.load_stage("10", "from_scratch/conv2d_from_scratch.py")
+conv = journey.load_stage("10", "from_scratch/conv2d_numpy.py")
 lib = journey.load_stage("10", "library_impl/conv2d_pytorch.py")
 
 # (batch, C_in, H, W, C_out, kernel, stride, padding): odd sizes, rectangular kernels, uneven strides

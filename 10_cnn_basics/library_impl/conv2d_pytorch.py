@@ -27,7 +27,7 @@ import journey
 from journey import parity
 from journey.data import MNIST_MEAN, MNIST_STD
 
-scratch = journey.load_stage("10", "from_scratch/conv2d_from_scratch.py")
+scratch = journey.load_stage("10", "from_scratch/conv2d_numpy.py")
 STAGE = scratch.STAGE
 
 # (batch, C_in, H, W, C_out, kernel (kh, kw), stride, padding)

@@ -31,7 +31,7 @@ import journey
 from journey import parity
 from journey.data import MNIST_MEAN, MNIST_STD
 
-conv = journey.load_stage("10", "from_scratch/conv2d_from_scratch.py")
+conv = journey.load_stage("10", "from_scratch/conv2d_numpy.py")
 
 STAGE = "11_mnist_cnn"
 ARTEFACT_DIR = journey.OUTPUTS_DIR / STAGE  # same folder as library_impl's ARTEFACT_DIR

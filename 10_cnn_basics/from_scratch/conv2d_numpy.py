@@ -40,7 +40,7 @@ position that won (the *argmax*, kept from the forward pass); every other input 
 The indices follow PyTorch's ``return_indices=True`` convention: the flat position
 row·W + col in the (unpadded) input plane, the first maximum winning a tie.
 
-Run ``python conv2d_from_scratch.py`` to check the three versions against each other and the
+Run ``python conv2d_numpy.py`` to check the three versions against each other and the
 backward passes against finite differences, and to draw the feature maps of hand-made
 kernels (edges, blur) on a digit.
 """
