@@ -11,6 +11,7 @@ import journey
 from journey.gradcheck import check_gradient, relative_error
 
 scratch = journey.load_stage("13", "from_scratch/attention_numpy.py")
+reversal = journey.load_stage("13", "from_scratch/reversal_attention_numpy.py")
 sequences = journey.load_stage("13", "from_scratch/_sequences.py")
 library = journey.load_stage("13", "library_impl/transformer_torch.py")
 
@@ -252,7 +253,7 @@ def test_attention_backward_matches_finite_differences():
 def test_numpy_attention_learns_to_reverse():
     X, y = sequences.reversal_task(256, 6, seed=0)
     X_test, y_test = sequences.reversal_task(200, 6, seed=1)
-    model = scratch.ReversalAttention(6, sequences.VOCAB, seed=0).fit(X, y, steps=100)
+    model = reversal.ReversalAttention(6, sequences.VOCAB, seed=0).fit(X, y, steps=100)
     assert model.loss_curve_[-1] < 0.5 * model.loss_curve_[0]
     assert sequences.token_accuracy(model.predict(X_test), y_test) >= 0.95
     assert np.all(model.attention().argmax(axis=1) == np.arange(6)[::-1])  # the anti-diagonal
@@ -307,10 +308,62 @@ def test_sdpa_bad_input_raises_clear_errors():
         scratch.scaled_dot_product_attention(
             q, k, v, attn_mask=np.ones((L, S), dtype=bool), is_causal=True
         )
-    with pytest.raises(ValueError, match="d_output must have"):
+
+
+@pytest.mark.parametrize(
+    "d_output_shape, weights_shape, name",
+    [
+        ((2, L, D + 1), (2, L, S), "d_output"),
+        ((2, L, D), (2, L, S + 1), "weights"),
+        ((2, L, D), (L, S), "weights"),
+        ((1, L, D), (2, L, S), "d_output"),
+    ],
+)
+def test_attention_backward_refuses_mismatched_shapes(d_output_shape, weights_shape, name):
+    """A wrong-shaped gradient or weights would fail deep in a matmul or broadcast silently."""
+    q, k, v = np.zeros((2, L, D)), np.zeros((2, S, D)), np.zeros((2, S, D))
+    with pytest.raises(ValueError, match=f"{name} must have the shape"):
         scratch.scaled_dot_product_attention_backward(
-            np.zeros((2, L, D + 1)), q, k, v, np.zeros((2, L, S))
+            np.zeros(d_output_shape), q, k, v, np.zeros(weights_shape)
         )
+
+
+INTEGER_MASKS = [np.int64, np.int32, np.uint8]
+
+
+@pytest.mark.parametrize("dtype", INTEGER_MASKS, ids=lambda d: np.dtype(d).name)
+def test_integer_sdpa_mask_is_refused_like_pytorch(dtype):
+    """A 0/1 integer mask would be added to the scores as +1/0: PyTorch refuses it, so do we."""
+    q = _randn(1, L, D, seed=1)
+    mask = np.tril(np.ones((L, L), dtype=dtype))
+    with pytest.raises(RuntimeError, match="attn_mask dtype"):
+        F.scaled_dot_product_attention(q, q, q, attn_mask=torch.from_numpy(mask))
+    with pytest.raises(ValueError, match="boolean or float") as info:
+        scratch.scaled_dot_product_attention(q.numpy(), q.numpy(), q.numpy(), attn_mask=mask)
+    assert "astype(bool)" in str(info.value) and "True = may attend" in str(info.value)
+
+
+@pytest.mark.parametrize("dtype", INTEGER_MASKS, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("which", ["attn_mask", "key_padding_mask"])
+def test_integer_multihead_masks_are_refused_like_pytorch(which, dtype):
+    ref, mine = _mha()
+    x = _randn(B, L, E, seed=1)
+    shape = (L, L) if which == "attn_mask" else (B, L)
+    mask = np.zeros(shape, dtype=dtype)
+    with pytest.raises(AssertionError, match=f"only bool and floating types of {which}"):
+        ref(x, x, x, **{which: torch.from_numpy(mask)})
+    with pytest.raises(ValueError, match=f"{which} has dtype") as info:
+        mine(x.numpy(), x.numpy(), x.numpy(), **{which: mask})
+    assert "True = may not attend" in str(info.value)
+
+
+def test_integer_mask_cast_to_bool_gives_the_boolean_result():
+    q, k, v = (_randn(1, L, D, seed=s).numpy() for s in (1, 2, 3))
+    causal = np.tril(np.ones((L, L), dtype=np.int64))
+    out, _ = scratch.scaled_dot_product_attention(q, k, v, attn_mask=causal.astype(bool))
+    np.testing.assert_array_equal(
+        out, scratch.scaled_dot_product_attention(q, k, v, is_causal=True)[0]
+    )
 
 
 def test_mha_and_block_bad_input_raise_clear_errors():
@@ -334,18 +387,41 @@ def test_mha_and_block_bad_input_raise_clear_errors():
         mha.load_state_dict({"in_proj_weight": np.zeros((3 * E, E))})
     with pytest.raises(ValueError, match="in_proj_weight has shape"):
         mha.load_state_dict({**mha.state_dict(), "in_proj_weight": np.zeros((E, E))})
+    with pytest.raises(ValueError, match="unexpected"):
+        mha.load_state_dict({**mha.state_dict(), "extra.weight": np.zeros(E)})
     with pytest.raises(ValueError, match="sequence length 0"):
         scratch.TransformerBlock(E, 2, 16)(np.zeros((B, 0, E)))
     with pytest.raises(ValueError, match="tokens must be integers"):
-        scratch.ReversalAttention(4, 10).predict(np.full((1, 4), 10))
+        reversal.ReversalAttention(4, 10).predict(np.full((1, 4), 10))
     with pytest.raises(ValueError, match="targets must have"):
-        scratch.ReversalAttention(4, 10).fit(np.zeros((2, 4), int), np.zeros((2, 3), int))
+        reversal.ReversalAttention(4, 10).fit(np.zeros((2, 4), int), np.zeros((2, 3), int))
     with pytest.raises(ValueError, match="targets must be integers"):
-        scratch.ReversalAttention(4, 10).fit(np.zeros((2, 4), int), np.full((2, 4), 10))
+        reversal.ReversalAttention(4, 10).fit(np.zeros((2, 4), int), np.full((2, 4), 10))
     with pytest.raises(ValueError, match="steps"):
-        scratch.ReversalAttention(4, 10).fit(np.zeros((2, 4), int), np.zeros((2, 4), int), steps=0)
+        reversal.ReversalAttention(4, 10).fit(np.zeros((2, 4), int), np.zeros((2, 4), int), steps=0)
     with pytest.raises(ValueError, match="differs"):
         sequences.token_accuracy(np.zeros((2, 3)), np.zeros((2, 4)))
+
+
+LAYERS = {
+    "in_proj_weight": lambda: scratch.MultiheadAttention(E, 2),
+    "out_proj.bias": lambda: scratch.MultiheadAttention(E, 2),
+    "self_attn.in_proj_bias": lambda: scratch.TransformerBlock(E, 2, 16),
+    "norm2.weight": lambda: scratch.TransformerBlock(E, 2, 16),
+}
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf], ids=["nan", "inf"])
+@pytest.mark.parametrize("name", LAYERS)
+def test_load_state_dict_refuses_non_finite_weights(name, bad):
+    layer = LAYERS[name]()
+    before = layer.state_dict()
+    state = layer.state_dict()
+    state[name].flat[0] = bad
+    with pytest.raises(ValueError, match=f"{name} contains NaN or infinite"):
+        layer.load_state_dict(state)
+    for key, value in layer.state_dict().items():  # nothing was half loaded
+        np.testing.assert_array_equal(value, before[key])
 
 
 def test_float32_inputs_stay_float32_and_agree_with_torch_to_single_precision():

@@ -21,6 +21,19 @@ def reversal_task(n_sequences: int, length: int, *, vocab: int = VOCAB, seed: in
     return X, X[:, ::-1].copy()
 
 
+def check_tokens(tokens, shape: tuple, vocab: int, name: str = "tokens") -> np.ndarray:
+    """Integer tokens in 0..vocab-1 of the given ``shape`` (None matches any length)."""
+    tokens = np.asarray(tokens)
+    if tokens.ndim != len(shape) or any(
+        want is not None and got != want for got, want in zip(tokens.shape, shape, strict=True)
+    ):
+        wanted = ", ".join("n" if want is None else str(want) for want in shape)
+        raise ValueError(f"{name} must have shape ({wanted}), got {tokens.shape}")
+    if tokens.size and (tokens.min() < 0 or tokens.max() >= vocab):
+        raise ValueError(f"{name} must be integers in 0..{vocab - 1}")
+    return tokens
+
+
 def token_accuracy(predicted, target) -> float:
     """The fraction of positions where the predicted token equals the target token."""
     predicted, target = np.asarray(predicted), np.asarray(target)

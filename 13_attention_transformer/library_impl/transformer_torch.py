@@ -23,6 +23,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 import journey
 from journey import parity
+from journey.cli import deep_learning_flags
 
 
 class TransformerBlock(nn.Module):
@@ -171,10 +172,11 @@ def main() -> None:
     from journey.plotting import pyplot
 
     quick = journey.is_quick()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
-    parser.add_argument("--epochs", type=int, default=4 if quick else 6)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        parents=[deep_learning_flags(epochs=4 if quick else 6)],
+        epilog="--data-dir is not used: the sequences are generated from the seed.",
+    )
     parser.add_argument(
         "--length", type=int, default=6 if quick else 12, help="digits per sequence"
     )
@@ -182,11 +184,6 @@ def main() -> None:
     parser.add_argument("--d-model", type=int, default=32 if quick else 64)
     parser.add_argument("--heads", type=int, default=2 if quick else 4)
     parser.add_argument("--layers", type=int, default=1)
-    parser.add_argument(
-        "--data-dir",
-        default=None,
-        help="unused: this stage generates its sequences from the seed (kept for a uniform CLI)",
-    )
     args = parser.parse_args()
     device = journey.device(args.device)
     journey.seed_everything(args.seed)
