@@ -30,9 +30,10 @@ Two solvers of that same objective:
    grow and I_low = {αᵢ < C, yᵢ = −1} ∪ {αᵢ > 0, yᵢ = +1} those whose αᵢyᵢ can still shrink.
    (For yᵢ = +1, αᵢ = 0 this reads w·xᵢ + b ≥ 1: outside the margin.) Each step picks the
    worst pair i = argmax_{I_up} eᵢ, j = argmin_{I_low} eⱼ and stops when the violation
-   eᵢ − eⱼ < tol: the same stopping rule, and tolerance meaning, as ``SVC(tol=…)``. Moving αᵢ += yᵢt, αⱼ −= yⱼt changes
-   w by t(xᵢ − xⱼ); the dual is a parabola in t with minimum at t = (eᵢ − eⱼ)/‖xᵢ − xⱼ‖²,
-   clipped so both αs stay in [0, C]. Every step is O(n·d) NumPy.
+   eᵢ − eⱼ < tol: the same stopping rule, and tolerance meaning, as ``SVC(tol=…)``.
+   Moving αᵢ += yᵢt, αⱼ −= yⱼt changes w by t(xᵢ − xⱼ); the dual is a parabola in t with
+   minimum at t = (eᵢ − eⱼ)/‖xᵢ − xⱼ‖², clipped so both αs stay in [0, C]. Every step is
+   O(n·d) NumPy.
 
 After SMO: b is the average of eᵢ over the *free* support vectors (0 < αᵢ < C, which lie
 exactly on the margin, yᵢfᵢ = 1). Points with αᵢ = C are inside the margin or misclassified
@@ -40,12 +41,22 @@ exactly on the margin, yᵢfᵢ = 1). Points with αᵢ = C are inside the margi
 """
 
 import argparse
-import warnings
 
 import numpy as np
 
 from journey.data import two_blobs
-from journey.validation import check_array, check_is_fitted, check_n_features, check_X_y
+from journey.estimator import BaseEstimator, ClassifierMixin
+from journey.validation import (
+    check_array,
+    check_classification_targets,
+    check_float,
+    check_int,
+    check_is_fitted,
+    check_n_features,
+    check_option,
+    check_X_y,
+    warn_not_converged,
+)
 
 STAGE = "07_svm"
 SOLVERS = ("smo", "subgradient")
@@ -90,13 +101,6 @@ def smo(X: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int):
             alpha[j] = 0.0 if positive[j] else C
         w += t * (X[i] - X[j])
         steps += 1
-    if gap >= tol:
-        warnings.warn(
-            f"SMO stopped after max_iter={max_iter} steps with KKT gap {gap:.3g} ≥ tol={tol:g}; "
-            "raise max_iter (or tol)",
-            RuntimeWarning,
-            stacklevel=3,
-        )
     alpha = np.clip(alpha, 0.0, C)
     w = (alpha * y) @ X  # recompute: no drift from the running updates
     return alpha, w, intercept(alpha, y - X @ w, y, C), steps, bool(gap < tol)
@@ -104,7 +108,7 @@ def smo(X: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int):
 
 def intercept(alpha: np.ndarray, e: np.ndarray, y: np.ndarray, C: float) -> float:
     """b from the KKT conditions: eᵢ = b on free support vectors (0 < αᵢ < C), averaged;
-    without free ones, the middle of the interval [max_{I_up} e, min_{I_low} e] (libsvm's choice)."""
+    without free ones, the middle of [max_{I_up} e, min_{I_low} e] (libsvm's choice)."""
     free = (alpha > 0) & (alpha < C)
     if free.any():
         return float(e[free].mean())
@@ -131,57 +135,62 @@ def subgradient_descent(X: np.ndarray, y: np.ndarray, C: float, max_iter: int):
     return best[0], best[1], np.array(history)
 
 
-class LinearSVM:
+def subgradient_settled(history: np.ndarray, tol: float) -> bool:
+    """Whether the best objective stopped improving: by less than ``tol`` (relative) over the
+    second half of the run. With an error that shrinks like 1/t, that improvement is about
+    the distance still left to the optimum."""
+    half = len(history) // 2
+    if half == 0:
+        return False
+    earlier, best = history[:half].min(), history.min()
+    return bool(earlier - best <= tol * max(best, 1e-300))
+
+
+class LinearSVM(ClassifierMixin, BaseEstimator):
     """Binary linear soft-margin SVM with the interface of ``SVC(kernel="linear")``.
 
     Parameters
     ----------
     C : weight of the hinge loss (> 0), the same C as scikit-learn's.
     solver : "smo" (exact, the default) or "subgradient" (primal, approximate).
-    tol : SMO stops when the maximal KKT violation eᵢ − eⱼ is below ``tol`` (libsvm's rule).
-    max_iter : cap on SMO pair updates or subgradient steps.
+    tol : SMO stops when the maximal KKT violation eᵢ − eⱼ is below ``tol`` (libsvm's rule);
+          the subgradient run counts as converged when its best objective improved by less
+          than ``tol`` (relative) over its second half.
+    max_iter : cap on SMO pair updates or subgradient steps; a ``ConvergenceWarning`` says
+               when it was reached before convergence.
 
     Learned attributes: ``coef_`` (1, d) and ``intercept_`` (1,) as in ``SVC``, ``classes_``;
     for SMO also ``dual_coef_`` (αᵢyᵢ of the support vectors), ``support_``,
-    ``support_vectors_``, ``n_iter_``; ``objective_`` = P(w, b) at the solution.
+    ``support_vectors_``; ``n_iter_``, ``converged_``; ``objective_`` = P(w, b) at the solution.
     """
 
     def __init__(
         self, C: float = 1.0, solver: str = "smo", tol: float = 1e-3, max_iter: int = 1_000_000
     ):
-        if not (np.isfinite(C) and C > 0):
-            raise ValueError(f"C must be a positive finite number, got {C!r}")
-        if solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
-        if not tol > 0:
-            raise ValueError(f"tol must be positive, got {tol!r}")
-        if max_iter < 1:
-            raise ValueError(f"max_iter must be at least 1, got {max_iter}")
-        self.C, self.solver, self.tol, self.max_iter = float(C), solver, tol, int(max_iter)
-        self.coef_ = None
+        self.C = C
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
 
     def fit(self, X, y):
         """Map the two classes to −1/+1 (``classes_[1]`` is +1, as in ``SVC``) and solve."""
         X, y = check_X_y(X, y, y_numeric=False)
-        self.classes_, y_index = np.unique(y, return_inverse=True)
-        if len(self.classes_) != 2:
-            raise ValueError(
-                f"LinearSVM is a binary classifier: y has {len(self.classes_)} classes "
-                f"({self.classes_[:5]}); train one model per pair of classes instead"
-            )
+        C, tol, max_iter = self._check_params()
+        self.classes_, y_index = _binary_classes(y)
         signs = 2.0 * y_index - 1.0
         if self.solver == "smo":
-            alpha, w, b, self.n_iter_, self.converged_ = smo(
-                X, signs, self.C, self.tol, self.max_iter
-            )
+            alpha, w, b, self.n_iter_, self.converged_ = smo(X, signs, C, tol, max_iter)
             self.support_ = np.flatnonzero(alpha > 0)
             self.support_vectors_ = X[self.support_]
             self.dual_coef_ = (alpha * signs)[self.support_][None, :]
         else:
-            w, b, self.objective_history_ = subgradient_descent(X, signs, self.C, self.max_iter)
-            self.n_iter_ = self.max_iter
+            w, b, self.objective_history_ = subgradient_descent(X, signs, C, max_iter)
+            self.n_iter_ = max_iter
+            self.converged_ = subgradient_settled(self.objective_history_, tol)
+        if not self.converged_:
+            warn_not_converged(self, "max_iter", max_iter, f" ({self.solver}, tol={tol:g})")
         self.coef_, self.intercept_ = w[None, :], np.array([b])
-        self.objective_ = hinge_objective(w, b, X, signs, self.C)
+        self.objective_ = hinge_objective(w, b, X, signs, C)
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -203,16 +212,29 @@ class LinearSVM:
         return float(2.0 / np.linalg.norm(self.coef_))
 
     def on_or_inside_margin(self, X, y, tol: float = 1e-6) -> np.ndarray:
-        """Indices of the points with yᵢ f(xᵢ) ≤ 1 + tol: exactly the support vectors at the optimum."""
+        """Indices of the points with yᵢ f(xᵢ) ≤ 1 + tol: the support vectors at the optimum."""
         f = self.decision_function(X)
         y = np.asarray(y)
         if y.shape != f.shape:
             raise ValueError(f"y must have one label per row of X: shape {f.shape}, got {y.shape}")
         return np.flatnonzero(np.where(y == self.classes_[1], 1.0, -1.0) * f <= 1.0 + tol)
 
-    def score(self, X, y) -> float:
-        """Accuracy on (X, y)."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+    def _check_params(self) -> tuple[float, float, int]:
+        C = check_float(self.C, "C", minimum=0.0, strict_minimum=True)
+        check_option(self.solver, "solver", SOLVERS)
+        tol = check_float(self.tol, "tol", minimum=0.0, strict_minimum=True)
+        return C, tol, check_int(self.max_iter, "max_iter", minimum=1)
+
+
+def _binary_classes(y) -> tuple[np.ndarray, np.ndarray]:
+    """``classes_`` and 0/1 codes; anything but exactly two classes is refused."""
+    classes, codes = check_classification_targets(y)
+    if len(classes) != 2:
+        raise ValueError(
+            f"LinearSVM is a binary classifier: y has {len(classes)} classes "
+            f"({classes[:5]}); train one model per pair of classes instead"
+        )
+    return classes, codes
 
 
 def toy_data(kind: str, n_samples: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -238,6 +260,24 @@ def plot_margin(ax, model: LinearSVM, X, y, title: str) -> None:
     ax.set_title(title)
 
 
+def fit_both_solvers(kind: str, C: float, n_samples: int, seed: int, steps: int):
+    """SMO (tol 1e-6) and ``steps`` subgradient steps on one toy set; prints what they found."""
+    X, y = toy_data(kind, n_samples, seed=seed)
+    exact = LinearSVM(C=C, tol=1e-6).fit(X, y)
+    rough = LinearSVM(C=C, solver="subgradient", max_iter=steps).fit(X, y)
+    print(
+        f"{kind:11s} SMO: {exact.n_iter_} pair steps, P = {exact.objective_:.6f}, "
+        f"margin {exact.margin_width():.4f}, {len(exact.support_)} support vectors, "
+        f"train accuracy {exact.score(X, y):.3f}"
+    )
+    print(
+        f"{'':11s} subgradient: {steps} steps, P = {rough.objective_:.6f} "
+        f"({rough.objective_ / exact.objective_ - 1:+.2e} relative), "
+        f"margin {rough.margin_width():.4f}"
+    )
+    return X, y, exact, rough
+
+
 def main() -> None:
     import journey
     from journey.plotting import pyplot
@@ -247,34 +287,15 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200, help="points per toy data set")
     parser.add_argument("--seed", type=int, default=0, help="seed of the toy data")
     args = parser.parse_args()
-    quick = journey.is_quick()
-    steps = 2_000 if quick else 20_000
+    steps = 2_000 if journey.is_quick() else 20_000
 
-    plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
-    for ax, kind in zip(axes[:2], ("separable", "overlapping")):
-        X, y = toy_data(kind, args.samples, seed=args.seed)
-        exact = LinearSVM(C=args.C, tol=1e-6).fit(X, y)
-        rough = LinearSVM(C=args.C, solver="subgradient", max_iter=steps).fit(X, y)
-        print(
-            f"{kind:11s} SMO: {exact.n_iter_} pair steps, P = {exact.objective_:.6f}, "
-            f"margin {exact.margin_width():.4f}, {len(exact.support_)} support vectors, "
-            f"train accuracy {exact.score(X, y):.3f}"
-        )
-        print(
-            f"{'':11s} subgradient: {steps} steps, P = {rough.objective_:.6f} "
-            f"({rough.objective_ / exact.objective_ - 1:+.2e} relative), margin {rough.margin_width():.4f}"
-        )
-        plot_margin(
-            ax,
-            exact,
-            X,
-            y,
-            f"{kind}, C={args.C:g}: margin {exact.margin_width():.3f}, {len(exact.support_)} SVs",
-        )
-        axes[2].loglog(
-            np.arange(1, steps + 1), rough.objective_history_ / exact.objective_ - 1, label=kind
-        )
+    fig, axes = pyplot().subplots(1, 3, figsize=(15, 4.5))
+    for ax, kind in zip(axes[:2], ("separable", "overlapping"), strict=True):
+        X, y, exact, rough = fit_both_solvers(kind, args.C, args.samples, args.seed, steps)
+        title = f"{kind}, C={args.C:g}: margin {exact.margin_width():.3f}"
+        plot_margin(ax, exact, X, y, f"{title}, {len(exact.support_)} SVs")
+        gap = rough.objective_history_ / exact.objective_ - 1
+        axes[2].loglog(np.arange(1, steps + 1), gap, label=kind)
     axes[2].set_xlabel("subgradient step t")
     axes[2].set_ylabel("P(w_t, b_t) / P* − 1")
     axes[2].set_title("subgradient descent vs the SMO optimum P*")

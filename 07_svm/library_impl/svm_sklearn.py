@@ -55,14 +55,14 @@ def plot_regions(ax, model, X, y, steps: int, title: str) -> None:
 
 
 def linear_margin_figure(n_samples: int, seed: int):
-    """Fit ``SVC(kernel="linear")`` on separable blobs; draw boundary, margins and support vectors."""
+    """``SVC(kernel="linear")`` on separable blobs: boundary, margins and support vectors."""
     X, y = two_blobs(n_samples, separation=5.0, seed=seed)
     model = SVC(kernel="linear", C=1.0).fit(X, y)
     w, b = model.coef_[0], model.intercept_[0]
     margin = 2.0 / np.linalg.norm(w)
     print(
-        f"linear SVC on separable blobs: w = {np.round(w, 4)}, b = {b:.4f}, margin 2/‖w‖ = {margin:.4f}, "
-        f"{len(model.support_)} support vectors of {len(X)} points"
+        f"linear SVC on separable blobs: w = {np.round(w, 4)}, b = {b:.4f}, "
+        f"margin 2/‖w‖ = {margin:.4f}, {len(model.support_)} support vectors of {len(X)} points"
     )
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 5))
@@ -98,11 +98,11 @@ def kernel_comparison(data: dict, seed: int, steps: int) -> pd.DataFrame:
     plt = pyplot()
     fig, axes = plt.subplots(len(data), len(kernels), figsize=(8, 4 * len(data)))
     rows = []
-    for row, (name, (X, y)) in zip(axes, data.items()):
+    for row, (name, (X, y)) in zip(axes, data.items(), strict=True):
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=0.3, random_state=seed, stratify=y
         )
-        for ax, (kernel, svc) in zip(row, kernels.items()):
+        for ax, (kernel, svc) in zip(row, kernels.items(), strict=True):
             model = make_pipeline(StandardScaler(), svc).fit(X_train, y_train)
             rows.append(
                 {
@@ -126,7 +126,7 @@ def kernel_comparison(data: dict, seed: int, steps: int) -> pd.DataFrame:
 
 
 def c_gamma_grid(X, y, Cs, gammas, seed: int, steps: int) -> pd.DataFrame:
-    """RBF SVC for every (C, γ): decision regions as small multiples, test accuracy in each title."""
+    """RBF SVC for every (C, γ): decision regions as small multiples, test accuracy in titles."""
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.3, random_state=seed, stratify=y
     )
