@@ -137,7 +137,7 @@ SPECS = [
         "from_scratch/random_forest_numpy.py",
         "RandomForestClassifier",
         "classifier",
-        params={"n_estimators": 5, "max_depth": 3},
+        params={"n_estimators": 5, "max_depth": 3, "random_state": 0},
         twin=SkForest(n_estimators=3),
         int_params=("n_estimators",),
         seed_param="random_state",
