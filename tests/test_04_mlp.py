@@ -186,44 +186,21 @@ def test_both_sides_reach_96_percent_on_digits():
     assert curve[-1] < curve[0] / 5
 
 
-# ------------------------------------------------------------------ bad input
+# ------------------------------------------------------------------ stage-specific bad input
+# (NaN, empty or 1-D X, wrong widths, missing labels, non-integer sizes: the estimator contract)
 
 
-def test_predict_before_fit_raises():
-    with pytest.raises(RuntimeError, match="not fitted"):
-        scratch.TwoLayerMLP().predict(np.zeros((2, 3)))
-
-
-def test_wrong_input_width_raises():
+def test_batch_methods_take_class_indices_of_the_right_width():
     model = scratch.TwoLayerMLP(n_hidden=4).initialize(5, 3)
     with pytest.raises(ValueError, match="6 features, but the model was fitted with 5"):
-        model.predict(np.zeros((2, 6)))
-    with pytest.raises(ValueError, match="features"):
         model.train_step(np.zeros((2, 6)), [0, 1])
-
-
-@pytest.mark.parametrize(
-    "labels,match", [([0, 1, 3], r"0\.\.2"), ([0, -1, 1], "0..K-1"), ([0, 1.5, 1], "integers")]
-)
-def test_labels_out_of_range_raise(labels, match):
-    model = scratch.TwoLayerMLP(n_hidden=4).initialize(2, 3)
-    with pytest.raises(ValueError, match=match):
-        model.train_step(np.zeros((3, 2)), labels)
-
-
-def test_labels_beyond_n_classes_raise_in_fit():
-    with pytest.raises(ValueError, match=r"0\.\.1"):
-        scratch.TwoLayerMLP(n_classes=2).fit(np.zeros((3, 2)), [0, 1, 2])
-
-
-def test_nan_raises():
-    X, y = _data()
-    X[3, 2] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
-        scratch.TwoLayerMLP().fit(X, y)
-    model = scratch.TwoLayerMLP(n_hidden=4).initialize(5, 3)
-    with pytest.raises(ValueError, match="NaN"):
-        model.predict(X)
+    for labels, match in [
+        ([0, 1, 3], r"0\.\.2"),
+        ([0, -1, 1], "0..K-1"),
+        ([0, 1.5, 1], "integers"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            model.train_step(np.zeros((3, 5)), labels)
 
 
 @pytest.mark.parametrize(
@@ -234,24 +211,47 @@ def test_nan_raises():
         ({"learning_rate": -0.1}, "learning_rate"),
         ({"batch_size": 0}, "batch_size"),
         ({"epochs": 0}, "epochs"),
-        ({"n_classes": 1}, "n_classes"),
         ({"dtype": "int32"}, "dtype"),
     ],
 )
-def test_invalid_hyper_parameters_raise(kwargs, match):
+def test_invalid_hyper_parameters_raise_at_fit_not_at_init(kwargs, match):
+    model = scratch.TwoLayerMLP(**kwargs)  # __init__ only stores them
+    X, y = _data()
     with pytest.raises(ValueError, match=match):
-        scratch.TwoLayerMLP(**kwargs)
+        model.fit(X, y)
+
+
+def test_string_labels_name_the_probability_columns():
+    X, y = _data()
+    names = np.array(["cat", "ant", "bee"])
+    model = scratch.TwoLayerMLP(n_hidden=8, epochs=5).fit(X, names[y])
+    assert model.classes_.tolist() == ["ant", "bee", "cat"]
+    proba = model.predict_proba(X)
+    np.testing.assert_array_equal(model.predict(X), model.classes_[proba.argmax(axis=1)])
 
 
 def test_bad_state_dicts_raise():
     model = scratch.TwoLayerMLP(n_hidden=7)
     state = library.state_to_numpy(library.build(5, 7, 3))
-    with pytest.raises(ValueError, match="keys"):
+    with pytest.raises(ValueError, match=r"missing \['fc2.bias'\]"):
         model.load_state_dict({k: v for k, v in state.items() if k != "fc2.bias"})
-    state["fc2.bias"] = np.zeros(4)
-    with pytest.raises(ValueError, match="fc2.bias has shape"):
+    with pytest.raises(ValueError, match=r"fc1.weight has shape \(7, 5\), expected \(8, 5\)"):
+        scratch.TwoLayerMLP(n_hidden=8).load_state_dict(state)
+    with pytest.raises(ValueError, match=r"fc2.bias has shape \(4,\), expected \(3,\)"):
+        model.load_state_dict({**state, "fc2.bias": np.zeros(4)})
+    state["fc1.weight"][2, 1] = np.nan
+    with pytest.raises(ValueError, match="fc1.weight contains NaN"):
         model.load_state_dict(state)
-    with pytest.raises(ValueError, match="hidden units"):
-        scratch.TwoLayerMLP(n_hidden=8).load_state_dict(
-            library.state_to_numpy(library.build(5, 7, 3))
-        )
+
+
+def test_load_state_dict_draws_no_weights(monkeypatch):
+    state = library.state_to_numpy(library.build(5, 7, 3, seed=1))
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("load_state_dict must not draw random weights")
+
+    monkeypatch.setattr(scratch, "init_params", no_drawing)
+    model = scratch.TwoLayerMLP(n_hidden=7).load_state_dict(state)
+    for name in NAMES:
+        np.testing.assert_array_equal(model.state_dict()[name], state[name])
+    assert model.n_features_in_ == 5 and model.classes_.tolist() == [0, 1, 2]

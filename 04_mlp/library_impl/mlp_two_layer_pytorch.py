@@ -146,23 +146,16 @@ def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
 def main(argv=None) -> int:
     import journey
     from journey import parity
+    from journey.cli import deep_learning_flags
     from journey.data import logic_gate, moons, standardised_split
     from journey.plotting import pyplot
 
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.split("\n\n")[0], parents=[deep_learning_flags(epochs=30)]
     )
-    parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
-    parser.add_argument("--epochs", type=int, default=30, help="digits epochs")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--hidden", type=int, default=64, help="hidden units for digits")
+    parser.add_argument("--hidden", type=int, default=64, help="hidden units (default: 64)")
     parser.add_argument("--activation", choices=("relu", "tanh"), default="relu")
-    parser.add_argument("--lr", type=float, default=0.1, help="SGD learning rate for digits")
-    parser.add_argument(
-        "--data-dir",
-        default=None,
-        help="unused: the data are generated or bundled with scikit-learn",
-    )
+    parser.add_argument("--lr", type=float, default=0.1, help="SGD step size (default: 0.1)")
     parser.add_argument(
         "--threads",
         type=int,
@@ -181,8 +174,10 @@ def main(argv=None) -> int:
             y, device=device
         )
 
-    # the NumPy stage module supplies the shared XOR settings and the plotting helpers
+    # the NumPy stage module supplies the shared settings, its sibling the plotting helpers
     scratch = journey.load_stage("04", "from_scratch/mlp_two_layer_numpy.py")
+    figures = journey.load_stage("04", "from_scratch/_mlp_figures.py")
+    epochs = min(args.epochs, scratch.QUICK_DIGITS_EPOCHS) if quick else args.epochs
     X, y = tensors(*logic_gate("XOR"))
     settings = dict(scratch.XOR_SETTINGS)
     xor_epochs = settings.pop("epochs")
@@ -196,22 +191,22 @@ def main(argv=None) -> int:
     X_train, X_test, y_train, y_test = standardised_split("digits", seed=args.seed)
     (X_train, y_train), (X_test, y_test) = tensors(X_train, y_train), tensors(X_test, y_test)
     model = build(X_train.shape[1], args.hidden, 10, args.activation, seed=args.seed, device=device)
-    print(f"digits on {device}: {args.epochs} epochs")
+    print(f"digits on {device}: {epochs} epochs")
     curve = fit(
         model,
         X_train,
         y_train,
-        epochs=args.epochs,
+        epochs=epochs,
         learning_rate=args.lr,
         seed=args.seed,
-        log_every=max(1, args.epochs // 5),
+        log_every=max(1, epochs // 5),
     )
     test_accuracy = accuracy(model, X_test, y_test)
     print(f"digits: test accuracy {test_accuracy:.2%}, final training loss {curve[-1]:.4f}")
     parity.at_least("PyTorch MLP: digits test accuracy", test_accuracy, 0.96)
 
     journey.save_figure(
-        scratch.plot_loss_curves({"PyTorch MLP": curve}, "digits: training loss"),
+        figures.plot_loss_curves({"PyTorch MLP": curve}, "digits: training loss"),
         "04_mlp",
         "pytorch_digits_loss",
     )
@@ -227,7 +222,7 @@ def main(argv=None) -> int:
     fig, ax = pyplot().subplots(figsize=(5, 4))
     train_acc = float(np.mean(predict_numpy(Xm) == ym))
     print(f"moons: training accuracy {train_acc:.2%}")
-    scratch.plot_decision_regions(
+    figures.plot_decision_regions(
         ax, predict_numpy, Xm, ym, f"PyTorch MLP on moons ({train_acc:.0%} train acc.)"
     )
     journey.save_figure(fig, "04_mlp", "pytorch_moons_decision_regions")
