@@ -24,6 +24,7 @@ MNIST_DATA_HELP = (
 def deep_learning_flags(
     *,
     epochs: int | None = None,
+    epochs_auto: str | None = None,
     seed: int = 0,
     data: dict | tuple | None = None,
     data_help: str = MNIST_DATA_HELP,
@@ -33,7 +34,9 @@ def deep_learning_flags(
 
     ``epochs=None`` leaves ``--epochs`` out (scripts that do not train); ``data`` (its keys
     or items are the choices, the first is the default) adds ``--data``; ``device=False``
-    leaves ``--device`` out (NumPy-only scripts).
+    leaves ``--device`` out (NumPy-only scripts). ``epochs_auto`` (what the script picks,
+    e.g. "enough epochs for about 2000 optimisation steps") adds ``--epochs`` defaulting to
+    None, for scripts that choose the epochs once they know the size of the data.
     """
     parser = argparse.ArgumentParser(add_help=False)
     if device:
@@ -43,12 +46,12 @@ def deep_learning_flags(
             default="auto",
             help="where tensors live; auto picks cuda, then mps, then cpu (default: auto)",
         )
-    if epochs is not None:
+    if epochs is not None or epochs_auto is not None:
         parser.add_argument(
             "--epochs",
             type=_positive_int,
             default=epochs,
-            help=f"training epochs (default: {epochs})",
+            help=f"training epochs (default: {epochs_auto or epochs})",
         )
     parser.add_argument(
         "--seed", type=int, default=seed, help=f"seed for every random draw (default: {seed})"
