@@ -5,9 +5,11 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
 
 from journey import load_stage
 from journey.data import standardised_split, two_blobs
+from journey.estimator import ConvergenceWarning
 from journey.gradcheck import check_gradient, relative_error
 
 logreg = load_stage("02", "from_scratch/logistic_regression_numpy.py")
@@ -95,27 +97,74 @@ def test_log_odds_are_linear_in_the_features():
     np.testing.assert_allclose(delta, model.coef_[0, 3], rtol=1e-9)
 
 
-@pytest.mark.parametrize(
-    "X, y, message",
-    [
-        (np.array([[np.nan, 1.0], [0.0, 1.0]]), np.array([0, 1]), "NaN"),
-        (np.ones((3, 2)), np.array([0, 1]), "different lengths"),
-        (np.ones(3), np.array([0, 1, 1]), "2-D"),
-        (np.empty((0, 2)), np.empty(0), "empty"),
-        (np.ones((3, 2)), np.array([0, 1, 2]), "0 or 1"),
-    ],
-)
-def test_bad_input(X, y, message):
-    with pytest.raises(ValueError, match=message):
-        logreg.LogisticRegressionGD().fit(X, y)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_keeps_dtype_and_shape_and_never_warns(dtype):
+    z = np.array([[-1000.0, -745.5, -40.0], [0.0, 40.0, 1000.0]], dtype=dtype)[None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            p = logreg.sigmoid(z)
+    assert p.dtype == dtype and p.shape == z.shape
+    expected = 1.0 / (1.0 + np.exp(-np.clip(z.astype(np.float64), -700, 700)))
+    np.testing.assert_allclose(p, expected, rtol=np.finfo(dtype).eps * 4, atol=1e-300)
+    assert p[0, 0, 0] == 0.0 and p[0, 1, 2] == 1.0 and p[0, 1, 0] == 0.5
 
 
-def test_unfitted_and_wrong_width():
-    with pytest.raises(RuntimeError, match="not fitted"):
-        logreg.LogisticRegressionGD().predict(np.ones((1, 2)))
+def test_sigmoid_of_ints_and_scalars_is_float64():
+    assert logreg.sigmoid(np.array([0, 2])).dtype == np.float64
+    assert float(logreg.sigmoid(0)) == 0.5
+
+
+def test_cross_entropy_from_logits_equals_sklearn_log_loss():
+    rng = np.random.default_rng(3)
+    z, y = 3 * rng.standard_normal(50), rng.integers(0, 2, 50)
+    expected = log_loss(y, logreg.sigmoid(z))
+    assert logreg.binary_cross_entropy_from_logits(z, y) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["LogisticRegressionGD", "LogisticRegressionNewton"])
+def test_zero_iterations_are_refused_with_a_clear_message(solver):
     X, y, _ = _data("blobs")
-    model = logreg.LogisticRegressionGD().fit(X, y)
-    with pytest.raises(ValueError, match="3 features"):
-        model.predict_proba(np.ones((2, 3)))
-    with pytest.raises(ValueError, match="C must be positive"):
-        logreg.LogisticRegressionGD(C=0)
+    with pytest.raises(ValueError, match="max_iter must be at least 1"):
+        getattr(logreg, solver)(max_iter=0).fit(X, y)
+
+
+def test_more_than_two_classes_are_refused():
+    X = np.random.default_rng(0).standard_normal((6, 2))
+    with pytest.raises(ValueError, match="binary but y has 3 classes"):
+        logreg.LogisticRegressionGD().fit(X, [0, 1, 2, 0, 1, 2])
+
+
+@pytest.mark.parametrize("C", [0.0, -1.0, np.nan])
+def test_C_must_be_positive_at_fit(C):
+    X, y, _ = _data("blobs")
+    with pytest.raises(ValueError, match="C must be"):
+        logreg.LogisticRegressionGD(C=C).fit(X, y)
+
+
+def test_no_penalty_is_C_infinity():
+    X, y, _ = _data("blobs")
+    free = logreg.LogisticRegressionNewton(C=np.inf).fit(X, y)
+    sk = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(X, y)
+    assert relative_error(free.coef_, sk.coef_) <= 1e-4
+
+
+def _badly_scaled_blobs():
+    """Features ×300: gradient descent's default step crawls along the flat directions."""
+    X, y = two_blobs(400, seed=0)
+    return 300.0 * X, y
+
+
+def test_unconverged_gradient_descent_warns_instead_of_failing_silently():
+    X, y = _badly_scaled_blobs()
+    with pytest.warns(ConvergenceWarning, match="max_iter=2000"):
+        gd = logreg.LogisticRegressionGD(max_iter=2000).fit(X, y)
+    sk = LogisticRegression(tol=1e-10, max_iter=10_000).fit(X, y)
+    assert relative_error(gd.coef_, sk.coef_) > 0.5  # what the warning is about
+
+
+@pytest.mark.slow
+def test_unconverged_gradient_descent_warns_with_default_settings():
+    X, y = _badly_scaled_blobs()
+    with pytest.warns(ConvergenceWarning, match="max_iter=200000"):
+        logreg.LogisticRegressionGD().fit(X, y)

@@ -18,22 +18,44 @@ the intercept is not penalised, as in scikit-learn). The gradient is remarkably 
 
 Numerical stability: e^(−z) overflows for z ≪ 0, so σ is evaluated through e^(−|z|), which
 never overflows; log(1 + e^z) is ``np.logaddexp(0, z)``. Neither warns at |z| = 1000.
+
+Labels can be any two values (0/1, strings, …), as in scikit-learn: the larger of the two
+(``classes_[1]``) is the class y = 1 whose probability the model predicts.
 """
 
 import argparse
 
 import numpy as np
 
-from journey.validation import check_array, check_is_fitted, check_n_features, check_X_y
+from journey.estimator import BaseEstimator, ClassifierMixin
+from journey.validation import (
+    check_array,
+    check_classification_targets,
+    check_float,
+    check_int,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+    warn_not_converged,
+)
 
 STAGE = "02_logistic_regression"
 
 
 def sigmoid(z) -> np.ndarray:
-    """σ(z) computed through e^(−|z|) ∈ (0, 1], so no overflow for any finite z."""
-    z = np.asarray(z, dtype=np.float64)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """σ(z) = 1 / (1 + e^(−z)) elementwise, on any shape, without overflow for any finite z.
+
+    For z ≥ 0 it is 1 / (1 + e^(−z)); for z < 0 the same number written as e^z / (1 + e^z).
+    Both only use e^(−|z|) ∈ (0, 1]. That may underflow to 0 (|z| > ~745 in float64), which
+    is the exact limit, so the underflow is not reported. float32 input stays float32 and
+    float64 stays float64; anything else (ints, lists) is computed in float64.
+    """
+    z = np.asarray(z)
+    if z.dtype.kind != "f":
+        z = z.astype(np.float64)
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def binary_cross_entropy_from_logits(z, y) -> float:
@@ -42,88 +64,95 @@ def binary_cross_entropy_from_logits(z, y) -> float:
     return float(np.mean(np.logaddexp(0.0, z) - y * z))
 
 
-def check_binary_X_y(X, y) -> tuple[np.ndarray, np.ndarray]:
-    """Validated float arrays, with labels that are 0 or 1."""
-    X, y = check_X_y(X, y)
-    if not np.all(np.isin(y, (0.0, 1.0))):
-        raise ValueError(f"labels must be 0 or 1, got values {np.unique(y)[:5]}")
-    return X, y
+def logit(p) -> np.ndarray:
+    """log(p / (1 − p)), the inverse of the sigmoid."""
+    p = np.asarray(p, dtype=np.float64)
+    return np.log(p) - np.log1p(-p)
 
 
-class LogisticRegressionGD:
-    """Binary logistic regression by full-batch gradient descent, scikit-learn's ``C`` convention.
-
-    ``C`` is the inverse regularisation strength (``C=np.inf``: no penalty). Gradient descent
-    stops when the gradient norm drops below ``tol``. Labels must be 0/1.
-    Learned: ``coef_`` (1, n_features), ``intercept_`` (1,), ``loss_history_``, ``n_iter_``.
-    """
-
-    def __init__(
-        self, C: float = 1.0, learning_rate: float = 0.5, max_iter: int = 200_000, tol: float = 1e-9
-    ):
-        if not C > 0:
-            raise ValueError(f"C must be positive (np.inf for no penalty), got {C}")
-        if not learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {learning_rate}")
-        self.C = C
-        self.learning_rate = learning_rate
-        self.max_iter = max_iter
-        self.tol = tol
-        self.coef_ = None
+class _BinaryLogisticModel(ClassifierMixin, BaseEstimator):
+    """The model both solvers share: p = σ(X·w + b), its objective J and J's gradient."""
 
     def _alpha(self, n: int) -> float:
         return 0.0 if np.isinf(self.C) else 1.0 / (self.C * n)
 
+    def loss_and_gradient(self, X, y, w, b) -> tuple[float, np.ndarray, float]:
+        """(J, ∂J/∂w, ∂J/∂b) at (w, b), from one pass z = X·w + b over the data."""
+        z = X @ w + b
+        alpha = self._alpha(len(X))
+        error = sigmoid(z) - y
+        loss = binary_cross_entropy_from_logits(z, y) + 0.5 * alpha * float(w @ w)
+        return loss, X.T @ error / len(X) + alpha * w, float(error.mean())
+
     def objective(self, X, y, w, b) -> float:
         """J(w, b): mean cross-entropy + (α/2)‖w‖²."""
-        return binary_cross_entropy_from_logits(X @ w + b, y) + 0.5 * self._alpha(len(X)) * float(
-            w @ w
-        )
+        return self.loss_and_gradient(X, y, w, b)[0]
 
     def gradient(self, X, y, w, b) -> tuple[np.ndarray, float]:
         """(∂J/∂w, ∂J/∂b) = ((1/n) Xᵀ(p − y) + αw, mean(p − y))."""
-        error = sigmoid(X @ w + b) - y
-        return X.T @ error / len(X) + self._alpha(len(X)) * w, float(error.mean())
+        return self.loss_and_gradient(X, y, w, b)[1:]
 
-    def fit(self, X, y) -> "LogisticRegressionGD":
-        X, y = check_binary_X_y(X, y)
-        w, b = np.zeros(X.shape[1]), 0.0
-        history = []
-        for _ in range(self.max_iter):
-            grad_w, grad_b = self.gradient(X, y, w, b)
-            history.append(self.objective(X, y, w, b))
-            if np.sqrt(grad_w @ grad_w + grad_b**2) < self.tol:
-                break
-            w -= self.learning_rate * grad_w
-            b -= self.learning_rate * grad_b
-        if not np.isfinite(history[-1]):
-            raise RuntimeError(f"training diverged (objective {history[-1]}); lower learning_rate")
+    def _store(self, w, b, history, classes):
+        """Set the learned attributes from the solver's result; return the model."""
         self.coef_, self.intercept_ = w.reshape(1, -1), np.array([b])
-        self.loss_history_, self.n_iter_, self.n_features_in_ = (
-            np.array(history),
-            len(history),
-            X.shape[1],
-        )
-        self.classes_ = np.array([0, 1])
+        self.loss_history_, self.n_iter_ = np.array(history), len(history)
+        self.classes_, self.n_features_in_ = classes, len(w)
         return self
 
     def decision_function(self, X) -> np.ndarray:
-        """The log-odds z = X·w + b."""
+        """The log-odds z = X·w + b of the class ``classes_[1]``."""
         check_is_fitted(self, "coef_")
         X = check_array(X)
         check_n_features(X, self.n_features_in_)
         return X @ self.coef_[0] + self.intercept_[0]
 
     def predict_proba(self, X) -> np.ndarray:
-        """Columns [P(y=0), P(y=1)], as scikit-learn returns them."""
+        """Columns [P(classes_[0]), P(classes_[1])], as scikit-learn returns them."""
         p = sigmoid(self.decision_function(X))
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X) -> np.ndarray:
-        return (self.decision_function(X) > 0).astype(int)
+        """``classes_[1]`` where the log-odds are positive (p > 0.5), else ``classes_[0]``."""
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
 
 
-class LogisticRegressionNewton(LogisticRegressionGD):
+class LogisticRegressionGD(_BinaryLogisticModel):
+    """Binary logistic regression by full-batch gradient descent, scikit-learn's ``C`` convention.
+
+    ``C`` is the inverse regularisation strength (``C=np.inf``: no penalty). Gradient descent
+    stops when the gradient norm drops below ``tol``; reaching ``max_iter`` first emits a
+    ``ConvergenceWarning`` (scale the features, or raise ``max_iter``).
+    Learned: ``coef_`` (1, n_features), ``intercept_`` (1,), ``classes_``, ``loss_history_``,
+    ``n_iter_``, ``n_features_in_``.
+    """
+
+    def __init__(
+        self, C: float = 1.0, learning_rate: float = 0.5, max_iter: int = 200_000, tol: float = 1e-9
+    ):
+        self.C = C
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def fit(self, X, y) -> "LogisticRegressionGD":
+        check_float(self.learning_rate, "learning_rate", minimum=0.0, strict_minimum=True)
+        X, y, classes = check_inputs(self, X, y)
+        w, b = np.zeros(X.shape[1]), 0.0
+        history = []
+        for _ in range(self.max_iter):
+            loss, grad_w, grad_b = self.loss_and_gradient(X, y, w, b)
+            history.append(loss)
+            if np.sqrt(grad_w @ grad_w + grad_b**2) < self.tol:
+                break
+            w -= self.learning_rate * grad_w
+            b -= self.learning_rate * grad_b
+        else:
+            report_unconverged(self, history, "lower learning_rate")
+        return self._store(w, b, history, classes)
+
+
+class LogisticRegressionNewton(_BinaryLogisticModel):
     """The same model and objective, minimised by Newton's method (a.k.a. IRLS).
 
     Gradient descent only uses the slope; Newton also uses the curvature. With
@@ -134,14 +163,16 @@ class LogisticRegressionNewton(LogisticRegressionGD):
     and each step solves H·Δ = ∇J, then θ ← θ − Δ. Near the optimum the error is squared at
     every step, so ~10 steps replace the thousands of gradient-descent steps — the fast
     version of this stage, and roughly what scikit-learn's `newton-cg` / `lbfgs` exploit.
-    ``learning_rate`` is unused; ``max_iter`` bounds the Newton steps.
+    ``max_iter`` bounds the Newton steps.
     """
 
     def __init__(self, C: float = 1.0, max_iter: int = 100, tol: float = 1e-9):
-        super().__init__(C=C, max_iter=max_iter, tol=tol)
+        self.C = C
+        self.max_iter = max_iter
+        self.tol = tol
 
     def fit(self, X, y) -> "LogisticRegressionNewton":
-        X, y = check_binary_X_y(X, y)
+        X, y, classes = check_inputs(self, X, y)
         n, d = X.shape
         X_tilde = np.column_stack([X, np.ones(n)])
         penalty = np.r_[np.full(d, self._alpha(n)), 0.0]  # the intercept is not penalised
@@ -155,16 +186,42 @@ class LogisticRegressionNewton(LogisticRegressionGD):
                 break
             hessian = (X_tilde.T * (p * (1 - p))) @ X_tilde / n + np.diag(penalty)
             theta = theta - np.linalg.solve(hessian, gradient)
-        self.coef_, self.intercept_ = theta[:-1].reshape(1, -1), np.array([theta[-1]])
-        self.loss_history_, self.n_iter_, self.n_features_in_ = np.array(history), len(history), d
-        self.classes_ = np.array([0, 1])
-        return self
+        else:
+            report_unconverged(self, history, "set C lower (a stronger penalty)")
+        return self._store(theta[:-1], theta[-1], history, classes)
 
 
-def logit(p) -> np.ndarray:
-    """log(p / (1 − p)), the inverse of the sigmoid."""
-    p = np.asarray(p, dtype=np.float64)
-    return np.log(p) - np.log1p(-p)
+# --- input checks and the end of an unconverged run --------------------------------------------
+
+
+def check_inputs(model, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Check ``C``, ``max_iter``, ``tol``; return X, y as 0.0/1.0 codes, and the two classes.
+
+    As scikit-learn: any two labels work (y = 1 means ``classes_[1]``, the larger one), and
+    a ``y`` with a single class is refused (there is nothing to separate).
+    """
+    if model.C != np.inf:
+        check_float(model.C, "C", minimum=0.0, strict_minimum=True)
+    check_int(model.max_iter, "max_iter", minimum=1)
+    check_float(model.tol, "tol", minimum=0.0)
+    X, y = check_X_y(X, y, y_numeric=False)
+    classes, codes = check_classification_targets(y, min_classes=2)
+    if len(classes) > 2:
+        raise ValueError(
+            f"{type(model).__name__} is binary but y has {len(classes)} classes "
+            f"{classes[:5].tolist()}; keep two classes (softmax regression handles more)"
+        )
+    return X, codes.astype(np.float64), classes
+
+
+def report_unconverged(model, history: list[float], fix: str) -> None:
+    """The solver used all ``max_iter`` steps: raise if it diverged, else warn."""
+    if not np.isfinite(history[-1]):
+        raise RuntimeError(f"training diverged (objective {history[-1]}); {fix}")
+    warn_not_converged(model, "max_iter", model.max_iter, f" (objective {history[-1]:.6g})")
+
+
+# --- figure and script ------------------------------------------------------------------------
 
 
 def plot_decision_boundary(X, y, model, stage=STAGE, name="decision_boundary"):
@@ -201,27 +258,21 @@ def main(argv=None) -> None:
     X, y = two_blobs(100 if is_quick() else 400, seed=args.seed)
     model = LogisticRegressionGD(C=args.C).fit(X, y)
     print(
-        f"2-D blobs: w={model.coef_[0].round(4)} b={model.intercept_[0]:.4f} after {model.n_iter_} steps, "
-        f"train accuracy {np.mean(model.predict(X) == y):.3f}"
+        f"2-D blobs: w={model.coef_[0].round(4)} b={model.intercept_[0]:.4f} "
+        f"after {model.n_iter_} steps, train accuracy {model.score(X, y):.3f}"
     )
     plot_decision_boundary(X, y, model)
-
-    z = model.decision_function(X)
     parity.close(
         "log-odds: logit(predict_proba) = w·x + b",
         logit(model.predict_proba(X)[:, 1]),
-        z,
+        model.decision_function(X),
         rtol=1e-10,
     )
 
     X_train, X_test, y_train, y_test = standardised_split("breast_cancer", seed=args.seed)
     model = LogisticRegressionGD(C=args.C).fit(X_train, y_train)
-    print(
-        f"breast cancer: {model.n_iter_} steps, test accuracy {np.mean(model.predict(X_test) == y_test):.3f}"
-    )
-    rng = np.random.default_rng(
-        args.seed
-    )  # check away from the optimum, where the gradient is not ~0
+    print(f"breast cancer: {model.n_iter_} steps, test accuracy {model.score(X_test, y_test):.3f}")
+    rng = np.random.default_rng(args.seed)  # check away from the optimum, where ∇J is not ~0
     w, b = rng.normal(size=X_train.shape[1]), 0.3
     grad_w, _ = model.gradient(X_train, y_train, w, b)
     rel = check_gradient(lambda: model.objective(X_train, y_train, w, b), w, grad_w)

@@ -9,7 +9,7 @@ import argparse
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 
 from journey.data import standardised_split
 
@@ -30,7 +30,8 @@ def main(argv=None) -> None:
     proba = model.predict_proba(X_test)[:, 1]
     print(
         f"breast cancer: test accuracy {accuracy_score(y_test, model.predict(X_test)):.3f}, "
-        f"AUC {roc_auc_score(y_test, proba):.4f}, solver iterations {model.n_iter_[0]}"
+        f"AUC {roc_auc_score(y_test, proba):.4f}, log-loss {log_loss(y_test, proba):.4f}, "
+        f"solver iterations {model.n_iter_[0]}"
     )
     top = np.argsort(-np.abs(model.coef_[0]))[:3]
     print(
