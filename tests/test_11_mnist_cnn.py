@@ -9,30 +9,16 @@ import pytest
 import torch
 
 import journey
-from journey.data import (
-    MNIST_FILES,
-    MissingDatasetError,
-    digits_as_mnist,
-    missing_mnist_files,
-    mnist_raw_dir,
-    write_idx,
-)
+from journey.data import MissingDatasetError, digits_as_mnist, missing_mnist_files, write_mnist_idx
 
 lib = journey.load_stage("11", "library_impl/mnist_cnn_pytorch.py")
 scratch = journey.load_stage("11", "from_scratch/mnist_cnn_numpy.py")
 
 
 def write_small_mnist(root, n_train=640, n_test=200):
-    """Real digits (the bundled set at 28×28) written as the four MNIST IDX files under <root>/MNIST/raw."""
+    """Real digits (the bundled set at 28×28) written as the four MNIST IDX files."""
     tr_x, tr_y, te_x, te_y = digits_as_mnist()
-    raw = mnist_raw_dir(root)
-    for (images_name, labels_name), images, labels in (
-        (MNIST_FILES[True], tr_x[:n_train], tr_y[:n_train]),
-        (MNIST_FILES[False], te_x[:n_test], te_y[:n_test]),
-    ):
-        write_idx(raw / images_name, images)
-        write_idx(raw / labels_name, labels)
-    return root
+    return write_mnist_idx(root, (tr_x[:n_train], tr_y[:n_train]), (te_x[:n_test], te_y[:n_test]))
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +37,7 @@ def test_training_reads_idx_files_and_writes_artefacts(trained):
     assert metrics["data_source"] == "mnist"  # read from the IDX files, not the stand-in
     assert metrics["test_size"] == 200
     assert metrics["test_accuracy"] > 0.3  # 10 classes: an untrained or broken net scores ≈ 0.1
-    assert np.sum(metrics["confusion"]) == 200
+    assert np.shape(metrics["confusion"]) == (10, 10) and np.sum(metrics["confusion"]) == 200
     assert np.trace(metrics["confusion"]) == metrics["test_correct"]
     assert {p.name for p in out_dir.iterdir()} >= set(lib.ARTEFACT_FILES)
     meta = json.loads((out_dir / lib.METADATA_FILE).read_text())
@@ -102,7 +88,7 @@ def test_numpy_forward_matches_pytorch_in_float64(trained):
     with torch.no_grad():
         torch_logits = net(torch.from_numpy(x)).numpy()
     state64 = {k: v.double().numpy() for k, v in net.state_dict().items()}
-    numpy_logits = scratch.NumpyMnistCNN(state64).forward(x)
+    numpy_logits = scratch.NumpyMnistCNN(state64, dtype=np.float64).forward(x)
     assert numpy_logits.dtype == np.float64
     assert journey.gradcheck.relative_error(numpy_logits, torch_logits) <= 1e-10
 
@@ -166,8 +152,19 @@ def test_bad_images_are_rejected(trained):
     bad[0, 0, 5, 5] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         model.predict(bad)
-    with pytest.raises(ValueError, match="fc2.bias"):
+    with pytest.raises(ValueError, match=r"missing \['fc2.bias'\]"):
         scratch.NumpyMnistCNN({k: v for k, v in model.params_.items() if k != "fc2.bias"})
+
+
+def test_corrupt_weights_are_refused(trained):
+    _, out_dir, _ = trained
+    params = scratch.NumpyMnistCNN.from_npz(out_dir).params_
+    with pytest.raises(ValueError, match="fc1.weight contains NaN"):
+        scratch.NumpyMnistCNN({**params, "fc1.weight": np.full((128, 1600), np.nan)})
+    with pytest.raises(ValueError, match=r"fc1.weight has shape \(128, 1599\)"):
+        scratch.NumpyMnistCNN({**params, "fc1.weight": np.zeros((128, 1599))})
+    with pytest.raises(TypeError, match="batch_size"):
+        scratch.NumpyMnistCNN(params, batch_size=2.5)
     with pytest.raises(ValueError, match=r"\(N, 1, 28, 28\)"):
         lib.MnistCNN()(torch.zeros(2, 3, 28, 28))
 

@@ -29,29 +29,33 @@ import numpy as np
 
 import journey
 from journey import parity
+from journey.cli import MNIST_DATA, deep_learning_flags
 from journey.data import MNIST_MEAN, MNIST_STD
+from journey.params import checked_state
+from journey.validation import check_int
 
 conv = journey.load_stage("10", "from_scratch/conv2d_numpy.py")
+softmax = journey.load_stage("04", "from_scratch/mlp_two_layer_numpy.py").softmax
 
 STAGE = "11_mnist_cnn"
 ARTEFACT_DIR = journey.OUTPUTS_DIR / STAGE  # same folder as library_impl's ARTEFACT_DIR
 QUICK_ARTEFACT_DIR = ARTEFACT_DIR / "quick"  # and its quick-run folder
 ARRAYS_FILE, METADATA_FILE = "mnist_cnn.npz", "mnist_cnn.json"
 BUILD_COMMAND = "python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py"
-PARAMETER_NAMES = (
-    "conv1.weight",
-    "conv1.bias",
-    "conv2.weight",
-    "conv2.bias",
-    "fc1.weight",
-    "fc1.bias",
-    "fc2.weight",
-    "fc2.bias",
-)
+PARAMETER_SHAPES = {  # MnistCNN's state_dict: names and shapes
+    "conv1.weight": (32, 1, 3, 3),
+    "conv1.bias": (32,),
+    "conv2.weight": (64, 32, 3, 3),
+    "conv2.bias": (64,),
+    "fc1.weight": (128, 64 * 5 * 5),
+    "fc1.bias": (128,),
+    "fc2.weight": (10, 128),
+    "fc2.bias": (10,),
+}
 
 
 def normalise(images) -> np.ndarray:
-    """uint8 digits (N, 28, 28) or (N, 1, 28, 28), 0..255 → float32 (N, 1, 28, 28), (x/255 − mean)/std."""
+    """uint8 digits (N, 28, 28) or (N, 1, 28, 28) → float32 (N, 1, 28, 28): (x/255 − mean)/std."""
     images = np.asarray(images)
     if images.ndim == 3:
         images = images[:, None]
@@ -65,41 +69,24 @@ def relu(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0)
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise softmax; subtracting the row maximum keeps exp from overflowing."""
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
 class NumpyMnistCNN:
     """The forward pass of library_impl's ``MnistCNN`` with its weights, in NumPy.
 
-    ``params`` maps PyTorch's state_dict names (``conv1.weight`` ...) to arrays; the attribute
-    ``params_`` keeps them. ``forward`` takes images already normalised (see ``normalise``).
+    ``params`` maps PyTorch's state_dict names (``conv1.weight`` ...) to arrays or tensors;
+    ``params_`` keeps them as ``dtype``: float32 like the PyTorch model, or float64 for an
+    exact comparison. ``forward`` takes images already normalised (see ``normalise``).
     """
 
-    def __init__(self, params: dict, batch_size: int = 500):
-        missing = [name for name in PARAMETER_NAMES if name not in params]
-        if missing:
-            raise ValueError(
-                f"the weights lack {', '.join(missing)}; export them from MnistCNN's state_dict"
-            )
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
-        self.params_ = {name: np.asarray(params[name]) for name in PARAMETER_NAMES}
-        self.batch_size = batch_size
-        self.dtype = self.params_["conv1.weight"].dtype
-        expected = {
-            "conv1.weight": (32, 1, 3, 3),
-            "conv2.weight": (64, 32, 3, 3),
-            "fc1.weight": (128, 1600),
-            "fc2.weight": (10, 128),
-        }
-        for name, shape in expected.items():
-            if self.params_[name].shape != shape:
-                raise ValueError(
-                    f"{name} has shape {self.params_[name].shape}, expected {shape} (MnistCNN)"
-                )
+    def __init__(self, params: dict, batch_size: int = 500, dtype=np.float32):
+        self.params_ = checked_state(
+            params,
+            PARAMETER_SHAPES,
+            dtype=dtype,
+            owner="MnistCNN",
+            hint="export the weights from MnistCNN's state_dict",
+        )
+        self.batch_size = check_int(batch_size, "batch_size", minimum=1)
+        self.dtype = np.dtype(dtype)
 
     @classmethod
     def from_npz(cls, path=ARTEFACT_DIR, batch_size: int = 500) -> "NumpyMnistCNN":
@@ -152,8 +139,15 @@ class NumpyMnistCNN:
         return np.argmax(self.forward(x), axis=1)
 
 
+SOURCES = {"mnist": "mnist", "standin": "digits-standin"}  # --data → the source's name
+DATA_HELP = (
+    "auto: the test set the weights were evaluated on (recorded in mnist_cnn.json); "
+    "mnist: MNIST's test set; standin: the bundled-digits stand-in's"
+)
+
+
 def load_test_set(source: str, data_dir=None) -> tuple[np.ndarray, np.ndarray]:
-    """The test images (uint8) and labels the model was evaluated on: MNIST or the stand-in."""
+    """The test images (uint8) and labels of ``source``: "mnist" or "digits-standin"."""
     images, labels, _ = conv.load_mnist_idx(
         data_dir, train=False, standin="never" if source == "mnist" else "always"
     )
@@ -161,7 +155,10 @@ def load_test_set(source: str, data_dir=None) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        parents=[deep_learning_flags(data=MNIST_DATA, data_help=DATA_HELP, device=False)],
+    )
     parser.add_argument(
         "--artefacts",
         type=Path,
@@ -169,36 +166,31 @@ def main() -> None:
         help=f"folder holding mnist_cnn.npz / .json (default {ARTEFACT_DIR}, "
         "in quick mode its quick/ subfolder, as the training script writes)",
     )
-    parser.add_argument(
-        "--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)"
-    )
     args = parser.parse_args()
-    args.artefacts = args.artefacts or (QUICK_ARTEFACT_DIR if journey.is_quick() else ARTEFACT_DIR)
+    artefacts = args.artefacts or (QUICK_ARTEFACT_DIR if journey.is_quick() else ARTEFACT_DIR)
 
-    if not (args.artefacts / ARRAYS_FILE).exists() or not (args.artefacts / METADATA_FILE).exists():
+    if not (artefacts / ARRAYS_FILE).exists() or not (artefacts / METADATA_FILE).exists():
         print(
-            f"No trained weights in {args.artefacts} yet, so there is nothing to run. Build them with\n"
+            f"No trained weights in {artefacts} yet, so there is nothing to run. Build them with\n"
             f"    {BUILD_COMMAND}\n(the journey runner runs it right after this script, and the "
             "comparison notebook builds them itself), then run this script again."
         )
         return
-    model = NumpyMnistCNN.from_npz(args.artefacts)
-    metadata = json.loads((args.artefacts / METADATA_FILE).read_text(encoding="utf-8"))
-    images, labels = load_test_set(metadata["data_source"], args.data_dir)
-    predicted = model.predict(normalise(images))
-    accuracy = float(np.mean(predicted == labels))
-    print(
-        f"NumPy forward pass: test accuracy {accuracy:.2%} "
-        f"on {len(labels)} {metadata['data_source']} images"
-    )
-    # PyTorch measured its accuracy on the training device (a GPU may use TF32 convolutions),
-    # so allow 0.1 percentage point; on a CPU the two agree exactly.
-    parity.close(
-        "test accuracy: NumPy forward vs PyTorch (recorded at training)",
-        accuracy,
-        metadata["test_accuracy"],
-        atol=1e-3,
-    )
+    model = NumpyMnistCNN.from_npz(artefacts)
+    metadata = json.loads((artefacts / METADATA_FILE).read_text(encoding="utf-8"))
+    source = metadata["data_source"] if args.data == "auto" else SOURCES[args.data]
+    images, labels = load_test_set(source, args.data_dir)
+    accuracy = float(np.mean(model.predict(normalise(images)) == labels))
+    print(f"NumPy forward pass: test accuracy {accuracy:.2%} on {len(labels)} {source} images")
+    if source == metadata["data_source"]:
+        # PyTorch measured its accuracy on the training device (a GPU may use TF32
+        # convolutions), so allow 0.1 percentage point; on a CPU the two agree exactly.
+        parity.close(
+            "test accuracy: NumPy forward vs PyTorch (recorded at training)",
+            accuracy,
+            metadata["test_accuracy"],
+            atol=1e-3,
+        )
 
 
 if __name__ == "__main__":
