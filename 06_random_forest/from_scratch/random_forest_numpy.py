@@ -23,19 +23,37 @@ The trees are the stage-05 ``DecisionTreeClassifier``, imported with ``journey.l
 """
 
 import argparse
-import numbers
 import warnings
 
 import numpy as np
 
 import journey
-from journey.validation import check_array, check_is_fitted, check_n_features, check_X_y
+from journey.estimator import BaseEstimator, ClassifierMixin
+from journey.validation import (
+    check_array,
+    check_classification_targets,
+    check_int,
+    check_is_fitted,
+    check_n_features,
+    check_X_y,
+)
 
 STAGE = "06_random_forest"
 tree_module = journey.load_stage("05", "from_scratch/decision_tree_numpy.py")
 
 
-class RandomForestClassifier:
+def tree_proba(tree, X: np.ndarray, n_classes: int) -> np.ndarray:
+    """One tree's class probabilities in the forest's columns, (n, n_classes).
+
+    A bootstrap sample may miss a class, so the tree knows fewer classes than the forest:
+    its column j holds the forest's class ``tree.classes_[j]`` and goes to that column.
+    """
+    proba = np.zeros((len(X), n_classes))
+    proba[:, tree.classes_] = tree.predict_proba(X)
+    return proba
+
+
+class RandomForestClassifier(ClassifierMixin, BaseEstimator):
     """Bagged CART trees with random feature subsets, with scikit-learn's interface.
 
     Parameters: ``n_estimators`` (number of trees), ``criterion``, ``max_depth``,
@@ -60,83 +78,39 @@ class RandomForestClassifier:
         oob_score=False,
         random_state=None,
     ):
-        if not isinstance(n_estimators, numbers.Integral) or n_estimators < 1:
-            raise ValueError(
-                f"n_estimators must be a positive integer (the number of trees), got {n_estimators!r}"
-            )
-        if oob_score and not bootstrap:
-            raise ValueError(
-                "oob_score=True needs bootstrap=True: without bootstrap no sample is left out of a tree"
-            )
         self.n_estimators = n_estimators
-        self.tree_params = dict(
-            criterion=criterion,
-            max_depth=max_depth,
-            min_samples_split=min_samples_split,
-            min_samples_leaf=min_samples_leaf,
-            max_features=max_features,
-        )
-        tree_module.DecisionTreeClassifier(**self.tree_params)  # validates the tree settings now
+        self.criterion = criterion
+        self.max_depth = max_depth
+        self.min_samples_split = min_samples_split
+        self.min_samples_leaf = min_samples_leaf
+        self.max_features = max_features
         self.bootstrap = bootstrap
         self.oob_score = oob_score
         self.random_state = random_state
-        self.estimators_ = None
 
     def fit(self, X, y):
+        """Grow each tree on its own bootstrap sample (n rows drawn with replacement)."""
         X, y = check_X_y(X, y, y_numeric=False)
-        self.classes_, encoded = np.unique(y, return_inverse=True)
+        self._check_params()
+        self.classes_, encoded = check_classification_targets(y)
         self.n_features_in_ = X.shape[1]
         rng = np.random.default_rng(self.random_state)
         n = len(X)
         self.estimators_, self.estimators_samples_ = [], []
-        in_bag = np.zeros((self.n_estimators, n), dtype=bool)
-        for b in journey.progress(range(self.n_estimators), desc="trees"):
+        for _ in journey.progress(range(self.n_estimators), desc="trees"):
             rows = rng.integers(0, n, size=n) if self.bootstrap else np.arange(n)
-            in_bag[b, rows] = True
-            tree = tree_module.DecisionTreeClassifier(
-                random_state=rng.spawn(1)[0], **self.tree_params
-            )
+            tree = self._new_tree(random_state=rng.spawn(1)[0])
             self.estimators_.append(tree.fit(X[rows], encoded[rows]))
             self.estimators_samples_.append(rows)
         if self.oob_score:
-            self._set_oob(X, encoded, in_bag)
+            self._set_oob(X, encoded)
         return self
-
-    def _tree_proba(self, tree, X: np.ndarray) -> np.ndarray:
-        """One tree's class probabilities as (n, n_classes): a bootstrap may miss a class."""
-        proba = np.zeros((len(X), len(self.classes_)))
-        proba[:, tree.classes_] = tree.predict_proba(X)
-        return proba
-
-    def _set_oob(self, X: np.ndarray, encoded: np.ndarray, in_bag: np.ndarray) -> None:
-        """Average, for each sample, the trees that did not see it; score the arg max."""
-        votes = np.zeros((len(X), len(self.classes_)))
-        for tree, seen in zip(self.estimators_, in_bag):
-            unseen = ~seen
-            votes[unseen] += self._tree_proba(tree, X[unseen])
-        n_trees = (~in_bag).sum(axis=0)
-        covered = n_trees > 0
-        if not covered.all():
-            warnings.warn(
-                f"{np.sum(~covered)} samples were in every bootstrap sample and have no OOB "
-                f"prediction; use more trees for a reliable OOB estimate",
-                UserWarning,
-                stacklevel=2,
-            )
-        self.oob_decision_function_ = np.full_like(votes, np.nan)
-        self.oob_decision_function_[covered] = votes[covered] / n_trees[covered, None]
-        self.oob_score_ = float(np.mean(np.argmax(votes[covered], axis=1) == encoded[covered]))
-
-    def _validate(self, X) -> np.ndarray:
-        check_is_fitted(self, "estimators_")
-        X = check_array(X, name="X")
-        check_n_features(X, self.n_features_in_)
-        return X
 
     def predict_proba(self, X) -> np.ndarray:
         """P(k | x) = mean over the trees of their leaf class proportions."""
         X = self._validate(X)
-        return sum(self._tree_proba(tree, X) for tree in self.estimators_) / len(self.estimators_)
+        total = sum(tree_proba(tree, X, len(self.classes_)) for tree in self.estimators_)
+        return total / len(self.estimators_)
 
     def predict(self, X) -> np.ndarray:
         """The class with the highest mean probability (soft vote)."""
@@ -151,15 +125,72 @@ class RandomForestClassifier:
             votes[np.arange(len(X)), tree.predict(X)] += 1
         return self.classes_[np.argmax(votes, axis=1)]
 
-    def score(self, X, y) -> float:
-        """Accuracy of ``predict`` on (X, y), like scikit-learn's classifiers."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
-
     @property
     def feature_importances_(self) -> np.ndarray:
-        """The trees' impurity importances, averaged and renormalised (single-leaf trees skipped)."""
+        """The mean of the trees' normalised impurity importances, renormalised (single-leaf
+        trees skipped): scikit-learn's convention for forests."""
         check_is_fitted(self, "estimators_")
         return tree_module.mean_feature_importances(self.estimators_, self.n_features_in_)
+
+    def _set_oob(self, X: np.ndarray, encoded: np.ndarray) -> None:
+        """Average, for each sample, the trees that did not see it; score the arg max."""
+        n_classes = len(self.classes_)
+        votes = np.zeros((len(X), n_classes))
+        n_trees = np.zeros(len(X), dtype=np.intp)
+        for tree, rows in zip(self.estimators_, self.estimators_samples_, strict=True):
+            unseen = np.ones(len(X), dtype=bool)
+            unseen[rows] = False
+            votes[unseen] += tree_proba(tree, X[unseen], n_classes)
+            n_trees += unseen
+        covered = n_trees > 0
+        if not covered.all():
+            warnings.warn(
+                f"{np.sum(~covered)} samples were in every bootstrap sample and have no OOB "
+                f"prediction; use more trees for a reliable OOB estimate",
+                UserWarning,
+                stacklevel=3,
+            )
+        self.oob_decision_function_ = np.full_like(votes, np.nan)
+        self.oob_decision_function_[covered] = votes[covered] / n_trees[covered, None]
+        self.oob_score_ = float(np.mean(np.argmax(votes[covered], axis=1) == encoded[covered]))
+
+    # -- settings and input checks ---------------------------------------------------------
+
+    def _new_tree(self, random_state):
+        return tree_module.DecisionTreeClassifier(
+            criterion=self.criterion,
+            max_depth=self.max_depth,
+            min_samples_split=self.min_samples_split,
+            min_samples_leaf=self.min_samples_leaf,
+            max_features=self.max_features,
+            random_state=random_state,
+        )
+
+    def _check_params(self) -> None:
+        check_int(self.n_estimators, "n_estimators", minimum=1)
+        if self.oob_score and not self.bootstrap:
+            raise ValueError(
+                "oob_score=True needs bootstrap=True: without bootstrap no sample is left out "
+                "of a tree"
+            )
+
+    def _validate(self, X) -> np.ndarray:
+        check_is_fitted(self, "estimators_")
+        X = check_array(X, name="X")
+        check_n_features(X, self.n_features_in_)
+        return X
+
+
+def importance_figure(forest: RandomForestClassifier, dataset: str, top: int = 10):
+    """The ``top`` features by the forest's impurity importance, as horizontal bars."""
+    order = np.argsort(forest.feature_importances_)[::-1][:top][::-1]
+    fig, ax = journey.plotting.pyplot().subplots(figsize=(6, 3.5))
+    ax.barh([f"x[{j}]" for j in order], forest.feature_importances_[order])
+    ax.set(
+        xlabel="mean impurity decrease (normalised)",
+        title=f"scratch forest: top features ({dataset})",
+    )
+    return fig
 
 
 def main() -> None:
@@ -181,26 +212,17 @@ def main() -> None:
     test = np.zeros(len(y), dtype=bool)
     test[rng.permutation(len(y))[: len(y) // 4]] = True
     single = tree_module.DecisionTreeClassifier().fit(X[~test], y[~test])
-    forest = RandomForestClassifier(n_estimators, oob_score=True, random_state=args.seed).fit(
-        X[~test], y[~test]
-    )
-    print(
-        f"{args.dataset}: one full-depth tree, test accuracy {np.mean(single.predict(X[test]) == y[test]):.3f}"
-    )
+    forest = RandomForestClassifier(n_estimators, oob_score=True, random_state=args.seed)
+    forest.fit(X[~test], y[~test])
+    one_tree = np.mean(single.predict(X[test]) == y[test])
+    majority = np.mean(forest.predict_by_majority(X[test]) == y[test])
+    print(f"{args.dataset}: one full-depth tree, test accuracy {one_tree:.3f}")
     print(
         f"{args.dataset}: forest of {n_estimators} trees, test accuracy "
-        f"{np.mean(forest.predict(X[test]) == y[test]):.3f} (majority vote "
-        f"{np.mean(forest.predict_by_majority(X[test]) == y[test]):.3f}), OOB estimate {forest.oob_score_:.3f}"
+        f"{forest.score(X[test], y[test]):.3f} (majority vote {majority:.3f}), "
+        f"OOB estimate {forest.oob_score_:.3f}"
     )
-
-    plt = journey.plotting.pyplot()
-    order = np.argsort(forest.feature_importances_)[::-1][:10]
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.barh([f"x[{j}]" for j in order[::-1]], forest.feature_importances_[order[::-1]])
-    ax.set(
-        xlabel="mean impurity decrease (normalised)",
-        title=f"scratch forest: top features ({args.dataset})",
-    )
+    fig = importance_figure(forest, args.dataset)
     journey.save_figure(fig, STAGE, f"scratch_forest_importances_{args.dataset}")
 
 

@@ -1,4 +1,4 @@
-"""Random forest with scikit-learn: ``RandomForestClassifier``, OOB score, impurity vs permutation importance.
+"""Random forest with scikit-learn: OOB score, impurity vs permutation importance.
 
 Fits a forest on the breast-cancer training split, compares its out-of-bag estimate with the
 held-out test accuracy, and draws the two kinds of feature importance side by side:
