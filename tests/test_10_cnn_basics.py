@@ -11,7 +11,7 @@ from journey.gradcheck import numerical_gradient, relative_error
 conv = journey.load_stage("10", "from_scratch/conv2d_numpy.py")
 lib = journey.load_stage("10", "library_impl/conv2d_pytorch.py")
 
-# (batch, C_in, H, W, C_out, kernel, stride, padding): odd sizes, rectangular kernels, uneven strides
+# (batch, C_in, H, W, C_out, kernel, stride, padding): odd sizes, rectangular kernels, odd strides
 CONV_CASES = [
     (2, 1, 8, 8, 3, 3, 1, 0),
     (3, 3, 11, 9, 4, 3, 2, 1),
@@ -30,7 +30,7 @@ POOL_CASES = [
 
 def _random_case(case, seed=0):
     n, c_in, h, w, c_out, kernel, _, _ = case
-    kh, kw = conv._pair(kernel, "kernel", 1)
+    kh, kw = conv.pair(kernel, "kernel", 1)
     rng = np.random.default_rng(seed)
     x, w = rng.standard_normal((n, c_in, h, w)), rng.standard_normal((c_out, c_in, kh, kw))
     return x, w, rng.standard_normal(c_out)
@@ -134,6 +134,24 @@ def test_layers_copy_weights_to_torch_modules():
     records = lib.compare_conv((2, 3, 10, 9, 4, (3, 3), 2, 1), seed=9)
     records += lib.compare_pool((2, 3, 9, 9, 3, 2, 1))
     assert all(r.passed for r in records), [r.line() for r in records if not r.passed]
+
+
+@pytest.mark.parametrize("c_in, c_out, kernel", [(1, 32, 3), (3, 64, (5, 3)), (16, 8, (2, 4))])
+def test_conv2d_starts_like_nn_conv2d_with_fan_in_c_in_kh_kw(c_in, c_out, kernel):
+    """Both draw U(−b, b) with b = 1/√(C_in·kh·kw): same bound, same spread (std = b/√3)."""
+    kh, kw = conv.pair(kernel, "kernel_size", 1)
+    bound = 1.0 / np.sqrt(c_in * kh * kw)
+    ours = conv.Conv2d(c_in, c_out, kernel, seed=0)
+    torch.manual_seed(0)
+    theirs = torch.nn.Conv2d(c_in, c_out, kernel)
+    for mine, reference in ((ours.weight, theirs.weight), (ours.bias, theirs.bias)):
+        reference = reference.detach().numpy()
+        assert mine.shape == reference.shape
+        assert np.abs(mine).max() <= bound and np.abs(reference).max() <= bound
+    weight, reference = ours.weight, theirs.weight.detach().numpy()
+    assert np.abs(weight).max() > 0.9 * bound  # not a smaller bound (fan-in counted too large)
+    assert np.std(weight) == pytest.approx(np.std(reference), rel=0.15)
+    assert np.std(weight) == pytest.approx(bound / np.sqrt(3), rel=0.15)
 
 
 def test_float32_stays_float32_for_trained_networks():

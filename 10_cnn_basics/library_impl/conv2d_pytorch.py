@@ -16,7 +16,6 @@ both implementations, and times the two forward passes at a realistic size
 """
 
 import argparse
-import time
 
 import numpy as np
 import torch
@@ -25,9 +24,12 @@ from torch.nn import functional as F
 
 import journey
 from journey import parity
+from journey.cli import deep_learning_flags
 from journey.data import MNIST_MEAN, MNIST_STD
+from journey.timing import median_time
 
 scratch = journey.load_stage("10", "from_scratch/conv2d_numpy.py")
+demo = journey.load_stage("10", "from_scratch/_conv2d_demo.py")
 STAGE = scratch.STAGE
 
 # (batch, C_in, H, W, C_out, kernel (kh, kw), stride, padding)
@@ -88,7 +90,7 @@ def compare_conv(config, seed: int = 0) -> list:
 
 
 def compare_pool(config, seed: int = 0) -> list:
-    """Max-pool forward (≤ 1e-10), argmax indices (identical) and backward (≤ 1e-8) vs nn.MaxPool2d."""
+    """Max-pool forward (≤ 1e-10), argmax indices (identical), backward (≤ 1e-8) vs nn.MaxPool2d."""
     n, c, h, w, kernel, stride, padding = config
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, c, h, w))
@@ -136,7 +138,7 @@ class TinyCNN(nn.Module):
 
 def digit_tensors(data_dir=None, train: bool = True, standin: str = "fallback"):
     """MNIST (or the stand-in) as one normalised float tensor (N, 1, 28, 28) and its labels."""
-    images, labels, source = scratch.load_mnist_idx(data_dir, train, standin)
+    images, labels, source = demo.load_mnist_idx(data_dir, train, standin)
     x = (torch.from_numpy(images.copy()).float().div(255).unsqueeze(1) - MNIST_MEAN) / MNIST_STD
     return x, torch.from_numpy(labels.astype(np.int64)), source
 
@@ -195,25 +197,15 @@ def time_forward(
     repeats: int = 20,
     dtype=np.float32,
 ) -> dict:
-    """Best-of-``repeats`` seconds for one forward pass, scratch vs ``F.conv2d`` (CPU), same data."""
+    """Median seconds of one forward pass, scratch vs ``F.conv2d`` (CPU), on the same data."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, c_in, size, size)).astype(dtype)
     w = rng.standard_normal((c_out, c_in, kernel, kernel)).astype(dtype)
     b = rng.standard_normal(c_out).astype(dtype)
     x_t, w_t, b_t = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
-
-    def best(fn):
-        fn()
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-        return min(times)
-
     with torch.no_grad():
-        t_scratch = best(lambda: scratch.conv2d_forward(x, w, b))
-        t_torch = best(lambda: F.conv2d(x_t, w_t, b_t))
+        t_scratch, _ = median_time(lambda: scratch.conv2d_forward(x, w, b), repeats)
+        t_torch, _ = median_time(lambda: F.conv2d(x_t, w_t, b_t), repeats)
     return {
         "scratch_s": t_scratch,
         "torch_s": t_torch,
@@ -223,15 +215,33 @@ def time_forward(
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--epochs", type=int, default=3, help="epochs for the tiny CNN (quick mode: 1)"
+def learned_feature_maps(model, image: np.ndarray, accuracy: float, source: str, label: int):
+    """The trained conv layer applied to one digit by both implementations (checked ≤ 1e-10),
+    and the figure of its feature maps after ReLU + max-pool."""
+    x = (image[None, None] - MNIST_MEAN) / MNIST_STD  # the network saw normalised digits
+    weight = model.conv.weight.detach().double().numpy()
+    bias = model.conv.bias.detach().double().numpy()
+    maps = scratch.conv2d_forward(x, weight, bias, padding=2)
+    with torch.no_grad():
+        maps_t = F.conv2d(*(torch.from_numpy(a) for a in (x, weight, bias)), padding=2)
+    record = parity.close(
+        "learned kernels on a digit: feature maps", maps, maps_t.numpy(), rtol=1e-10
     )
-    parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--data-dir", default=None, help="dataset folder (default: $DATA_DIR or data/)"
+    pooled = scratch.maxpool2d_forward(np.maximum(maps, 0.0), 2)[0]
+    fig = demo.feature_maps_figure(
+        image,
+        maps[0],
+        pooled[0],
+        [f"kernel {k}" for k in range(len(weight))],
+        f"learned kernels on a '{label}' (tiny CNN, test accuracy {accuracy:.1%} on {source})",
+        pooled_label="ReLU + max-pool",
+    )
+    return record, fig
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], parents=[deep_learning_flags(epochs=3)]
     )
     args = parser.parse_args()
     quick = journey.is_quick()
@@ -241,45 +251,24 @@ def main() -> None:
     records.append(compare_true_convolution(args.seed))
 
     standin = "always" if quick else "fallback"
+    epochs, max_samples = (1, 2000) if quick else (args.epochs, 12000)
     model, accuracy, source = train_tiny_cnn(
-        args.data_dir,
-        1 if quick else args.epochs,
-        args.seed,
-        args.device,
-        standin,
-        max_samples=2000 if quick else 12000,
+        args.data_dir, epochs, args.seed, args.device, standin, max_samples=max_samples
     )
-    image, label, _ = scratch.load_digit(args.data_dir, 0, standin)
-    x = (image[None, None] - MNIST_MEAN) / MNIST_STD  # the network saw normalised digits
-    weight, bias = (
-        model.conv.weight.detach().double().numpy(),
-        model.conv.bias.detach().double().numpy(),
+    journey.save_figure(
+        learned_kernels_figure(model.conv.weight.detach().double().numpy()),
+        STAGE,
+        "learned_kernels",
     )
-    maps = scratch.conv2d_forward(x, weight, bias, padding=2)
-    with torch.no_grad():
-        maps_t = F.conv2d(
-            torch.from_numpy(x), torch.from_numpy(weight), torch.from_numpy(bias), padding=2
-        )
-    records.append(
-        parity.close("learned kernels on a digit: feature maps", maps, maps_t.numpy(), rtol=1e-10)
-    )
-    pooled = scratch.maxpool2d_forward(np.maximum(maps, 0.0), 2)[0]
-    journey.save_figure(learned_kernels_figure(weight), STAGE, "learned_kernels")
-    titles = [f"kernel {k}" for k in range(len(weight))]
-    fig = scratch.feature_maps_figure(
-        image,
-        maps[0],
-        pooled[0],
-        titles,
-        f"learned kernels on a '{label}' (tiny CNN, test accuracy {accuracy:.1%} on {source})",
-        pooled_label="ReLU + max-pool",
-    )
+    image, label, _ = demo.load_digit(args.data_dir, 0, standin)
+    record, fig = learned_feature_maps(model, image, accuracy, source, label)
+    records.append(record)
     journey.save_figure(fig, STAGE, "learned_feature_maps")
 
     timing = time_forward(repeats=5 if quick else 30)
     print(
         f"forward {timing['shape']}: scratch {timing['scratch_s'] * 1e3:.2f} ms, "
-        f"torch {timing['torch_s'] * 1e3:.2f} ms, ratio {timing['ratio']:.2f}× (CPU, best of repeats)"
+        f"torch {timing['torch_s'] * 1e3:.2f} ms, ratio {timing['ratio']:.2f}× (CPU, median)"
     )
     failed = [r for r in records if not r.passed]
     print(f"{len(records) - len(failed)}/{len(records)} scratch-vs-PyTorch checks passed")
