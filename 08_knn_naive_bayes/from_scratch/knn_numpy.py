@@ -251,6 +251,7 @@ def neighbours_figure(model: KNeighborsClassifier, X_train, X_test, y_train, y_t
 
 
 def accuracy_figure(ks, accuracies: dict[str, list[float]]):
+    """Test accuracy against k, one line per vote weighting."""
     from journey.plotting import pyplot
 
     fig, ax = pyplot().subplots(figsize=(5, 3.5))
