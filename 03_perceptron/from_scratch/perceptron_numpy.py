@@ -28,56 +28,52 @@ import argparse
 
 import numpy as np
 
+from journey.estimator import BaseEstimator, ClassifierMixin
 from journey.validation import (
     check_array,
+    check_classification_targets,
+    check_float,
+    check_int,
     check_is_fitted,
     check_labels,
     check_n_features,
     check_X_y,
+    warn_not_converged,
 )
 
+STAGE = "03_perceptron"
 
-class Perceptron:
-    """A single neuron trained with the Rosenblatt rule (binary labels 0/1).
+
+class Perceptron(ClassifierMixin, BaseEstimator):
+    """A single neuron trained with the Rosenblatt rule (two classes, any labels).
 
     Mirrors scikit-learn's ``Perceptron`` with ``shuffle=False, penalty=None``: learned
-    ``coef_`` has shape (1, n_features) and ``intercept_`` shape (1,).
+    ``coef_`` has shape (1, n_features), ``intercept_`` shape (1,), and ``classes_`` holds
+    the two labels (t = +1 is ``classes_[1]``, t = −1 is ``classes_[0]``).
 
-    After ``fit``:
+    After ``fit`` (``partial_fit`` records its epochs in the same lists):
       ``n_iter_``         epochs run (the last one is the clean epoch when it converged)
-      ``converged_``      True when an epoch made no mistake
+      ``converged_``      True when the last epoch made no mistake
       ``mistakes_``       number of mistakes (= weight updates) in each epoch
       ``history_``        (coef, intercept) at the end of each epoch, copies
       ``path_``           (coef, intercept) after every single update, copies
       ``cycle_``          (first_epoch, period) when an end-of-epoch state repeated, else None
       ``stop_reason_``    a sentence saying why training stopped
+
+    Reaching ``max_epochs`` with mistakes still happening emits a ``ConvergenceWarning``.
     """
 
     def __init__(self, eta0: float = 1.0, max_epochs: int = 100):
-        if not np.isfinite(eta0) or eta0 <= 0:
-            raise ValueError(f"eta0 (the learning rate) must be a positive number, got {eta0!r}")
-        if not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1:
-            raise ValueError(f"max_epochs must be a positive integer, got {max_epochs!r}")
-        self.eta0 = float(eta0)
-        self.max_epochs = int(max_epochs)
-        self.coef_ = None
-        self.intercept_ = None
+        self.eta0 = eta0
+        self.max_epochs = max_epochs
 
-    # ------------------------------------------------------------------ training
-
-    @staticmethod
-    def _validate_training_data(X, y) -> tuple[np.ndarray, np.ndarray]:
-        X, y = check_X_y(X, y, y_numeric=False)
-        return X, check_labels(y, n_classes=2)
-
-    def _epoch(self, X: np.ndarray, y: np.ndarray) -> int:
+    def _epoch(self, X: np.ndarray, targets: np.ndarray) -> int:
         """One pass over the samples in order; returns the number of mistakes (updates).
 
         The loop over samples is the algorithm itself: each update changes the line that
         the next sample is judged by, so the samples cannot be processed all at once.
         """
         w, b = self.coef_[0], self.intercept_
-        targets = np.where(y == 1, 1.0, -1.0)
         mistakes = 0
         for x_i, t_i in zip(X, targets, strict=True):
             if t_i * (x_i @ w + b[0]) <= 0.0:
@@ -88,58 +84,73 @@ class Perceptron:
                 self.path_.append((self.coef_.copy(), self.intercept_.copy()))
         return mistakes
 
-    def _state(self) -> bytes:
-        return self.coef_.tobytes() + self.intercept_.tobytes()
-
-    def partial_fit(self, X, y) -> "Perceptron":
-        """Run exactly one epoch (weights start at zero on the first call), like sklearn's."""
-        X, y = self._validate_training_data(X, y)
-        if self.coef_ is not None:
-            check_n_features(X, self.coef_.shape[1])
-        else:
-            self.coef_ = np.zeros((1, X.shape[1]))
-            self.intercept_ = np.zeros(1)
-            self.path_ = []
-        self._epoch(X, y)
-        return self
-
     def fit(self, X, y) -> "Perceptron":
         """Train from zero weights until an epoch makes no mistake, a cycle, or ``max_epochs``."""
-        X, y = self._validate_training_data(X, y)
-        self.coef_, self.intercept_ = np.zeros((1, X.shape[1])), np.zeros(1)
-        self.mistakes_, self.history_, self.path_ = [], [], []
-        self.cycle_, self.converged_ = None, False
+        X, targets = self._start(X, y)
         seen = {self._state(): 0}  # end-of-epoch state -> epoch number (0: the initial zeros)
         for epoch in range(1, self.max_epochs + 1):
-            mistakes = self._epoch(X, y)
-            self.mistakes_.append(mistakes)
-            self.history_.append((self.coef_.copy(), self.intercept_.copy()))
-            if mistakes == 0:
+            if self._recorded_epoch(X, targets) == 0:
                 self.converged_ = True
-                self.stop_reason_ = (
-                    f"converged: epoch {epoch} made no mistake "
-                    f"(weights last changed in epoch {epoch - 1})"
-                )
+                self.stop_reason_ = converged_reason(epoch)
                 break
             state = self._state()
             if state in seen:
                 self.cycle_ = (seen[state], epoch - seen[state])
-                self.stop_reason_ = (
-                    f"cycling: the weights after epoch {epoch} equal those after "
-                    f"epoch {seen[state]}"
-                    f"{' (the initial zeros)' if seen[state] == 0 else ''}, "
-                    f"so every later epoch repeats a period of {self.cycle_[1]} with mistakes; "
-                    "no straight line separates the classes (the data are not linearly separable)"
-                )
+                self.stop_reason_ = cycle_reason(epoch, *self.cycle_)
                 break
             seen[state] = epoch
         else:
-            self.stop_reason_ = (
-                f"stopped after max_epochs={self.max_epochs} epochs with mistakes "
-                "still happening; the data may not be linearly separable"
-            )
-        self.n_iter_ = len(self.mistakes_)
+            self.stop_reason_ = limit_reason(self.max_epochs)
+            warn_not_converged(self, "max_epochs", self.max_epochs)
         return self
+
+    def partial_fit(self, X, y, classes=None) -> "Perceptron":
+        """Run exactly one epoch, like scikit-learn's: from zero weights on the first call
+        (``classes`` names both labels when the first batch lacks one), from the current
+        weights afterwards. The epoch is recorded in ``mistakes_``, ``history_``, ``path_``."""
+        if getattr(self, "coef_", None) is None:
+            X, targets = self._start(X, y, classes)
+        else:
+            X, targets = check_training_data(self, X, y, self.classes_)
+            check_n_features(X, self.n_features_in_)
+        mistakes = self._recorded_epoch(X, targets)
+        self.converged_ = mistakes == 0
+        self.stop_reason_ = f"partial_fit: epoch {self.n_iter_} made {mistakes} mistake(s)"
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """The score w·x + b of each sample (its signed distance to the line, times ‖w‖)."""
+        check_is_fitted(self, "coef_")
+        X = check_array(X)
+        check_n_features(X, self.n_features_in_)
+        return X @ self.coef_[0] + self.intercept_[0]
+
+    def predict(self, X) -> np.ndarray:
+        """The step activation: ``classes_[1]`` where the score is > 0, else ``classes_[0]``."""
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _start(self, X, y, classes=None) -> tuple[np.ndarray, np.ndarray]:
+        """Validate, then reset: zero weights, empty records. Returns X and the ±1 targets."""
+        X, targets = check_training_data(self, X, y, classes)
+        self.classes_ = np.unique(y if classes is None else classes)
+        self.n_features_in_ = X.shape[1]
+        self.coef_, self.intercept_ = np.zeros((1, X.shape[1])), np.zeros(1)
+        self.mistakes_, self.history_, self.path_ = [], [], []
+        self.cycle_, self.converged_ = None, False
+        return X, targets
+
+    def _recorded_epoch(self, X: np.ndarray, targets: np.ndarray) -> int:
+        mistakes = self._epoch(X, targets)
+        self.mistakes_.append(mistakes)
+        self.history_.append((self.coef_.copy(), self.intercept_.copy()))
+        self.n_iter_ = len(self.mistakes_)
+        return mistakes
+
+    def _state(self) -> bytes:
+        return self.coef_.tobytes() + self.intercept_.tobytes()
 
     def weights_after(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
         """(coef, intercept) after ``epoch`` epochs, also beyond ``n_iter_`` when that is known.
@@ -148,8 +159,7 @@ class Perceptron:
         epochs after ``first_epoch`` repeat with the cycle's period. Otherwise unknown.
         """
         check_is_fitted(self, "coef_")
-        if not isinstance(epoch, (int, np.integer)) or epoch < 0:
-            raise ValueError(f"epoch must be an integer ≥ 0, got {epoch!r}")
+        check_int(epoch, "epoch", minimum=0)
         if epoch == 0:
             return np.zeros_like(self.coef_), np.zeros_like(self.intercept_)
         if epoch <= self.n_iter_ or self.converged_:
@@ -161,22 +171,50 @@ class Perceptron:
         first, period = self.cycle_
         return self.weights_after(first + (epoch - first) % period)
 
-    # ------------------------------------------------------------------ prediction
 
-    def decision_function(self, X) -> np.ndarray:
-        """The score w·x + b of each sample (its signed distance to the line, times ‖w‖)."""
-        check_is_fitted(self, "coef_")
-        X = check_array(X)
-        check_n_features(X, self.coef_.shape[1])
-        return X @ self.coef_[0] + self.intercept_[0]
+# ---------------------------------------------------------------------- checks and messages
 
-    def predict(self, X) -> np.ndarray:
-        """The step activation: 1 where the score is > 0, else 0."""
-        return (self.decision_function(X) > 0).astype(np.int64)
 
-    def score(self, X, y) -> float:
-        """Accuracy on (X, y)."""
-        return float(np.mean(self.predict(X) == check_labels(y, n_classes=2)))
+def check_training_data(model: Perceptron, X, y, classes=None) -> tuple[np.ndarray, np.ndarray]:
+    """The hyper-parameters, X, and y as targets t = ±1 (+1 for the larger of two labels).
+
+    As scikit-learn: any two labels work (ints, strings); one class is refused, since there
+    is no line to learn. ``classes`` (``partial_fit``) lets a batch hold only one of them.
+    """
+    check_float(model.eta0, "eta0", minimum=0.0, strict_minimum=True)
+    check_int(model.max_epochs, "max_epochs", minimum=1)
+    X, y = check_X_y(X, y, y_numeric=False)
+    labels, _ = check_classification_targets(y, min_classes=2 if classes is None else 1)
+    classes = labels if classes is None else np.unique(classes)
+    if len(classes) != 2:
+        raise ValueError(
+            f"the perceptron separates two classes, got {len(classes)} classes "
+            f"{classes[:5].tolist()}; keep two (stage 04's network handles more)"
+        )
+    unknown = np.setdiff1d(labels, classes)
+    if unknown.size:
+        raise ValueError(f"y holds labels {unknown.tolist()} outside classes {classes.tolist()}")
+    return X, np.where(y == classes[1], 1.0, -1.0)
+
+
+def converged_reason(epoch: int) -> str:
+    return f"converged: epoch {epoch} made no mistake (weights last changed in epoch {epoch - 1})"
+
+
+def cycle_reason(epoch: int, first: int, period: int) -> str:
+    return (
+        f"cycling: the weights after epoch {epoch} equal those after epoch {first}"
+        f"{' (the initial zeros)' if first == 0 else ''}, so every later epoch repeats a "
+        f"period of {period} with mistakes; no straight line separates the classes "
+        "(the data are not linearly separable)"
+    )
+
+
+def limit_reason(max_epochs: int) -> str:
+    return (
+        f"stopped after max_epochs={max_epochs} epochs with mistakes still happening; "
+        "the data may not be linearly separable"
+    )
 
 
 # ---------------------------------------------------------------------- data and theory
@@ -228,96 +266,6 @@ def mistake_bound(X, y, w_star, b_star) -> float:
 GATE_SEPARATORS = {"AND": (np.array([1.0, 1.0]), -1.5), "OR": (np.array([1.0, 1.0]), -0.5)}
 
 
-# ---------------------------------------------------------------------- figures
-
-
-def _draw_line(ax, w, b, lo, hi, **style) -> None:
-    """Draw w·x + b = 0 (nothing when w = 0: then there is no line at all)."""
-    if w[1] != 0:
-        xs = np.array([lo[0], hi[0]])
-        ax.plot(xs, -(w[0] * xs + b) / w[1], **style)
-    elif w[0] != 0:
-        ax.axvline(-b / w[0], **style)
-
-
-def plot_decision_line(ax, model: Perceptron, X, y, title: str) -> None:
-    """Scatter the two classes and draw the learned line w·x + b = 0 with its positive side.
-
-    For a fit that did not converge, the lines visited during its last epoch are drawn
-    dashed: each update fixes the sample it got wrong and breaks another one.
-    """
-    lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
-    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
-    zz = model.predict(np.c_[xx.ravel(), yy.ravel()]).reshape(xx.shape)
-    ax.contourf(xx, yy, zz, levels=[-0.5, 0.5, 1.5], colors=["#f4c7c3", "#c6dbef"], alpha=0.6)
-    if not model.converged_:
-        last_epoch = model.path_[-model.mistakes_[-1] :]
-        for k, (coef, intercept) in enumerate(last_epoch, start=1):
-            _draw_line(
-                ax,
-                coef[0],
-                intercept[0],
-                lo,
-                hi,
-                color="0.45",
-                ls="--",
-                lw=1,
-                label=f"after update {k}",
-            )
-    _draw_line(ax, model.coef_[0], model.intercept_[0], lo, hi, color="k", lw=1.5)
-    ax.scatter(X[y == 0, 0], X[y == 0, 1], c="#d62728", marker="o", edgecolor="k", label="0")
-    ax.scatter(X[y == 1, 0], X[y == 1, 1], c="#1f77b4", marker="s", edgecolor="k", label="1")
-    ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]), title=title, xlabel="x₁", ylabel="x₂")
-
-
-def plot_gates(models: dict, data: dict):
-    """Decision lines for every gate/data set, one panel each."""
-    from journey.plotting import pyplot
-
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(models), figsize=(4 * len(models), 3.8))
-    for ax, (name, model) in zip(np.atleast_1d(axes), models.items(), strict=True):
-        X, y = data[name]
-        verdict = f"converged in {model.n_iter_} epochs" if model.converged_ else "FAILED (cycles)"
-        w, b = np.round(model.coef_[0], 2), round(float(model.intercept_[0]), 2)
-        title = f"{name}: {verdict}, {model.score(X, y):.0%} acc.\nw = {w.tolist()}, b = {b}"
-        plot_decision_line(ax, model, X, y, title)
-        if not model.converged_:
-            ax.legend(loc="upper center", fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def plot_mistakes(models: dict):
-    """Mistakes per epoch: separable sets drop to zero, XOR never does."""
-    from journey.plotting import pyplot
-
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 3.8))
-    horizon = max(model.n_iter_ for model in models.values())
-    for name, model in models.items():
-        (line,) = ax.plot(np.arange(1, model.n_iter_ + 1), model.mistakes_, marker="o", label=name)
-        if model.cycle_ is not None:
-            start, period = model.cycle_
-            later = np.arange(model.n_iter_ + 1, horizon + 1)
-            repeated = [model.mistakes_[start + (e - start - 1) % period] for e in later]
-            ax.plot(
-                np.r_[model.n_iter_, later],
-                np.r_[model.mistakes_[-1], repeated],
-                ls=":",
-                color=line.get_color(),
-                label=f"{name}: the cycle repeats forever",
-            )
-    ax.set(
-        xlabel="epoch",
-        ylabel="mistakes (updates) in the epoch",
-        title="Perceptron errors per epoch",
-    )
-    ax.legend()
-    fig.tight_layout()
-    return fig
-
-
 # ---------------------------------------------------------------------- main
 
 
@@ -360,14 +308,12 @@ def main(argv=None) -> int:
             f"{bound:>12}, "
             f"train accuracy {model.score(X, y):.0%} -- {model.stop_reason_}"
         )
+    figures = journey.load_stage("03", "from_scratch/_perceptron_figures.py")
     gate_models = {k: models[k] for k in ("AND", "OR", "XOR")}
-    journey.save_figure(plot_gates(gate_models, data), "03_perceptron", "gates_decision_lines")
-    journey.save_figure(
-        plot_gates({"separable 2-D": models["separable 2-D"]}, data),
-        "03_perceptron",
-        "separable_2d_decision_line",
-    )
-    journey.save_figure(plot_mistakes(models), "03_perceptron", "mistakes_per_epoch")
+    journey.save_figure(figures.plot_gates(gate_models, data), STAGE, "gates_decision_lines")
+    separable = {"separable 2-D": models["separable 2-D"]}
+    journey.save_figure(figures.plot_gates(separable, data), STAGE, "separable_2d_decision_line")
+    journey.save_figure(figures.plot_mistakes(models), STAGE, "mistakes_per_epoch")
     return 0
 
 
