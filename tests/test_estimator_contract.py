@@ -98,6 +98,7 @@ SPECS = [
         binary_only=True,
         twin=SkPerceptron(),
         int_params=("max_epochs",),
+        unconverged={"max_epochs": 1},
         grid={"eta0": [0.5, 1.0]},
     ),
     Spec(
