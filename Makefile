@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= auto
 
-.PHONY: help setup run run-quick lint format test test-slow lab bench serve clean
+.PHONY: help setup run run-quick lint format test test-slow lab bench book serve clean
 
 help:
 	@echo "make setup      create the venv '$(VENV)' and install requirements.txt (once)"
@@ -17,6 +17,7 @@ help:
 	@echo "make test-slow  only the full-size training tests"
 	@echo "make lab        Jupyter Lab at the repository root"
 	@echo "make bench      scratch vs library timings -> outputs/bench.md"
+	@echo "make book       the journey as a static site -> outputs/book/index.html (FULL=1: full run)"
 	@echo "make serve      the stage-16 inference service on http://127.0.0.1:8000"
 	@echo "make clean      remove outputs/ (keeps the venv and data/)"
 
@@ -45,7 +46,7 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 
 test: $(STAMP) lint
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not slow"
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow"
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -m slow
@@ -55,6 +56,13 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+# The book renders what one run produced: `journey run` executes the notebooks once (quick
+# mode unless FULL=1) and `journey book` only reads them. A failed stage does not stop the
+# book: its chapter shows the failure.
+book: $(STAMP)
+	-$(PY) -m journey run $(if $(FULL),,--quick)
+	$(PY) -m journey book
 
 serve: $(STAMP)
 	$(PY) 16_deployment/library_impl/serve_fastapi.py --serve

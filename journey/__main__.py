@@ -3,10 +3,12 @@
 python -m journey list
 python -m journey run                 # every stage, full size
 python -m journey run 01 02 --quick   # two stages, shrunk data and epochs
+python -m journey book                # the last run as a static site in outputs/book/
 """
 
 import argparse
 import sys
+from pathlib import Path
 
 from journey.stages import find_stage, list_stages
 
@@ -53,6 +55,19 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_book(args) -> int:
+    from journey.book import build_book
+
+    try:
+        site = build_book(site=args.out)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"book written: {site / 'index.html'}")
+    print(f"open it in a browser, or serve it: python -m http.server -d {site}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m journey",
@@ -68,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-notebooks", action="store_true", help="run the scripts only")
     run.set_defaults(func=cmd_run)
+    book = sub.add_parser("book", help="build the static site of the last run in outputs/book/")
+    book.add_argument("--out", type=Path, default=None, help="site folder (default outputs/book)")
+    book.set_defaults(func=cmd_book)
     return parser
 
 

@@ -5,13 +5,17 @@ For each stage the runner executes every script in ``from_scratch/`` and ``libra
 ``comparison.ipynb`` with nbclient (the executed copy goes to ``outputs/<stage>/``). Every
 parity check those make is appended to ``outputs/<stage>/parity.jsonl`` through
 ``$JOURNEY_PARITY_LOG``; the report shows them, the figures written and the wall time.
+Each stage also leaves ``run_status.json`` (and the notebook ``comparison.status.json``):
+how its last run ended, which ``python -m journey book`` shows on the stage's chapter.
 """
 
+import json
 import os
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from journey.parity import ParityRecord, read_log
@@ -93,6 +97,8 @@ def run_notebook(notebook: Path, env: dict[str, str], out_dir: Path) -> str | No
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(notebook, as_version=4)
+    executed = out_dir / notebook.name
+    executed.unlink(missing_ok=True)  # a failed run must never leave an older copy standing
     saved = dict(os.environ)
     os.environ.update(env, JOURNEY_PARITY_SOURCE=shown(notebook))
     os.environ.pop(
@@ -111,8 +117,19 @@ def run_notebook(notebook: Path, env: dict[str, str], out_dir: Path) -> str | No
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        nbformat.write(nb, out_dir / notebook.name)
+        nbformat.write(nb, executed)
+        _write_status(out_dir / f"{notebook.stem}.status.json", error=error, quick=env)
     return error
+
+
+def _write_status(path: Path, **status) -> None:
+    """A small JSON record of how a run ended, read by ``python -m journey book``."""
+    env = status.pop("quick")
+    status.update(
+        quick=env.get("JOURNEY_QUICK") == "1",
+        finished=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    path.write_text(json.dumps(status, indent=2), encoding="utf-8")
 
 
 def run_stage(
@@ -140,6 +157,13 @@ def run_stage(
     result.seconds = time.perf_counter() - start
     result.records = read_log(log)
     result.figures = sorted(out_dir.glob("*.png"))
+    _write_status(
+        out_dir / "run_status.json",
+        ok=result.ok,
+        errors=result.errors,
+        failed_checks=[rec.line() for rec in result.failed_checks],
+        quick=env,
+    )
     return result
 
 

@@ -31,6 +31,7 @@ def test_notebook_is_committed_clean(stage):
     )
 
 
+@pytest.mark.xdist_group("notebooks")  # test_notebooks_book.py renders these executed copies
 @pytest.mark.parametrize("stage", STAGES_WITH_NOTEBOOKS, ids=lambda s: s.name)
 def test_notebook_runs_in_quick_mode(stage, tmp_path):
     log = tmp_path / "parity.jsonl"
