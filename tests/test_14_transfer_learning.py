@@ -5,17 +5,23 @@ is downloaded. The "pretrained" path is exercised with a fake weights file (a ra
 ResNet-18's state_dict) put where torchvision looks for it, in a temporary TORCH_HOME.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 import journey
+from journey.estimator import ConvergenceWarning
 from journey.gradcheck import numerical_gradient
 
 S = journey.load_stage("14", "from_scratch/softmax_regression_numpy.py")
 T = journey.load_stage("14", "library_impl/resnet18_transfer_pytorch.py")
 G = journey.load_stage("14", "library_impl/transfer_gain_pytorch.py")
+P = journey.load_stage("14", "library_impl/_pretrained.py")
+FEAT = journey.load_stage("14", "library_impl/_features.py")
+H = journey.load_stage("14", "library_impl/_heads.py")
 
 
 @pytest.fixture
@@ -31,7 +37,7 @@ def fake_pretrained(no_pretrained):
     """A random ResNet-18 state_dict saved under the file name torchvision expects."""
     torch.manual_seed(123)
     state = torchvision_resnet18().state_dict()
-    path = T.weights_file()
+    path = P.weights_file()
     path.parent.mkdir(parents=True)
     torch.save(state, path)
     return state
@@ -86,7 +92,7 @@ def test_softmax_gradient_matches_autograd():
 def test_numpy_gd_follows_torch_gd_step_for_step():
     X, y = blobs()
     model = S.SoftmaxRegression(l2=0.01, n_iter=200).fit(X, y)
-    head = T.train_linear_head_gd(X, y, lr=model.lr_, n_iter=200, l2=0.01)
+    head = H.train_linear_head_gd(X, y, lr=model.lr_, n_iter=200, l2=0.01)
     assert journey.gradcheck.relative_error(model.coef_, head.weight.detach().numpy()) < 1e-10
     assert journey.gradcheck.relative_error(model.intercept_, head.bias.detach().numpy()) < 1e-10
 
@@ -125,33 +131,54 @@ def test_numpy_head_keeps_arbitrary_class_labels():
     [
         ({"l2": -1.0}, "l2 must be"),
         ({"lr": 0.0}, "lr must be"),
+        ({"lr": "fast"}, "lr must be one of"),
         ({"n_iter": 0}, "n_iter must be"),
         ({"tol": -1.0}, "tol must be"),
     ],
 )
-def test_numpy_head_rejects_bad_hyperparameters(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        S.SoftmaxRegression(**kwargs)
-
-
-def test_numpy_head_rejects_bad_data():
+def test_numpy_head_checks_hyperparameters_in_fit(kwargs, match):
+    model = S.SoftmaxRegression(**kwargs)  # __init__ only stores them
     X, y = blobs()
-    model = S.SoftmaxRegression(n_iter=5)
-    with pytest.raises(RuntimeError, match="not fitted"):
-        model.predict(X)
-    bad = X.copy()
-    bad[0, 0] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
-        model.fit(bad, y)
-    with pytest.raises(ValueError, match="different lengths"):
-        model.fit(X, y[:-1])
-    with pytest.raises(ValueError, match="single class"):
-        model.fit(X, np.zeros(len(X)))
-    with pytest.raises(ValueError, match="2-D"):
-        model.fit(X[:, 0], y)
-    model.fit(X, y)
-    with pytest.raises(ValueError, match="features"):
-        model.predict(X[:, :3])
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, y)
+
+
+def test_tolerance_met_stops_early_without_warning():
+    X, y = blobs(noise=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = S.SoftmaxRegression(l2=0.1, n_iter=5000, tol=1e-3).fit(X, y)
+    assert model.n_iter_ < 5000 and len(model.loss_history_) == model.n_iter_
+    with pytest.warns(ConvergenceWarning, match="n_iter=3"):
+        S.SoftmaxRegression(l2=0.1, n_iter=3, tol=1e-3).fit(X, y)
+
+
+def test_smoothness_step_counts_the_intercept_column():
+    """L = ½·λ_max(X̃ᵀX̃)/n + λ with X̃ = [X, 1]: the bias is a weight on a column of ones.
+
+    Small, uncentred features make the ones column dominate: leaving it out would give a step
+    several times too long, and gradient descent could diverge.
+    """
+    rng = np.random.default_rng(0)
+    X = 0.1 * rng.standard_normal((200, 5)) + 0.2
+    l2 = 0.01
+    with_ones = np.hstack([X, np.ones((len(X), 1))])
+    exact = 1.0 / (0.5 * np.linalg.eigvalsh(with_ones.T @ with_ones).max() / len(X) + l2)
+    without_ones = 1.0 / (0.5 * np.linalg.eigvalsh(X.T @ X).max() / len(X) + l2)
+    assert without_ones > 2 * exact  # the mistake is far outside the tolerance below
+    assert S.smoothness_step(X, l2) == pytest.approx(exact, rel=1e-8)
+
+
+def test_standardise_uses_the_training_statistics_for_every_set():
+    """The test set is scaled with the training mean and std, never with its own."""
+    rng = np.random.default_rng(0)
+    train = rng.normal(5.0, 2.0, (300, 4))
+    test = rng.normal(8.0, 0.5, (100, 4))
+    train_s, test_s = S.standardise(train, test)
+    np.testing.assert_allclose(train_s.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(train_s.std(axis=0), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(test_s, (test - train.mean(axis=0)) / train.std(axis=0), rtol=1e-12)
+    assert np.all(test_s.mean(axis=0) > 1.0)  # its own statistics would have centred it at 0
 
 
 # ---------------------------------------------------------- freezing, saving, loading
@@ -159,7 +186,7 @@ def test_numpy_head_rejects_bad_data():
 
 @pytest.mark.parametrize("trainable", [("fc",), ("layer4", "fc")])
 def test_freezing_is_real(trainable):
-    model, _ = T.build_model("none", seed=0)
+    model, _ = P.build_model("none", seed=0)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     x, y = tiny_images()
     T.fine_tune(
@@ -184,7 +211,7 @@ def test_freezing_is_real(trainable):
 
 def test_frozen_batchnorm_would_drift_in_train_mode():
     """Why set_train_mode matters: requires_grad=False alone does not freeze BN statistics."""
-    model, _ = T.build_model("none", seed=0)
+    model, _ = P.build_model("none", seed=0)
     T.freeze(model, ("fc",))
     before = model.bn1.running_mean.clone()
     model.train()
@@ -194,21 +221,21 @@ def test_frozen_batchnorm_would_drift_in_train_mode():
 
 
 def test_save_load_round_trip_gives_identical_outputs(tmp_path):
-    model, _ = T.build_model("none", seed=3)
+    model, _ = P.build_model("none", seed=3)
     model.eval()
     x, _ = tiny_images(6)
-    path = T.save_model(model, tmp_path / "m.pt")
-    reloaded = T.load_model(path)
+    path = P.save_model(model, tmp_path / "m.pt")
+    reloaded = P.load_model(path)
     with torch.no_grad():
         assert torch.equal(model(x), reloaded(x))
 
 
 def test_backbone_then_fc_is_the_whole_network():
-    model, _ = T.build_model("none", seed=0)
+    model, _ = P.build_model("none", seed=0)
     model.eval()
     x, _ = tiny_images(4)
     with torch.no_grad():
-        assert torch.equal(model.fc(T.backbone(model)(x)), model(x))
+        assert torch.equal(model.fc(P.backbone(model)(x)), model(x))
 
 
 def test_fold_standardisation_matches_standardise_then_head():
@@ -217,7 +244,7 @@ def test_fold_standardisation_matches_standardise_then_head():
     mean, std = torch.randn(7).double(), torch.rand(7).double() + 0.5
     x = torch.randn(5, 7).double()
     with torch.no_grad():
-        folded = T.fold_standardisation(head, mean, std).double()
+        folded = H.fold_standardisation(head, mean, std).double()
         assert (
             journey.gradcheck.relative_error(folded(x).numpy(), head((x - mean) / std).numpy())
             < 1e-12
@@ -228,35 +255,25 @@ def test_preprocessing_at_224_is_the_weights_own_transform():
     from PIL import Image
 
     image = Image.fromarray(np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8))
-    assert torch.equal(T.preprocessing(224)(image), T.WEIGHTS.transforms()(image))
+    assert torch.equal(FEAT.preprocessing(224)(image), P.WEIGHTS.transforms()(image))
     with pytest.raises(ValueError, match="image_size"):
-        T.preprocessing(16)
-
-
-def test_confusion_matrix_matches_sklearn():
-    from sklearn.metrics import confusion_matrix
-
-    rng = np.random.default_rng(0)
-    y, p = rng.integers(0, 10, 200), rng.integers(0, 10, 200)
-    np.testing.assert_array_equal(
-        T.confusion_matrix(y, p), confusion_matrix(y, p, labels=range(10))
-    )
+        FEAT.preprocessing(16)
 
 
 def test_freeze_rejects_unknown_module():
-    model, _ = T.build_model("none")
+    model, _ = P.build_model("none")
     with pytest.raises(ValueError, match="no top-level module"):
         T.freeze(model, ("layer9",))
     with pytest.raises(ValueError, match="weights must be"):
-        T.build_model("imagenet")
+        P.build_model("imagenet")
 
 
 # ------------------------------------------------------------------- weights offline
 
 
 def test_missing_weights_error_names_the_file_and_the_fallback(no_pretrained):
-    with pytest.raises(T.MissingWeightsError) as info:
-        T.build_model("default")
+    with pytest.raises(P.MissingWeightsError) as info:
+        P.build_model("default")
     message = str(info.value)
     assert "resnet18-f37072fd.pth" in message and str(no_pretrained) in message
     assert "--weights none" in message
@@ -281,14 +298,14 @@ def test_scripts_exit_cleanly_when_files_are_missing(
     assert all(name in err for name in names), err
 
 
-def test_weights_auto_falls_back_loudly(no_pretrained, capsys):
-    model, init = T.build_model("auto")
+def test_weights_auto_falls_back_with_a_warning(no_pretrained):
+    with pytest.warns(UserWarning, match="RANDOMLY INITIALISED"):
+        _, init = P.build_model("auto")
     assert init == "random"
-    assert "RANDOMLY INITIALISED" in capsys.readouterr().err
 
 
 def test_pretrained_path_loads_the_cached_weights_file(fake_pretrained):
-    model, init = T.build_model("default", seed=0)
+    model, init = P.build_model("default", seed=0)
     assert init == "imagenet"
     for name, value in model.state_dict().items():
         if not name.startswith("fc."):
@@ -325,8 +342,10 @@ def test_transfer_gain_runs_the_pretrained_variant_with_a_weights_file(
 
 
 def test_numpy_head_within_two_points_of_pytorch_head(data_dir, tmp_path):
-    model, init = T.build_model("none", seed=0)
-    settings = dict(
+    model, init = P.build_model("none", seed=0)
+    feats = FEAT.cached_features(
+        model,
+        init,
         data="standin",
         image_size=32,
         n_train=300,
@@ -334,9 +353,7 @@ def test_numpy_head_within_two_points_of_pytorch_head(data_dir, tmp_path):
         seed=0,
         device="cpu",
         cache_dir=tmp_path,
-        quiet=True,
     )
-    feats = T.cached_features(model, init, **settings)
     X_train, X_test = S.standardise(
         feats["train_x"].astype(np.float64), feats["test_x"].astype(np.float64)
     )
@@ -345,34 +362,58 @@ def test_numpy_head_within_two_points_of_pytorch_head(data_dir, tmp_path):
         .fit(X_train, feats["train_y"])
         .score(X_test, feats["test_y"])
     )
-    head, mean, std, _ = T.train_linear_head(
+    head, mean, std, _ = H.train_linear_head(
         feats["train_x"], feats["train_y"], l2=1e-2, verbose=False
     )
     with torch.no_grad():
         torch_pred = head((torch.as_tensor(feats["test_x"]) - mean) / std).argmax(1).numpy()
     torch_acc = float(np.mean(torch_pred == feats["test_y"]))
-    assert (
-        numpy_acc > 0.5 and torch_acc > 0.5
-    )  # well above chance (0.1): the features carry the digit
+    assert numpy_acc > 0.5 and torch_acc > 0.5  # far above chance (0.1): features carry the digit
     assert abs(numpy_acc - torch_acc) <= 0.02
-    # the second call reuses the cache: same file, not rewritten
-    written = feats["path"].stat().st_mtime_ns
-    again = T.cached_features(model, init, **settings)
-    assert again["path"] == feats["path"] and again["path"].stat().st_mtime_ns == written
-    assert list(tmp_path.glob("features_*.npz")) == [feats["path"]]
+    with np.load(feats["path"]) as exported:  # the NumPy script's copy holds the same features
+        np.testing.assert_array_equal(exported["train_x"], feats["train_x"])
 
 
-def test_random_init_depends_on_the_seed_only(monkeypatch, capsys):
+def test_feature_cache_is_keyed_by_weights_data_size_and_seed(data_dir, tmp_path, monkeypatch):
+    """Same settings: read from the cache. Other weights, seed, image size or subset: recomputed."""
+    extracted = []
+    real_extract = FEAT.extract_features
+
+    def counting_extract(model, loader, device):
+        extracted.append(len(loader.dataset))
+        return real_extract(model, loader, device)
+
+    monkeypatch.setattr(FEAT, "extract_features", counting_extract)
+    model, init = P.build_model("none", seed=0)
+    settings = dict(
+        data="standin", image_size=32, n_train=20, n_test=10, seed=0, cache_dir=tmp_path
+    )
+    first = FEAT.cached_features(model, init, device="cpu", **settings)
+    assert extracted == [20, 10]
+    again = FEAT.cached_features(model, init, device="cpu", **settings)
+    assert extracted == [20, 10], "the second call must read the cache"
+    np.testing.assert_array_equal(again["train_x"], first["train_x"])
+    other_weights, _ = P.build_model("none", seed=1)
+    FEAT.cached_features(other_weights, init, device="cpu", **settings)
+    assert len(extracted) == 4, "other weights must not reuse the cached features"
+    for change in ({"seed": 1}, {"image_size": 64}, {"n_train": 12}):
+        before = len(extracted)
+        FEAT.cached_features(model, init, device="cpu", **{**settings, **change})
+        assert len(extracted) == before + 2, f"{change} must not reuse the cached features"
+
+
+def test_random_init_depends_on_the_seed_only(monkeypatch):
     """A failed download that already drew random numbers must not shift the random weights
     (the feature cache relies on it); the fingerprint tells different weights apart."""
 
     def failing_download():
         torchvision_resnet18()  # torchvision builds the network before it fetches the weights
-        raise T.MissingWeightsError("simulated failed download")
+        raise P.MissingWeightsError("simulated failed download")
 
-    monkeypatch.setattr(T, "load_pretrained_resnet18", failing_download)
-    a, init = T.build_model("auto", seed=5)
-    b, _ = T.build_model("none", seed=5)
-    c, _ = T.build_model("none", seed=6)
-    assert init == "random" and "simulated failed download" in capsys.readouterr().err
-    assert T.fingerprint(a) == T.fingerprint(b) != T.fingerprint(c)
+    monkeypatch.setattr(P, "load_pretrained_resnet18", failing_download)
+    with pytest.warns(UserWarning, match="simulated failed download"):
+        a, init = P.build_model("auto", seed=5)
+    b, _ = P.build_model("none", seed=5)
+    c, _ = P.build_model("none", seed=6)
+    assert init == "random"
+    assert P.fingerprint(a) == P.fingerprint(b) != P.fingerprint(c)

@@ -26,15 +26,26 @@ before that script has run once, it says so and trains on a synthetic NumPy prob
 """
 
 import argparse
-import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 import journey
 from journey import parity
+from journey.estimator import BaseEstimator, ClassifierMixin
 from journey.gradcheck import numerical_gradient
-from journey.validation import check_array, check_is_fitted, check_labels, check_n_features
+from journey.validation import (
+    check_array,
+    check_classification_targets,
+    check_float,
+    check_int,
+    check_is_fitted,
+    check_n_features,
+    check_option,
+    check_X_y,
+    warn_not_converged,
+)
 
 STAGE = "14_transfer_learning"
 
@@ -69,7 +80,7 @@ def smoothness_step(X: np.ndarray, l2: float) -> float:
     return 1.0 / (0.5 * lam_max / len(X) + l2)
 
 
-class SoftmaxRegression:
+class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     """Multinomial logistic regression, scikit-learn style (``fit``/``predict``/``predict_proba``).
 
     Parameters
@@ -78,48 +89,51 @@ class SoftmaxRegression:
          ``nn.Linear`` + ``cross_entropy`` with SGD ``weight_decay=λ`` on the weight only.
     lr : float or "auto" (the safe step 1/L, see ``smoothness_step``).
     n_iter : number of full-batch gradient-descent steps.
-    tol : stop early when the gradient's largest entry falls below ``tol``.
+    tol : stop early when the gradient's largest entry falls below ``tol`` (0 = never stop
+          early; with ``tol > 0`` a run that uses all ``n_iter`` steps warns).
 
     Learned: ``coef_`` (K, D) and ``intercept_`` (K,) — the shapes of ``nn.Linear``'s
-    ``weight`` and ``bias``, so they copy across — ``classes_``, ``loss_history_``, ``lr_``.
+    ``weight`` and ``bias``, so they copy across — ``classes_`` (any labels, strings too),
+    ``loss_history_``, ``lr_``, ``n_iter_``, ``n_features_in_``.
     """
 
     def __init__(self, l2: float = 0.0, lr="auto", n_iter: int = 500, tol: float = 0.0):
-        if not np.isfinite(l2) or l2 < 0:
-            raise ValueError(f"l2 must be a finite number ≥ 0, got {l2!r}")
-        if lr != "auto" and (not np.isfinite(lr) or lr <= 0):
-            raise ValueError(f"lr must be a positive number or 'auto', got {lr!r}")
-        if int(n_iter) != n_iter or n_iter < 1:
-            raise ValueError(f"n_iter must be a positive integer, got {n_iter!r}")
-        if tol < 0:
-            raise ValueError(f"tol must be ≥ 0, got {tol!r}")
-        self.l2, self.lr, self.n_iter, self.tol = float(l2), lr, int(n_iter), float(tol)
-        self.coef_ = self.intercept_ = self.classes_ = None
+        self.l2 = l2
+        self.lr = lr
+        self.n_iter = n_iter
+        self.tol = tol
 
-    def fit(self, X, y):
-        X = check_array(X)
-        y = check_labels(y)
-        if len(y) != len(X):
-            raise ValueError(
-                f"X and y have different lengths: {len(X)} samples in X but {len(y)} labels in y"
-            )
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError("y has a single class; a classifier needs at least two")
-        self.lr_ = smoothness_step(X, self.l2) if self.lr == "auto" else float(self.lr)
+    def fit(self, X, y) -> "SoftmaxRegression":
+        X, y = check_X_y(X, y, y_numeric=False)
+        l2, n_iter, tol, lr = self._checked_hyperparameters()
+        self.classes_, codes = check_classification_targets(y, min_classes=2)
+        self.lr_ = smoothness_step(X, l2) if lr == "auto" else lr
         W = np.zeros((len(self.classes_), X.shape[1]))
         b = np.zeros(len(self.classes_))
         self.loss_history_ = []
-        for _ in range(self.n_iter):
-            loss, dW, db = loss_and_gradients(W, b, X, codes, self.l2)
+        for _ in range(n_iter):
+            loss, dW, db = loss_and_gradients(W, b, X, codes, l2)
             self.loss_history_.append(loss)
-            if max(np.abs(dW).max(), np.abs(db).max()) < self.tol:
+            if max(np.abs(dW).max(), np.abs(db).max()) < tol:
                 break
             W -= self.lr_ * dW
             b -= self.lr_ * db
+        else:
+            if tol > 0:
+                warn_not_converged(self, "n_iter", n_iter, f" (largest gradient entry ≥ tol={tol})")
         self.coef_, self.intercept_ = W, b
+        self.n_iter_ = len(self.loss_history_)
         self.n_features_in_ = X.shape[1]
         return self
+
+    def _checked_hyperparameters(self):
+        l2 = check_float(self.l2, "l2", minimum=0.0)
+        n_iter = check_int(self.n_iter, "n_iter", minimum=1)
+        tol = check_float(self.tol, "tol", minimum=0.0)
+        if isinstance(self.lr, str):
+            check_option(self.lr, "lr", ["auto"])
+            return l2, n_iter, tol, "auto"
+        return l2, n_iter, tol, check_float(self.lr, "lr", minimum=0.0, strict_minimum=True)
 
     def decision_function(self, X) -> np.ndarray:
         check_is_fitted(self, "coef_")
@@ -131,10 +145,8 @@ class SoftmaxRegression:
         return softmax(self.decision_function(X))
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
-
-    def score(self, X, y) -> float:
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        scores = self.decision_function(X)
+        return self.classes_[np.argmax(scores, axis=1)]
 
 
 def standardise(train: np.ndarray, *others: np.ndarray):
@@ -144,12 +156,9 @@ def standardise(train: np.ndarray, *others: np.ndarray):
     return [(a - mean) / std for a in (train, *others)]
 
 
-def newest_cached_features(quick: bool) -> Path | None:
-    """The most recent feature cache the library script wrote for this mode (quick or full)."""
-    folder = journey.OUTPUTS_DIR / STAGE / "cache"
-    tag = "quick" if quick else "full"
-    files = sorted(folder.glob(f"features_*_{tag}.npz"), key=lambda p: p.stat().st_mtime)
-    return files[-1] if files else None
+def cached_features_file(quick: bool) -> Path:
+    """Where the library script leaves the frozen-backbone features it used last (quick or full)."""
+    return journey.OUTPUTS_DIR / STAGE / "cache" / f"features_{'quick' if quick else 'full'}.npz"
 
 
 def synthetic_problem(seed: int, n_classes: int = 10, n_features: int = 64, n: int = 1200):
@@ -164,14 +173,14 @@ def synthetic_problem(seed: int, n_classes: int = 10, n_features: int = 64, n: i
 
 def load_features(seed: int):
     """Cached frozen-backbone features if the library script wrote them, else the synthetic set."""
-    path = newest_cached_features(journey.is_quick())
-    if path is None:
-        line = "!" * 78
-        print(
-            f"{line}\nNo cached ResNet-18 features under outputs/{STAGE}/cache yet: run\n"
-            f"library_impl/resnet18_transfer_pytorch.py once (it writes them).\n"
-            f"TRAINING ON A SYNTHETIC 10-CLASS PROBLEM INSTEAD.\n{line}",
-            file=sys.stderr,
+    path = cached_features_file(journey.is_quick())
+    if not path.exists():
+        warnings.warn(
+            f"no cached ResNet-18 features at {path} yet: run "
+            "library_impl/resnet18_transfer_pytorch.py once (it writes them); training on a "
+            "synthetic 10-class problem instead",
+            UserWarning,
+            stacklevel=2,
         )
         return synthetic_problem(seed)
     with np.load(path) as f:
@@ -181,6 +190,25 @@ def load_features(seed: int):
         ]
         description = f"{path.name} ({f['description']})"
     return (*arrays, description)
+
+
+def check_gradients(X: np.ndarray, codes: np.ndarray, n_classes: int, args) -> None:
+    """The analytic gradient against central finite differences at random (W, b)."""
+    rng = np.random.default_rng(args.seed)
+    W = 0.1 * rng.standard_normal((n_classes, X.shape[1]))
+    b = 0.1 * rng.standard_normal(n_classes)
+    _, dW, db = loss_and_gradients(W, b, X, codes, args.l2)
+
+    def loss() -> float:
+        return loss_and_gradients(W, b, X, codes, args.l2)[0]
+
+    for name, analytic, array in (("W", dW, W), ("b", db, b)):
+        parity.close(
+            f"softmax head ∂L/∂{name}: analytic vs finite differences",
+            analytic,
+            numerical_gradient(loss, array),
+            rtol=1e-8,
+        )
 
 
 def main() -> None:
@@ -208,25 +236,8 @@ def main() -> None:
         f"test accuracy {model.score(X_test, y_test):.3f}"
     )
 
-    # The analytic gradient against central finite differences, on a small slice of the data.
-    rng = np.random.default_rng(args.seed)
-    X_small, codes = X_train[:50, :32], np.searchsorted(model.classes_, y_train[:50])
-    W = 0.1 * rng.standard_normal((len(model.classes_), X_small.shape[1]))
-    b = 0.1 * rng.standard_normal(len(model.classes_))
-    _, dW, db = loss_and_gradients(W, b, X_small, codes, args.l2)
-    loss_at = lambda: loss_and_gradients(W, b, X_small, codes, args.l2)[0]  # noqa: E731
-    parity.close(
-        "softmax head ∂L/∂W: analytic vs finite differences",
-        dW,
-        numerical_gradient(loss_at, W),
-        rtol=1e-8,
-    )
-    parity.close(
-        "softmax head ∂L/∂b: analytic vs finite differences",
-        db,
-        numerical_gradient(loss_at, b),
-        rtol=1e-8,
-    )
+    codes = np.searchsorted(model.classes_, y_train[:50])
+    check_gradients(X_train[:50, :32], codes, len(model.classes_), args)
     parity.at_most(
         "GD with step 1/L never increases the loss",
         float(np.max(np.diff(model.loss_history_))),

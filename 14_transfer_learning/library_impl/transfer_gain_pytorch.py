@@ -14,6 +14,7 @@ it needs, and the other two curves are still measured.
 
 import argparse
 import time
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -23,8 +24,11 @@ from torchvision import transforms
 import journey
 from journey import parity
 
-T = journey.load_stage("14", "library_impl/resnet18_transfer_pytorch.py")
-STAGE = T.STAGE
+P = journey.load_stage("14", "library_impl/_pretrained.py")
+FEATURES = journey.load_stage("14", "library_impl/_features.py")
+HEADS = journey.load_stage("14", "library_impl/_heads.py")
+CLI = journey.load_stage("14", "library_impl/_cli.py")
+STAGE = "14_transfer_learning"
 
 
 class SmallCNN(nn.Module):
@@ -35,7 +39,7 @@ class SmallCNN(nn.Module):
     The first convolution has stride 2 (32×32 → 16×16), which keeps it cheap on a CPU.
     """
 
-    def __init__(self, num_classes: int = T.NUM_CLASSES):
+    def __init__(self, num_classes: int = P.NUM_CLASSES):
         super().__init__()
         self.features = nn.Sequential(
             nn.Conv2d(3, 16, 3, stride=2, padding=1),
@@ -93,7 +97,7 @@ def accuracy(model: nn.Module, x, y, device="cpu") -> float:
 
 def head_accuracy(feats: dict, m: int, *, epochs: int, seed: int, device) -> float:
     """Linear head trained on the first ``m`` training features; accuracy on all test features."""
-    head, mean, std, _ = T.train_linear_head(
+    head, mean, std, _ = HEADS.train_linear_head(
         feats["train_x"][:m],
         feats["train_y"][:m],
         epochs=epochs,
@@ -111,9 +115,9 @@ def pretrained_available(weights: str) -> tuple[bool, str]:
     if weights == "none":
         return False, "--weights none: pretrained variant skipped on request"
     try:
-        T.load_pretrained_resnet18()
+        P.load_pretrained_resnet18()
         return True, ""
-    except T.MissingWeightsError as exc:
+    except P.MissingWeightsError as exc:
         if weights == "default":
             raise
         return False, str(exc)
@@ -141,15 +145,20 @@ def transfer_gain(
     """
     has_pretrained, note = pretrained_available(weights)
     if not has_pretrained and weights == "auto":
-        T.warn_loudly(note + "\nTRANSFER GAIN: THE PRETRAINED CURVE IS NOT MEASURED IN THIS RUN.")
-    _, source, _ = T.load_split(data, train=True, transform=None, n=1, seed=seed, data_dir=data_dir)
+        warnings.warn(
+            note + "\nTransfer gain: the pretrained curve is NOT measured in this run.",
+            UserWarning,
+            stacklevel=2,
+        )
+    _, source, _ = FEATURES.load_split(
+        data, train=True, transform=None, n=1, seed=seed, data_dir=data_dir
+    )
     # Decided once, so a missing CIFAR-10 is warned about once, not four times.
     data = "standin" if source == "digits-standin" else "cifar10"
     rows = []
-    inits = (["imagenet"] if has_pretrained else []) + ["random"]
-    for init in inits:
-        model, got = T.build_model("default" if init == "imagenet" else "none", seed=seed)
-        feats = T.cached_features(
+    for init in (["imagenet"] if has_pretrained else []) + ["random"]:
+        model, got = P.build_model("default" if init == "imagenet" else "none", seed=seed)
+        feats = FEATURES.cached_features(
             model,
             got,
             data=data,
@@ -165,41 +174,40 @@ def transfer_gain(
             m = len(feats["train_y"]) if m is None else min(m, len(feats["train_y"]))
             start = time.perf_counter()
             acc = head_accuracy(feats, m, epochs=epochs, seed=seed, device=device)
-            rows.append(
-                {
-                    "variant": f"ResNet-18 {init} frozen + linear head",
-                    "n_train": m,
-                    "accuracy": acc,
-                    "seconds": time.perf_counter() - start,
-                }
-            )
+            rows.append(_row(f"ResNet-18 {init} frozen + linear head", m, acc, start))
+    images = dict(data=data, n_train=n_train, n_test=n_test, seed=seed, data_dir=data_dir)
+    rows += small_cnn_rows(sizes, steps=cnn_steps, device=device, **images)
+    return rows, note, source
 
+
+def small_cnn_rows(sizes, *, data, n_train, n_test, seed, data_dir, steps, device) -> list[dict]:
+    """The small CNN trained from scratch on the first ``m`` 32×32 images, for each size."""
     plain = transforms.Compose(
         [
             transforms.ToTensor(),
-            transforms.Normalize(T.WEIGHTS.transforms().mean, T.WEIGHTS.transforms().std),
+            transforms.Normalize(P.WEIGHTS.transforms().mean, P.WEIGHTS.transforms().std),
         ]
     )
-    train_set, _, _ = T.load_split(
+    train_set, _, _ = FEATURES.load_split(
         data, train=True, transform=plain, n=n_train, seed=seed, data_dir=data_dir
     )
-    test_set, _, _ = T.load_split(
+    test_set, _, _ = FEATURES.load_split(
         data, train=False, transform=plain, n=n_test, seed=seed, data_dir=data_dir
     )
     (x_train, y_train), (x_test, y_test) = as_tensors(train_set), as_tensors(test_set)
+    rows = []
     for m in journey.progress(sizes, desc="small CNN"):
         m = len(y_train) if m is None else min(m, len(y_train))
         start = time.perf_counter()
-        cnn = train_small_cnn(x_train[:m], y_train[:m], steps=cnn_steps, seed=seed, device=device)
-        rows.append(
-            {
-                "variant": "small CNN trained from scratch",
-                "n_train": m,
-                "accuracy": accuracy(cnn, x_test, y_test, device),
-                "seconds": time.perf_counter() - start,
-            }
-        )
-    return rows, note, source
+        cnn = train_small_cnn(x_train[:m], y_train[:m], steps=steps, seed=seed, device=device)
+        acc = accuracy(cnn, x_test, y_test, device)
+        rows.append(_row("small CNN trained from scratch", m, acc, start))
+    return rows
+
+
+def _row(variant: str, n_train: int, test_accuracy: float, start: float) -> dict:
+    seconds = time.perf_counter() - start
+    return {"variant": variant, "n_train": n_train, "accuracy": test_accuracy, "seconds": seconds}
 
 
 def plot_gain(rows: list[dict], note: str, source: str):
@@ -213,7 +221,7 @@ def plot_gain(rows: list[dict], note: str, source: str):
         ax.text(
             0.02,
             0.03,
-            f"ImageNet-pretrained curve NOT measured: it needs\n{T.weights_file()}",
+            f"ImageNet-pretrained curve NOT measured: it needs\n{P.weights_file()}",
             transform=ax.transAxes,
             fontsize=7,
             color="firebrick",
@@ -234,21 +242,21 @@ def plot_gain(rows: list[dict], note: str, source: str):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    T.add_common_arguments(parser)
-    parser.add_argument("--epochs", type=int, default=50, help="linear-head epochs")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], parents=[CLI.transfer_flags(epochs=50)]
+    )
     parser.add_argument(
         "--cnn-steps",
         type=int,
         default=None,
         help="small-CNN Adam steps per size (default 300; quick 60)",
     )
-    T.exit_on_missing_files(measure_and_plot, parser.parse_args())
+    CLI.exit_on_missing_files(measure_and_plot, parser.parse_args())
 
 
 def measure_and_plot(args) -> None:
     """Run the three variants, print the table, record the checks, draw the figure."""
-    T.resolve_sizes(args)
+    CLI.resolve_sizes(args)
     quick = journey.is_quick()
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
