@@ -111,7 +111,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         if getattr(self, "coef_", None) is None:
             X, targets = self._start(X, y, classes)
         else:
-            X, targets = check_training_data(self, X, y, self.classes_)
+            X, targets, _ = check_training_data(self, X, y, self.classes_)
             check_n_features(X, self.n_features_in_)
         mistakes = self._recorded_epoch(X, targets)
         self.converged_ = mistakes == 0
@@ -134,8 +134,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 
     def _start(self, X, y, classes=None) -> tuple[np.ndarray, np.ndarray]:
         """Validate, then reset: zero weights, empty records. Returns X and the ±1 targets."""
-        X, targets = check_training_data(self, X, y, classes)
-        self.classes_ = np.unique(y if classes is None else classes)
+        X, targets, self.classes_ = check_training_data(self, X, y, classes)
         self.n_features_in_ = X.shape[1]
         self.coef_, self.intercept_ = np.zeros((1, X.shape[1])), np.zeros(1)
         self.mistakes_, self.history_, self.path_ = [], [], []
@@ -175,11 +174,12 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 # ---------------------------------------------------------------------- checks and messages
 
 
-def check_training_data(model: Perceptron, X, y, classes=None) -> tuple[np.ndarray, np.ndarray]:
-    """The hyper-parameters, X, and y as targets t = ±1 (+1 for the larger of two labels).
+def check_training_data(model: Perceptron, X, y, classes=None):
+    """Check the hyper-parameters; return X, the targets t = ±1 and the two classes.
 
-    As scikit-learn: any two labels work (ints, strings); one class is refused, since there
-    is no line to learn. ``classes`` (``partial_fit``) lets a batch hold only one of them.
+    As scikit-learn: any two labels work (ints, strings) and t = +1 marks the larger one,
+    ``classes[1]``; one class is refused, since there is no line to learn. ``classes``
+    (``partial_fit``) lets a batch hold only one of them.
     """
     check_float(model.eta0, "eta0", minimum=0.0, strict_minimum=True)
     check_int(model.max_epochs, "max_epochs", minimum=1)
@@ -194,7 +194,7 @@ def check_training_data(model: Perceptron, X, y, classes=None) -> tuple[np.ndarr
     unknown = np.setdiff1d(labels, classes)
     if unknown.size:
         raise ValueError(f"y holds labels {unknown.tolist()} outside classes {classes.tolist()}")
-    return X, np.where(y == classes[1], 1.0, -1.0)
+    return X, np.where(y == classes[1], 1.0, -1.0), classes
 
 
 def converged_reason(epoch: int) -> str:
