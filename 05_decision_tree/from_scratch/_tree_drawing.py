@@ -1,5 +1,6 @@
-"""Draw a from-scratch tree the way scikit-learn draws its own: Graphviz DOT text and a
-matplotlib figure in the style of ``sklearn.tree.plot_tree``.
+"""Show a from-scratch tree the way scikit-learn shows its own: the rules as text in the
+format of ``sklearn.tree.export_text``, Graphviz DOT text and a matplotlib figure in the
+style of ``sklearn.tree.plot_tree`` (a helper, not a script).
 
 Each box shows the question (``x[j] <= t``), the impurity, the number of training samples,
 the class counts (or the mean target) and the majority class. Layout: leaves are spread
@@ -14,6 +15,67 @@ from pathlib import Path
 import numpy as np
 
 from journey.plotting import pyplot
+from journey.validation import check_is_fitted
+
+
+def export_text(
+    model,
+    *,
+    feature_names=None,
+    class_names=None,
+    max_depth: int = 10,
+    spacing: int = 3,
+    decimals: int = 2,
+    show_weights: bool = False,
+) -> str:
+    """The tree's rules as indented text, in the format of ``sklearn.tree.export_text``."""
+    check_is_fitted(model, "tree_")
+    t = model.tree_
+    names = (
+        feature_names
+        if feature_names is not None
+        else [f"feature_{j}" for j in range(t.n_features)]
+    )
+    is_classifier = hasattr(model, "classes_")
+    if is_classifier and class_names is None:
+        class_names = model.classes_
+    lines = []
+
+    def leaf(node, indent):
+        value = t.value[node, 0]
+        if not is_classifier:
+            lines.append(f"{indent} value: [{', '.join(f'{v:.{decimals}f}' for v in value)}]")
+            return
+        weights = ""
+        if show_weights:
+            counts = ", ".join(f"{v * t.n_node_samples[node]:.{decimals}f}" for v in value)
+            weights = f" weights: [{counts}]"
+        lines.append(f"{indent}{weights} class: {class_names[int(np.argmax(value))]}")
+
+    def subtree_depth(node):
+        if t.children_left[node] == -1:
+            return 1
+        return 1 + max(subtree_depth(t.children_left[node]), subtree_depth(t.children_right[node]))
+
+    def recurse(node, depth):
+        indent = ("|" + " " * spacing) * depth
+        indent = indent[:-spacing] + "-" * spacing
+        if depth > max_depth + 1:
+            if subtree_depth(node) == 1:
+                leaf(node, indent)
+            else:
+                lines.append(f"{indent} truncated branch of depth {subtree_depth(node)}")
+        elif t.children_left[node] == -1:
+            leaf(node, indent)
+        else:
+            name, threshold = names[t.feature[node]], f"{t.threshold[node]:.{decimals}f}"
+            lines.append(f"{indent} {name} <= {threshold}")
+            recurse(t.children_left[node], depth + 1)
+            lines.append(f"{indent} {name} >  {threshold}")
+            recurse(t.children_right[node], depth + 1)
+
+    recurse(0, 1)
+    return "\n".join(lines) + "\n"
 
 
 def node_label(

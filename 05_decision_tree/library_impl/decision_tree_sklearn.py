@@ -1,4 +1,4 @@
-"""Decision trees with scikit-learn: ``DecisionTreeClassifier``, ``export_graphviz`` and ``plot_tree``.
+"""Decision trees with scikit-learn: ``DecisionTreeClassifier``, ``export_graphviz``, ``plot_tree``.
 
 Fits a tree on iris, prints its rules with ``export_text``, writes the Graphviz ``.dot``
 file (rendered to PNG when Graphviz's ``dot`` is installed, otherwise the same tree is drawn
@@ -114,7 +114,7 @@ def main() -> None:
     )
     parity.equal(
         "iris tree: export_text lines",
-        scratch.export_text(mine, feature_names=names).splitlines(),
+        drawing.export_text(mine, feature_names=names).splitlines(),
         export_text(lib, feature_names=names).splitlines(),
     )
 
