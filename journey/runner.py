@@ -11,6 +11,7 @@ how its last run ended, which ``python -m journey book`` shows on the stage's ch
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from journey.paths import REPO_ROOT, stage_output_dir
 from journey.stages import Stage
 
 SCRIPT_TIMEOUT_S = 3600
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -113,7 +115,8 @@ def run_notebook(notebook: Path, env: dict[str, str], out_dir: Path) -> str | No
         ).execute()
         error = None
     except CellExecutionError as exc:
-        error = f"{notebook.name} failed:\n{str(exc)[-2000:]}"
+        plain = ANSI_ESCAPE.sub("", str(exc))  # tracebacks arrive coloured for a terminal
+        error = f"{notebook.name} failed:\n{plain[-2000:]}"
     finally:
         os.environ.clear()
         os.environ.update(saved)
