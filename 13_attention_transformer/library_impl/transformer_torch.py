@@ -168,9 +168,22 @@ def plot_attention(weights: np.ndarray, tokens: np.ndarray, title: str):
     return fig
 
 
-def main() -> None:
-    from journey.plotting import pyplot
+def plot_accuracy(test_accuracy: list[float]):
+    """Held-out token accuracy per epoch against the 95% bar."""
+    fig, ax = journey.plotting.pyplot().subplots(figsize=(6, 3.5))
+    ax.plot(range(1, len(test_accuracy) + 1), test_accuracy, marker="o")
+    ax.axhline(0.95, color="k", ls="--", label="95% bar")
+    ax.set(
+        xlabel="epoch",
+        ylabel="held-out token accuracy",
+        title="learning to reverse",
+        ylim=(0, 1.02),
+    )
+    ax.legend()
+    return fig
 
+
+def main() -> None:
     quick = journey.is_quick()
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
@@ -223,18 +236,11 @@ def main() -> None:
         "13_attention_transformer",
         "torch_attention_heatmap",
     )
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(range(1, args.epochs + 1), history["test_accuracy"], marker="o")
-    ax.axhline(0.95, color="k", ls="--", label="95% bar")
-    ax.set(
-        xlabel="epoch",
-        ylabel="held-out token accuracy",
-        title="learning to reverse",
-        ylim=(0, 1.02),
+    journey.save_figure(
+        plot_accuracy(history["test_accuracy"]),
+        "13_attention_transformer",
+        "torch_reversal_accuracy",
     )
-    ax.legend()
-    journey.save_figure(fig, "13_attention_transformer", "torch_reversal_accuracy")
 
 
 if __name__ == "__main__":
