@@ -277,7 +277,13 @@ class TransformerBlock(Module):
         x = _masks.check_embedded(x, "x", c["self_attn"].embed_dim, np.float64)
         h = c["norm1"](x)
         attended, weights = c["self_attn"](
-            h, h, h, key_padding_mask, need_weights, attn_mask, average_attn_weights=False
+            h,
+            h,
+            h,
+            key_padding_mask=key_padding_mask,
+            attn_mask=attn_mask,
+            need_weights=need_weights,
+            average_attn_weights=False,
         )
         x = x + attended
         x = x + c["linear2"](np.maximum(c["linear1"](c["norm2"](x)), 0.0))
