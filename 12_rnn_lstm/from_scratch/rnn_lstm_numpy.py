@@ -28,7 +28,6 @@ computed for ALL time steps in one matmul; only the W_hh h_{t-1} part loops over
 """
 
 import argparse
-import time
 
 import numpy as np
 
@@ -36,19 +35,25 @@ import journey
 from journey import parity
 from journey.cli import deep_learning_flags
 from journey.estimator import BaseEstimator, RegressorMixin
+from journey.timing import median_time
 from journey.validation import check_is_fitted, check_option
 
 sigmoid = journey.load_stage("02", "from_scratch/logistic_regression_numpy.py").sigmoid
 _recurrent = journey.load_stage("12", "from_scratch/_recurrent.py")
 
 
+def rnn_cell(x_proj, h_prev, w_hh, activation=np.tanh):
+    """One RNN step: h_t = φ(x_proj + h_{t-1} W_hhᵀ), where x_proj = x_t W_ihᵀ + b."""
+    return activation(x_proj + h_prev @ w_hh.T)
+
+
 def rnn_layer_forward(x, h0, w_ih, w_hh, bias, activation=np.tanh) -> np.ndarray:
-    """Every step's hidden state (B, T, H): h_t = φ(x_t W_ihᵀ + b + h_{t-1} W_hhᵀ)."""
+    """Every step's hidden state (B, T, H): the cell applied along the sequence."""
     x_proj = x @ w_ih.T + bias  # all time steps in one matmul
     outputs = np.empty((*x.shape[:2], w_hh.shape[1]), dtype=x.dtype)
     h = h0
     for t in range(x.shape[1]):
-        h = activation(x_proj[:, t] + h @ w_hh.T)
+        h = rnn_cell(x_proj[:, t], h, w_hh, activation)
         outputs[:, t] = h
     return outputs
 
@@ -153,8 +158,6 @@ class Adam:
 
 class RNN(_recurrent.Recurrent):
     """Elman RNN: ``nn.RNN(input_size, hidden_size, num_layers, batch_first=True)``'s twin."""
-
-    gates = 1
 
     def __init__(
         self, input_size, hidden_size, num_layers=1, *, nonlinearity="tanh", seed=0, dtype=float
@@ -323,9 +326,7 @@ def main() -> None:
     )
 
     model = LSTMForecaster(args.hidden_size, horizon=horizon, epochs=args.epochs, seed=args.seed)
-    start = time.perf_counter()
-    model.fit(X_train, y_train)
-    seconds = time.perf_counter() - start
+    seconds, _ = median_time(lambda: model.fit(X_train, y_train), repeats=1, warmup=0)
     curve = model.loss_curve_
     print(
         f"train MSE {curve[0]:.4f} after epoch 1, {curve[-1]:.4f} after epoch {len(curve)}; "
