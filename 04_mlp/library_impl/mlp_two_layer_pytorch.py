@@ -143,12 +143,83 @@ def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
     return float((predict(model, X) == y).double().mean())
 
 
-def main(argv=None) -> int:
+def _tensors(X, y, device):
+    return torch.as_tensor(X, dtype=torch.float32, device=device), torch.as_tensor(y, device=device)
+
+
+def train_xor(seed: int, device) -> None:
+    """XOR with the NumPy script's settings (8 tanh units, full-batch steps): 100 % expected."""
+    from journey import load_stage, parity
+    from journey.data import logic_gate
+
+    settings = dict(load_stage("04", "from_scratch/mlp_two_layer_numpy.py").XOR_SETTINGS)
+    training = {k: settings.pop(k) for k in ("epochs", "learning_rate", "batch_size")}
+    X, y = _tensors(*logic_gate("XOR"), device)
+    xor = build(2, n_classes=2, seed=seed, device=device, **settings)
+    fit(xor, X, y, seed=seed, **training)
+    print(f"XOR: accuracy {accuracy(xor, X, y):.0%}")
+    parity.at_least("PyTorch MLP: XOR training accuracy", accuracy(xor, X, y), 1.0)
+
+
+def train_digits(args, epochs: int, device, figures) -> None:
+    """Digits (64 pixels, 10 classes) with the command-line settings; ≥ 96 % test accuracy."""
     import journey
     from journey import parity
-    from journey.cli import deep_learning_flags
-    from journey.data import logic_gate, moons, standardised_split
+    from journey.data import standardised_split
+
+    X_train, X_test, y_train, y_test = standardised_split("digits", seed=args.seed)
+    (X_train, y_train), (X_test, y_test) = (
+        _tensors(X_train, y_train, device),
+        _tensors(X_test, y_test, device),
+    )
+    model = build(X_train.shape[1], args.hidden, 10, args.activation, seed=args.seed, device=device)
+    print(f"digits on {device}: {epochs} epochs")
+    curve = fit(
+        model,
+        X_train,
+        y_train,
+        epochs=epochs,
+        learning_rate=args.lr,
+        seed=args.seed,
+        log_every=max(1, epochs // 5),
+    )
+    test_accuracy = accuracy(model, X_test, y_test)
+    print(f"digits: test accuracy {test_accuracy:.2%}, final training loss {curve[-1]:.4f}")
+    parity.at_least("PyTorch MLP: digits test accuracy", test_accuracy, 0.96)
+    journey.save_figure(
+        figures.plot_loss_curves({"PyTorch MLP": curve}, "digits: training loss"),
+        "04_mlp",
+        "pytorch_digits_loss",
+    )
+
+
+def train_moons(args, quick: bool, device, figures) -> None:
+    """Two interleaved half-moons, 32 units: the curved decision regions as a figure."""
+    import journey
+    from journey.data import moons
     from journey.plotting import pyplot
+
+    Xm, ym = moons(150 if quick else 400, noise=0.2, seed=args.seed)
+    moon = build(2, 32, 2, args.activation, seed=args.seed, device=device)
+    epochs = 100 if quick else 300
+    fit(moon, *_tensors(Xm, ym, device), epochs=epochs, learning_rate=0.2, seed=args.seed)
+
+    def predict_numpy(grid):
+        grid = torch.as_tensor(grid, dtype=torch.float32, device=device)
+        return predict(moon, grid).cpu().numpy()
+
+    fig, ax = pyplot().subplots(figsize=(5, 4))
+    train_acc = float(np.mean(predict_numpy(Xm) == ym))
+    print(f"moons: training accuracy {train_acc:.2%}")
+    figures.plot_decision_regions(
+        ax, predict_numpy, Xm, ym, f"PyTorch MLP on moons ({train_acc:.0%} train acc.)"
+    )
+    journey.save_figure(fig, "04_mlp", "pytorch_moons_decision_regions")
+
+
+def main(argv=None) -> int:
+    import journey
+    from journey.cli import deep_learning_flags
 
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], parents=[deep_learning_flags(epochs=30)]
@@ -168,64 +239,13 @@ def main(argv=None) -> int:
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
     quick = journey.is_quick()
-
-    def tensors(X, y):
-        return torch.as_tensor(X, dtype=torch.float32, device=device), torch.as_tensor(
-            y, device=device
-        )
-
-    # the NumPy stage module supplies the shared settings, its sibling the plotting helpers
     scratch = journey.load_stage("04", "from_scratch/mlp_two_layer_numpy.py")
     figures = journey.load_stage("04", "from_scratch/_mlp_figures.py")
     epochs = min(args.epochs, scratch.QUICK_DIGITS_EPOCHS) if quick else args.epochs
-    X, y = tensors(*logic_gate("XOR"))
-    settings = dict(scratch.XOR_SETTINGS)
-    xor_epochs = settings.pop("epochs")
-    xor_lr = settings.pop("learning_rate")
-    xor_batch = settings.pop("batch_size")
-    xor = build(2, n_classes=2, seed=args.seed, device=device, **settings)
-    fit(xor, X, y, epochs=xor_epochs, batch_size=xor_batch, learning_rate=xor_lr, seed=args.seed)
-    print(f"XOR: accuracy {accuracy(xor, X, y):.0%}")
-    parity.at_least("PyTorch MLP: XOR training accuracy", accuracy(xor, X, y), 1.0)
 
-    X_train, X_test, y_train, y_test = standardised_split("digits", seed=args.seed)
-    (X_train, y_train), (X_test, y_test) = tensors(X_train, y_train), tensors(X_test, y_test)
-    model = build(X_train.shape[1], args.hidden, 10, args.activation, seed=args.seed, device=device)
-    print(f"digits on {device}: {epochs} epochs")
-    curve = fit(
-        model,
-        X_train,
-        y_train,
-        epochs=epochs,
-        learning_rate=args.lr,
-        seed=args.seed,
-        log_every=max(1, epochs // 5),
-    )
-    test_accuracy = accuracy(model, X_test, y_test)
-    print(f"digits: test accuracy {test_accuracy:.2%}, final training loss {curve[-1]:.4f}")
-    parity.at_least("PyTorch MLP: digits test accuracy", test_accuracy, 0.96)
-
-    journey.save_figure(
-        figures.plot_loss_curves({"PyTorch MLP": curve}, "digits: training loss"),
-        "04_mlp",
-        "pytorch_digits_loss",
-    )
-    Xm, ym = moons(150 if quick else 400, noise=0.2, seed=args.seed)
-    moon = build(2, 32, 2, args.activation, seed=args.seed, device=device)
-    fit(moon, *tensors(Xm, ym), epochs=100 if quick else 300, learning_rate=0.2, seed=args.seed)
-
-    def predict_numpy(grid):
-        return (
-            predict(moon, torch.as_tensor(grid, dtype=torch.float32, device=device)).cpu().numpy()
-        )
-
-    fig, ax = pyplot().subplots(figsize=(5, 4))
-    train_acc = float(np.mean(predict_numpy(Xm) == ym))
-    print(f"moons: training accuracy {train_acc:.2%}")
-    figures.plot_decision_regions(
-        ax, predict_numpy, Xm, ym, f"PyTorch MLP on moons ({train_acc:.0%} train acc.)"
-    )
-    journey.save_figure(fig, "04_mlp", "pytorch_moons_decision_regions")
+    train_xor(args.seed, device)
+    train_digits(args, epochs, device, figures)
+    train_moons(args, quick, device, figures)
     return 0
 
 
