@@ -116,9 +116,21 @@ def plot_forecasts(X_test, y_test, forecasts: dict[str, np.ndarray], indices):
     return fig
 
 
-def main() -> None:
+def curves_figure(history: dict, mse_naive: float):
+    """Training and held-out MSE per epoch, with the naive forecast's MSE for scale."""
     from journey.plotting import pyplot
 
+    fig, ax = pyplot().subplots(figsize=(6, 3.5))
+    epochs = range(1, len(history["train_mse"]) + 1)
+    ax.plot(epochs, history["train_mse"], marker="o", label="train")
+    ax.plot(epochs, history["test_mse"], marker="o", label="held-out")
+    ax.axhline(mse_naive, color="k", ls="--", label="naive last value")
+    ax.set(xlabel="epoch", ylabel="MSE", yscale="log", title="PyTorch LSTM forecaster")
+    ax.legend()
+    return fig
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         parents=[deep_learning_flags(epochs=8 if journey.is_quick() else 20)],
@@ -166,15 +178,7 @@ def main() -> None:
         "12_rnn_lstm",
         "multi_step_forecast",
     )
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    epochs = range(1, args.epochs + 1)
-    ax.plot(epochs, history["train_mse"], marker="o", label="train")
-    ax.plot(epochs, history["test_mse"], marker="o", label="held-out")
-    ax.axhline(mse_naive, color="k", ls="--", label="naive last value")
-    ax.set(xlabel="epoch", ylabel="MSE", yscale="log", title="PyTorch LSTM forecaster")
-    ax.legend()
-    journey.save_figure(fig, "12_rnn_lstm", "torch_lstm_curves")
+    journey.save_figure(curves_figure(history, mse_naive), "12_rnn_lstm", "torch_lstm_curves")
 
 
 if __name__ == "__main__":
