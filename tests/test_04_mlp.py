@@ -77,7 +77,7 @@ def test_backprop_matches_autograd_and_finite_differences(activation):
     for name in NAMES:
         assert relative_error(grads[name], grads_torch[name]) <= 1e-8, name
         numerical = numerical_gradient(lambda: ours.loss(X, y), ours.params_[name])
-        assert relative_error(grads[name], numerical) <= 1e-8, name  # DESIGN.md's bar
+        assert relative_error(grads[name], numerical) <= 1e-8, name  # the manual-gradient bar
         assert np.abs(grads[name]).max() > 1e-6  # a zero gradient would pass trivially
 
 
