@@ -4,6 +4,11 @@ python -m journey list
 python -m journey run                 # every stage, full size
 python -m journey run 01 02 --quick   # two stages, shrunk data and epochs
 python -m journey book                # the last run as a static site in outputs/book/
+
+Write it yourself:
+python -m journey exercise 01         # stage 01's lesson files, exercises stripped, in workspace/
+python -m journey check 01            # grade them with the stage's own parity tests
+python -m journey progress            # every stage's exercises: done, failing, not started
 """
 
 import argparse
@@ -68,6 +73,65 @@ def cmd_book(args) -> int:
     return 0
 
 
+def _stage_or_exit(key: str):
+    try:
+        return find_stage(key)
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_exercise(args) -> int:
+    from journey.exercises import reset_exercise, workspace_root, write_workspace
+
+    stage, workspace = _stage_or_exit(args.stage), workspace_root(args.workspace)
+    if args.reset:
+        try:
+            path = reset_exercise(stage, args.reset, workspace)
+        except (LookupError, FileNotFoundError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"exercise {args.reset} is a stub again in {path}")
+        return 0
+    for path, written in write_workspace(stage, workspace):
+        print(f"{'wrote' if written else 'kept yours'}: {path}")
+    print(f"edit the files above, then: python -m journey check {stage.number}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from journey.exercise_check import check
+    from journey.exercises import workspace_root
+
+    stage = _stage_or_exit(args.stage)
+    try:
+        verdicts = check(stage, workspace_root(args.workspace), args.exercise, args.verbose)
+    except (LookupError, FileNotFoundError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for verdict in verdicts:
+        print(verdict.line())
+    passed = sum(v.status == "pass" for v in verdicts)
+    waiting = sum(v.status == "not started" for v in verdicts)
+    print(f"{stage.name}: {passed}/{len(verdicts)} exercises pass, {waiting} not started")
+    return 0 if passed == len(verdicts) else 1
+
+
+def cmd_progress(args) -> int:
+    from journey.exercise_check import progress_rows
+    from journey.exercises import workspace_root
+
+    rows, done, total = progress_rows(workspace_root(args.workspace))
+    width = max(len(name) for name, _ in rows)
+    for name, cells in rows:
+        print(f"{name:<{width}}  {cells}")
+    print(
+        "✓ passes  ✗ fails  … waits for another  ? not checked since edited  · stub  - not copied"
+    )
+    print(f"done: {done}/{total} exercises")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m journey",
@@ -86,6 +150,21 @@ def build_parser() -> argparse.ArgumentParser:
     book = sub.add_parser("book", help="build the static site of the last run in outputs/book/")
     book.add_argument("--out", type=Path, default=None, help="site folder (default outputs/book)")
     book.set_defaults(func=cmd_book)
+    workspace_help = "the learner's folder (default: workspace/ at the repository root)"
+    exercise = sub.add_parser("exercise", help="copy a stage's lesson files, exercises stripped")
+    exercise.add_argument("stage", help="stage number (01) or folder name")
+    exercise.add_argument("--workspace", default=None, help=workspace_help)
+    exercise.add_argument("--reset", metavar="NN.K", help="make one exercise a stub again")
+    exercise.set_defaults(func=cmd_exercise)
+    check = sub.add_parser("check", help="grade your exercises with the stage's parity tests")
+    check.add_argument("stage", help="stage number (01) or folder name")
+    check.add_argument("exercise", nargs="?", help="one exercise id (01.2); default: all")
+    check.add_argument("--workspace", default=None, help=workspace_help)
+    check.add_argument("-v", "--verbose", action="store_true", help="show the tests' output")
+    check.set_defaults(func=cmd_check)
+    progress = sub.add_parser("progress", help="a table of every stage's exercises")
+    progress.add_argument("--workspace", default=None, help=workspace_help)
+    progress.set_defaults(func=cmd_progress)
     return parser
 
 

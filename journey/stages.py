@@ -7,6 +7,7 @@ path, once, and caches it in ``sys.modules`` under a stable name, so that a late
 """
 
 import importlib.util
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -72,6 +73,34 @@ def find_stage(key: str, root: Path = REPO_ROOT) -> Stage:
     raise LookupError(f"unknown stage {key!r}; known stages: {known}")
 
 
+def workspace_file(stage_name: str, relative_path: str) -> Path | None:
+    """The learner's copy of a lesson file, when ``JOURNEY_WORKSPACE`` asks for it.
+
+    ``JOURNEY_WORKSPACE=workspace`` (relative to the repository root, or absolute) makes
+    every stage load the learner's from-scratch files where the workspace has them;
+    ``JOURNEY_WORKSPACE_STAGES=01,10`` limits that to some stages (``journey check`` grades
+    one stage while the later stages it imports keep the reference).
+    """
+    workspace = os.environ.get("JOURNEY_WORKSPACE")
+    if not workspace or not relative_path.startswith("from_scratch/"):
+        return None
+    only = os.environ.get("JOURNEY_WORKSPACE_STAGES")
+    if only and stage_name[:2] not in only.split(","):
+        return None
+    root = Path(workspace) if Path(workspace).is_absolute() else REPO_ROOT / workspace
+    candidate = root / stage_name / relative_path
+    return candidate if candidate.is_file() else None
+
+
+def implementation_in_use(stage: str, relative_path: str) -> str:
+    """One line for a notebook: whose implementation of this lesson file runs."""
+    folder = find_stage(stage).path
+    learners = workspace_file(folder.name, relative_path)
+    if learners:
+        return f"using YOUR implementation: {learners}"
+    return f"using the reference implementation: {folder.name}/{relative_path}"
+
+
 def load_stage(stage: str, relative_path: str) -> ModuleType:
     """Import ``<stage folder>/<relative_path>`` as a module and return it.
 
@@ -84,7 +113,10 @@ def load_stage(stage: str, relative_path: str) -> ModuleType:
         raise FileNotFoundError(
             f"{path} does not exist (stage {folder.name}, file {relative_path!r})"
         )
-    module_name = "journey_stage_" + re.sub(
+    prefix = "journey_stage_"
+    if learners := workspace_file(folder.name, relative_path):
+        path, prefix = learners, "journey_workspace_"
+    module_name = prefix + re.sub(
         r"\W", "_", f"{folder.name}/{Path(relative_path).with_suffix('')}"
     )
     if module_name in sys.modules:

@@ -1,0 +1,148 @@
+"""``journey check`` and ``journey progress``: grade a learner's exercises with the stage tests.
+
+The grader is the stage's own test file, not a copy: it runs with ``JOURNEY_WORKSPACE``
+pointing at the learner's folder, so ``journey.load_stage`` imports the learner's version
+of that stage's lesson files (every other stage keeps the reference).
+"""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from journey.exercises import Exercise, is_started, stage_exercises
+from journey.paths import REPO_ROOT
+from journey.stages import Stage, list_stages
+
+PROGRESS_FILE = ".journey_progress.json"
+
+
+@dataclass
+class Verdict:
+    exercise: Exercise
+    status: str  # "pass", "fail", "waiting" or "not started"
+    detail: str = ""
+
+    def line(self) -> str:
+        mark = {"pass": "✓", "fail": "✗", "waiting": "…", "not started": "·"}[self.status]
+        text = f"{mark} {self.exercise.id}  {self.exercise.task}"
+        if self.status == "not started":
+            return f"{text} — not started"
+        return f"{text} — {self.detail}" if self.detail else text
+
+
+def run_stage_tests(stage: Stage, workspace: Path, only: str | None, verbose: bool) -> list:
+    """Run the stage's exercise tests against ``workspace``; return the plugin's records."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        env = dict(
+            os.environ,
+            JOURNEY_WORKSPACE=str(workspace),
+            JOURNEY_WORKSPACE_STAGES=stage.number,
+            JOURNEY_CHECK_REPORT=str(report),
+            JOURNEY_CHECK_ONLY=only or "",
+        )
+        command = [sys.executable, "-m", "pytest", *map(str, stage.tests), "-m", "not slow"]
+        command += ["-p", "journey.exercise_plugin", "-p", "no:cacheprovider", "-q"]
+        command += ["--tb=short"] if verbose else ["--tb=no", "--no-header", "-rN"]
+        proc = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=not verbose)
+        if not report.is_file():
+            output = (proc.stdout or b"").decode(errors="replace")[-3000:]
+            raise RuntimeError(f"the tests of {stage.name} could not run:\n{output}")
+        return json.loads(report.read_text(encoding="utf-8"))
+
+
+def verdicts(exercises: list[Exercise], records: list[dict]) -> list[Verdict]:
+    """One verdict per exercise from its region and the results of its tests."""
+    not_started = {ex.id for ex in exercises if not is_started(ex)}
+    result = []
+    for exercise in exercises:
+        if exercise.id in not_started:
+            result.append(Verdict(exercise, "not started"))
+            continue
+        mine = [r for r in records if exercise.id in r["exercises"]]
+        failed = [r for r in mine if r["outcome"] == "failed"]
+        if not mine:
+            result.append(Verdict(exercise, "fail", "no test grades this exercise"))
+        elif not failed:
+            result.append(Verdict(exercise, "pass", f"{len(mine)} test(s) pass"))
+        else:
+            result.append(_failure(exercise, failed[0], not_started))
+    return result
+
+
+def _failure(exercise: Exercise, record: dict, not_started: set) -> Verdict:
+    message = record["message"].strip()
+    blocking = [i for i in sorted(not_started) if f"exercise {i}:" in message]
+    if blocking:
+        return Verdict(exercise, "waiting", f"needs {', '.join(blocking)} (not started yet)")
+    first = message.splitlines()[0] if message else "failed"
+    return Verdict(exercise, "fail", f"{record['test']}: {first[:300]}")
+
+
+def check(stage: Stage, workspace: Path, only: str | None = None, verbose: bool = False):
+    """Grade the learner's exercises of ``stage``; return the verdicts."""
+    exercises = stage_exercises(stage, root=workspace)
+    if not exercises:
+        raise FileNotFoundError(
+            f"no exercises of {stage.name} in {workspace}: "
+            f"run `python -m journey exercise {stage.number}` first"
+        )
+    if only:
+        exercises = [ex for ex in exercises if ex.id == only]
+        if not exercises:
+            raise LookupError(f"{stage.name} has no exercise {only} in {workspace}")
+    started = [ex for ex in exercises if is_started(ex)]
+    records = run_stage_tests(stage, workspace, only, verbose) if started else []
+    result = verdicts(exercises, records)
+    _remember(workspace, result)
+    return result
+
+
+def _fingerprint(exercise: Exercise) -> str:
+    return hashlib.sha256("".join(exercise.body).encode()).hexdigest()[:16]
+
+
+def _remember(workspace: Path, result: list[Verdict]) -> None:
+    path = workspace / PROGRESS_FILE
+    memory = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    for verdict in result:
+        memory[verdict.exercise.id] = {
+            "status": verdict.status,
+            "fingerprint": _fingerprint(verdict.exercise),
+        }
+    path.write_text(json.dumps(memory, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def progress_rows(workspace: Path) -> tuple[list[tuple[str, str]], int, int]:
+    """``(stage, cells)`` rows, the exercises passed and the exercises in all."""
+    path = workspace / PROGRESS_FILE
+    memory = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    rows, done, total = [], 0, 0
+    for stage in list_stages():
+        reference = stage_exercises(stage)
+        if not reference:
+            continue
+        mine = {ex.id: ex for ex in stage_exercises(stage, root=workspace)}
+        cells = []
+        for exercise in reference:
+            mark = _progress_mark(mine.get(exercise.id), memory.get(exercise.id))
+            done += mark == "✓"
+            cells.append(f"{exercise.id} {mark}")
+        total += len(reference)
+        rows.append((stage.name, "  ".join(cells)))
+    return rows, done, total
+
+
+def _progress_mark(exercise: Exercise | None, remembered: dict | None) -> str:
+    if exercise is None:
+        return "-"  # not in the workspace yet
+    if not is_started(exercise):
+        return "·"
+    if not remembered or remembered["fingerprint"] != _fingerprint(exercise):
+        return "?"  # written, not checked since
+    return {"pass": "✓", "fail": "✗", "waiting": "…"}.get(remembered["status"], "?")
