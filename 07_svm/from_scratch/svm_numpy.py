@@ -31,9 +31,11 @@ Two solvers of that same objective:
    (For yᵢ = +1, αᵢ = 0 this reads w·xᵢ + b ≥ 1: outside the margin.) Each step picks the
    worst pair i = argmax_{I_up} eᵢ, j = argmin_{I_low} eⱼ and stops when the violation
    eᵢ − eⱼ < tol: the same stopping rule, and tolerance meaning, as ``SVC(tol=…)``.
-   Moving αᵢ += yᵢt, αⱼ −= yⱼt changes w by t(xᵢ − xⱼ); the dual is a parabola in t with
-   minimum at t = (eᵢ − eⱼ)/‖xᵢ − xⱼ‖², clipped so both αs stay in [0, C]. Every step is
-   O(n·d) NumPy.
+   SMO sees the data only through the Gram matrix Kᵢⱼ = xᵢ·xⱼ: w·xᵢ = Σⱼ αⱼyⱼKᵢⱼ. Moving
+   αᵢ += yᵢt, αⱼ −= yⱼt changes every w·xₖ by t(Kₖᵢ − Kₖⱼ); the dual is a parabola in t with
+   minimum at t = (eᵢ − eⱼ)/(Kᵢᵢ + Kⱼⱼ − 2Kᵢⱼ) (= ‖xᵢ − xⱼ‖²), clipped so both αs stay in
+   [0, C]. Every step is O(n) NumPy. Any other kernel matrix K gives the kernel SVM
+   (``kernel_svm_numpy.py``) with this very function.
 
 After SMO: b is the average of eᵢ over the *free* support vectors (0 < αᵢ < C, which lie
 exactly on the margin, yᵢfᵢ = 1). Points with αᵢ = C are inside the margin or misclassified
@@ -74,14 +76,16 @@ def dual_objective(alpha: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
     return float(alpha.sum() - 0.5 * w @ w)
 
 
-def smo(X: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int):
-    """Solve the dual by SMO with maximal violating pairs. Returns (α, w, b, steps, converged)."""
-    alpha = np.zeros(len(X))
-    w = np.zeros(X.shape[1])
+def smo(K: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int):
+    """Solve the dual with kernel matrix K by SMO with maximal violating pairs.
+
+    Returns (α, b, steps, converged); the linear SVM passes K = X Xᵀ."""
+    alpha = np.zeros(len(y))
+    f = np.zeros(len(y))  # fₖ = Σⱼ αⱼyⱼKₖⱼ, the decision function without b, kept up to date
     positive = y > 0
     steps = 0
     while True:
-        e = y - X @ w
+        e = y - f
         up = np.where(positive, alpha < C, alpha > 0)
         low = np.where(positive, alpha > 0, alpha < C)
         i = np.argmax(np.where(up, e, -np.inf))
@@ -89,7 +93,7 @@ def smo(X: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int):
         gap = e[i] - e[j]
         if gap < tol or steps == max_iter:
             break
-        curvature = max(float((X[i] - X[j]) @ (X[i] - X[j])), 1e-12)
+        curvature = max(float(K[i, i] + K[j, j] - 2.0 * K[i, j]), 1e-12)
         room_i = C - alpha[i] if positive[i] else alpha[i]
         room_j = alpha[j] if positive[j] else C - alpha[j]
         t = min(gap / curvature, room_i, room_j)
@@ -99,11 +103,11 @@ def smo(X: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int):
             alpha[i] = C if positive[i] else 0.0
         if t == room_j:
             alpha[j] = 0.0 if positive[j] else C
-        w += t * (X[i] - X[j])
+        f += t * (K[i] - K[j])  # K is symmetric: row i is column i
         steps += 1
     alpha = np.clip(alpha, 0.0, C)
-    w = (alpha * y) @ X  # recompute: no drift from the running updates
-    return alpha, w, intercept(alpha, y - X @ w, y, C), steps, bool(gap < tol)
+    f = K @ (alpha * y)  # recompute: no drift from the running updates
+    return alpha, intercept(alpha, y - f, y, C), steps, bool(gap < tol)
 
 
 def intercept(alpha: np.ndarray, e: np.ndarray, y: np.ndarray, C: float) -> float:
@@ -176,10 +180,11 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         """Map the two classes to −1/+1 (``classes_[1]`` is +1, as in ``SVC``) and solve."""
         X, y = check_X_y(X, y, y_numeric=False)
         C, tol, max_iter = self._check_params()
-        self.classes_, y_index = _binary_classes(y)
+        self.classes_, y_index = binary_classes(y, type(self).__name__)
         signs = 2.0 * y_index - 1.0
         if self.solver == "smo":
-            alpha, w, b, self.n_iter_, self.converged_ = smo(X, signs, C, tol, max_iter)
+            alpha, b, self.n_iter_, self.converged_ = smo(X @ X.T, signs, C, tol, max_iter)
+            w = (alpha * signs) @ X
             self.support_ = np.flatnonzero(alpha > 0)
             self.support_vectors_ = X[self.support_]
             self.dual_coef_ = (alpha * signs)[self.support_][None, :]
@@ -226,12 +231,12 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
         return C, tol, check_int(self.max_iter, "max_iter", minimum=1)
 
 
-def _binary_classes(y) -> tuple[np.ndarray, np.ndarray]:
+def binary_classes(y, owner: str) -> tuple[np.ndarray, np.ndarray]:
     """``classes_`` and 0/1 codes; anything but exactly two classes is refused."""
     classes, codes = check_classification_targets(y)
     if len(classes) != 2:
         raise ValueError(
-            f"LinearSVM is a binary classifier: y has {len(classes)} classes "
+            f"{owner} is a binary classifier: y has {len(classes)} classes "
             f"({classes[:5]}); train one model per pair of classes instead"
         )
     return classes, codes
