@@ -156,6 +156,17 @@ SPECS = [
         grid={"C": [0.1, 1.0]},
     ),
     Spec(
+        "07",
+        "from_scratch/kernel_svm_numpy.py",
+        "KernelSVC",
+        "classifier",
+        binary_only=True,
+        twin=SVC(),
+        int_params=("degree", "max_iter"),
+        unconverged={"max_iter": 2},
+        grid={"gamma": [0.1, 1.0]},
+    ),
+    Spec(
         "08",
         "from_scratch/knn_numpy.py",
         "KNeighborsClassifier",
