@@ -1,14 +1,18 @@
-"""Stage 07: the from-scratch linear SVM solves the same problem as SVC(kernel="linear").
+"""Stage 07: the from-scratch SVMs solve the same problems as scikit-learn's SVC.
 
-The bars: on separable and slightly overlapping toy data, cosine(w, coef_) ≥ 0.999,
-margin width 2/‖w‖ within 1 %, identical test predictions, and scikit-learn's support
-vectors are exactly the points the scratch solution puts on or inside its margin.
+Linear SVM, on separable and slightly overlapping toy data: cosine(w, coef_) ≥ 0.999, margin
+width 2/‖w‖ within 1 %, identical test predictions, and scikit-learn's support vectors are
+exactly the points the scratch solution puts on or inside its margin.
+Kernel SVM (linear, poly, rbf) on moons and circles, both sides at tol=1e-6 with the same C,
+γ, degree and coef0: decision function ≤ 1e-4 relative, the same support vectors.
 """
 
 import warnings
 
 import numpy as np
 import pytest
+from sklearn.datasets import make_circles, make_moons
+from sklearn.metrics import pairwise
 from sklearn.svm import SVC
 
 from journey import load_stage
@@ -16,6 +20,7 @@ from journey.estimator import ConvergenceWarning, NotFittedError
 from journey.gradcheck import relative_error
 
 svm = load_stage("07", "from_scratch/svm_numpy.py")
+ksvm = load_stage("07", "from_scratch/kernel_svm_numpy.py")
 
 
 def cosine(a, b):
@@ -185,3 +190,137 @@ def test_bad_input_only_the_svm_has():
         model.score(X, y[:, None].repeat(2, axis=1))
     with pytest.raises(ValueError, match="kind must be one of"):
         svm.toy_data("spiral")
+
+
+CURVED = {
+    "moons": make_moons(200, noise=0.2, random_state=0),
+    "circles": make_circles(200, noise=0.1, factor=0.45, random_state=0),
+}
+KERNEL_SETTINGS = {
+    "linear": {"kernel": "linear"},
+    "poly": {"kernel": "poly", "degree": 3, "coef0": 1.0},
+    "rbf": {"kernel": "rbf"},
+}
+
+
+def probe_points(X, n=500, seed=1):
+    """Points spread over the data's bounding box: where the decision functions are compared."""
+    return np.random.default_rng(seed).uniform(X.min(axis=0), X.max(axis=0), size=(n, 2))
+
+
+def test_kernels_match_sklearn_pairwise():
+    rng = np.random.default_rng(0)
+    X, Z = rng.normal(size=(30, 3)), rng.normal(size=(20, 3))
+    assert relative_error(ksvm.linear_kernel(X, Z), pairwise.linear_kernel(X, Z)) <= 1e-12
+    ours = ksvm.polynomial_kernel(X, Z, gamma=0.7, degree=3, coef0=1.5)
+    lib = pairwise.polynomial_kernel(X, Z, gamma=0.7, degree=3, coef0=1.5)
+    assert relative_error(ours, lib) <= 1e-12
+    assert relative_error(ksvm.rbf_kernel(X, Z, 0.4), pairwise.rbf_kernel(X, Z, gamma=0.4)) <= 1e-12
+    assert np.allclose(np.diag(ksvm.rbf_kernel(X, X, 2.0)), 1.0)  # K(x, x) = exp(0)
+
+
+@pytest.mark.parametrize("C", [0.1, 1.0, 10.0])
+@pytest.mark.parametrize("kernel", list(KERNEL_SETTINGS))
+@pytest.mark.parametrize("data", list(CURVED))
+def test_kernel_svc_matches_svc(data, kernel, C):
+    X, y = CURVED[data]
+    settings = {**KERNEL_SETTINGS[kernel], "C": C, "tol": 1e-6}
+    ours, lib = ksvm.KernelSVC(**settings).fit(X, y), SVC(**settings).fit(X, y)
+    probes = probe_points(X)
+    assert relative_error(ours.decision_function(probes), lib.decision_function(probes)) <= 1e-4
+    np.testing.assert_array_equal(ours.support_, np.sort(lib.support_))
+    np.testing.assert_array_equal(ours.n_support_, lib.n_support_)
+    order = np.argsort(lib.support_)  # libsvm lists the support vectors class by class
+    assert relative_error(ours.dual_coef_, lib.dual_coef_[:, order]) <= 1e-4
+    assert relative_error(ours.intercept_, lib.intercept_) <= 1e-4
+    np.testing.assert_array_equal(ours.predict(X), lib.predict(X))
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"kernel": "rbf", "gamma": 0.3},
+        {"kernel": "rbf", "gamma": 8.0, "C": 10.0},
+        {"kernel": "rbf", "gamma": "auto"},
+        {"kernel": "poly", "degree": 2, "gamma": 0.5, "coef0": 2.0},
+        {"kernel": "poly", "degree": 4, "gamma": "auto", "coef0": 0.5},
+    ],
+    ids=str,
+)
+def test_matched_gamma_degree_and_coef0(settings):
+    for X, y in CURVED.values():
+        ours = ksvm.KernelSVC(tol=1e-6, **settings).fit(X, y)
+        lib = SVC(tol=1e-6, **settings).fit(X, y)
+        assert ours.gamma_ == pytest.approx(lib._gamma, rel=1e-15)
+        probes = probe_points(X)
+        assert relative_error(ours.decision_function(probes), lib.decision_function(probes)) <= 1e-4
+        np.testing.assert_array_equal(ours.support_, np.sort(lib.support_))
+
+
+def test_gamma_scale_is_one_over_features_times_variance():
+    X, y = CURVED["moons"]
+    X = X * [1.0, 3.0]
+    model = ksvm.KernelSVC().fit(X, y)
+    assert model.gamma_ == pytest.approx(1.0 / (2 * X.var()))
+    assert model.gamma_ == pytest.approx(SVC().fit(X, y)._gamma)
+    assert ksvm.resolve_gamma("scale", np.ones((4, 2))) == 1.0  # Var(X) = 0, as scikit-learn
+
+
+def test_default_tolerance_finds_the_same_support_vectors():
+    for X, y in CURVED.values():
+        for C in (0.1, 1.0, 10.0):
+            ours, lib = ksvm.KernelSVC(C=C).fit(X, y), SVC(C=C).fit(X, y)
+            np.testing.assert_array_equal(ours.support_, np.sort(lib.support_))
+
+
+def test_linear_kernel_runs_the_linear_svm_solver():
+    """One SMO for both: the same K = X Xᵀ gives the same αs, bit for bit."""
+    X, y = CURVED["moons"]
+    kernel = ksvm.KernelSVC(kernel="linear", C=0.5).fit(X, y)
+    linear = svm.LinearSVM(C=0.5).fit(X, y)
+    np.testing.assert_array_equal(kernel.dual_coef_, linear.dual_coef_)
+    np.testing.assert_array_equal(kernel.intercept_, linear.intercept_)
+    assert kernel.n_iter_ == linear.n_iter_
+    probes = probe_points(X)
+    f_kernel, f_linear = kernel.decision_function(probes), linear.decision_function(probes)
+    assert relative_error(f_kernel, f_linear) <= 1e-12
+
+
+def test_only_the_support_vectors_matter():
+    """Refit on the support vectors alone: the same decision function (the αᵢ = 0 drop out)."""
+    X, y = CURVED["moons"]
+    full = ksvm.KernelSVC(C=1.0, tol=1e-8).fit(X, y)
+    sv = full.support_
+    # the same γ: "scale" would recompute it from the smaller set's variance
+    reduced = ksvm.KernelSVC(C=1.0, gamma=full.gamma_, tol=1e-8).fit(X[sv], y[sv])
+    probes = probe_points(X)
+    assert relative_error(full.decision_function(probes), reduced.decision_function(probes)) <= 1e-6
+    assert len(reduced.support_) == len(sv)
+
+
+def test_rbf_bends_where_a_line_cannot():
+    X, y = ksvm.circles(200, seed=0)
+    X_test, y_test = ksvm.circles(1000, seed=100)
+    assert np.allclose(np.linalg.norm(X[y == 1], axis=1).mean(), 0.45, atol=0.05)
+    linear = ksvm.KernelSVC(kernel="linear").fit(X, y)
+    rbf = ksvm.KernelSVC(kernel="rbf").fit(X, y)
+    assert linear.score(X_test, y_test) < 0.7 < 0.95 < rbf.score(X_test, y_test)
+
+
+def test_bad_input_only_the_kernel_svm_has():
+    """NaN, shapes, labels, unfitted use and degree/max_iter=2.5 are the contract test's."""
+    X, y = CURVED["moons"]
+    with pytest.raises(ValueError, match="kernel must be one of"):
+        ksvm.KernelSVC(kernel="sigmoid").fit(X, y)
+    with pytest.raises(ValueError, match="gamma must be one of"):
+        ksvm.KernelSVC(gamma="large").fit(X, y)
+    with pytest.raises(ValueError, match="gamma must be at least 0"):
+        ksvm.KernelSVC(gamma=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="degree must be at least 0"):
+        ksvm.KernelSVC(kernel="poly", degree=-1).fit(X, y)
+    with pytest.raises(TypeError, match="coef0 must be a number"):
+        ksvm.KernelSVC(coef0="one").fit(X, y)
+    with pytest.raises(ValueError, match="C must be greater than 0"):
+        ksvm.KernelSVC(C=0.0).fit(X, y)
+    with pytest.raises(ValueError, match="KernelSVC is a binary classifier: y has 3 classes"):
+        ksvm.KernelSVC().fit(X, np.arange(len(X)) % 3)
