@@ -2,8 +2,9 @@
 
 1. ``SVC(kernel="linear")`` on separable toy data: the boundary w·x + b = 0, the margins
    w·x + b = ±1 (width 2/‖w‖) and the support vectors, the only points that decide them.
-2. Linear vs RBF kernel on data no line can split (moons, circles). The RBF kernel
-   K(x, x') = exp(−γ‖x − x'‖²) lets the same margin machinery draw curved boundaries.
+2. Linear, polynomial and RBF kernels on data no line can split (moons, circles). The kernel
+   replaces every dot product x·x' of the dual: (γ x·x' + r)^d or exp(−γ‖x − x'‖²) lets the
+   same margin machinery draw curved boundaries.
 3. A C × γ grid: C trades margin width for training errors, γ sets how far one training
    point's influence reaches (large γ → wiggly, over-fitted islands; small γ → nearly linear).
 
@@ -43,12 +44,16 @@ def decision_grid(X: np.ndarray, steps: int):
 
 
 def plot_regions(ax, model, X, y, steps: int, title: str) -> None:
-    """Filled decision regions, the f = 0 contour and the points."""
+    """Filled decision regions, the boundary f = 0, the margins f = ±1, the points and the
+    support vectors (circled; ``model`` is a scaler + SVC pipeline, so they are mapped back
+    from the scaled space the SVC saw)."""
     g0, g1 = decision_grid(X, steps)
     f = model.decision_function(np.c_[g0.ravel(), g1.ravel()]).reshape(g0.shape)
     ax.contourf(g0, g1, f > 0, levels=[-0.5, 0.5, 1.5], cmap="coolwarm", alpha=0.25)
-    ax.contour(g0, g1, f, levels=[0], colors="k", linewidths=1)
+    ax.contour(g0, g1, f, levels=[-1, 0, 1], colors="k", linestyles=["--", "-", "--"], linewidths=1)
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolor="k", s=12)
+    sv = model[0].inverse_transform(model[-1].support_vectors_)
+    ax.scatter(sv[:, 0], sv[:, 1], s=45, facecolors="none", edgecolors="k", linewidths=0.8)
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -90,13 +95,15 @@ def linear_margin_figure(n_samples: int, seed: int):
 
 
 def kernel_comparison(data: dict, seed: int, steps: int) -> pd.DataFrame:
-    """Linear vs RBF kernel on each curved set: test accuracy table and decision-region figure."""
+    """Linear, polynomial and RBF kernels on each curved set: test accuracy table and
+    decision-region figure."""
     kernels = {
         "linear": SVC(kernel="linear", C=1.0),
+        "poly": SVC(kernel="poly", C=1.0, degree=3, gamma="scale", coef0=1.0),
         "rbf": SVC(kernel="rbf", C=1.0, gamma="scale"),
     }
     plt = pyplot()
-    fig, axes = plt.subplots(len(data), len(kernels), figsize=(8, 4 * len(data)))
+    fig, axes = plt.subplots(len(data), len(kernels), figsize=(4 * len(kernels), 4 * len(data)))
     rows = []
     for row, (name, (X, y)) in zip(axes, data.items(), strict=True):
         X_train, X_test, y_train, y_test = train_test_split(
@@ -121,7 +128,7 @@ def kernel_comparison(data: dict, seed: int, steps: int) -> pd.DataFrame:
                 steps,
                 f"{name}, {kernel} kernel: test accuracy {rows[-1]['test accuracy']:.3f}",
             )
-    journey.save_figure(fig, STAGE, "svc_linear_vs_rbf")
+    journey.save_figure(fig, STAGE, "svc_kernels_moons_circles")
     return pd.DataFrame(rows)
 
 
