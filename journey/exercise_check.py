@@ -49,6 +49,7 @@ def run_stage_tests(stage: Stage, workspace: Path, only: str | None, verbose: bo
         command = [sys.executable, "-m", "pytest", *map(str, stage.tests), "-m", "not slow"]
         command += ["-p", "journey.exercise_plugin", "-p", "no:cacheprovider", "-q"]
         command += ["--tb=short"] if verbose else ["--tb=no", "--no-header", "-rN"]
+        command += ["-x"] if os.environ.get("JOURNEY_CHECK_FAIL_FAST") == "1" else []
         proc = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=not verbose)
         if not report.is_file():
             output = (proc.stdout or b"").decode(errors="replace")[-3000:]
@@ -71,6 +72,8 @@ def verdicts(exercises: list[Exercise], records: list[dict]) -> list[Verdict]:
         elif not failed:
             result.append(Verdict(exercise, "pass", f"{len(mine)} test(s) pass"))
         else:
+            # the most specific test first: one that grades this exercise alone
+            failed.sort(key=lambda r: len(r["exercises"]))
             result.append(_failure(exercise, failed[0], not_started))
     return result
 
@@ -80,8 +83,8 @@ def _failure(exercise: Exercise, record: dict, not_started: set) -> Verdict:
     blocking = [i for i in sorted(not_started) if f"exercise {i}:" in message]
     if blocking:
         return Verdict(exercise, "waiting", f"needs {', '.join(blocking)} (not started yet)")
-    first = message.splitlines()[0] if message else "failed"
-    return Verdict(exercise, "fail", f"{record['test']}: {first[:300]}")
+    lines = [line.strip() for line in message.splitlines()[:2]] or ["failed"]
+    return Verdict(exercise, "fail", f"{record['test']}: {' '.join(lines)[:300]}")
 
 
 def check(stage: Stage, workspace: Path, only: str | None = None, verbose: bool = False):

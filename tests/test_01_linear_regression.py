@@ -18,6 +18,7 @@ def _datasets():
     return {"1-D": (x, y, x), "diabetes": (X_train, y_train, X_test)}
 
 
+@pytest.mark.exercise("01.1", "01.2")
 @pytest.mark.parametrize("name", ["1-D", "diabetes"])
 def test_gradient_descent_matches_sklearn(name):
     X, y, X_test = _datasets()[name]
@@ -27,6 +28,7 @@ def test_gradient_descent_matches_sklearn(name):
     assert relative_error(gd.predict(X_test), sk.predict(X_test)) <= 1e-6
 
 
+@pytest.mark.exercise("01.3")
 @pytest.mark.parametrize("name", ["1-D", "diabetes"])
 def test_closed_form_matches_sklearn(name):
     X, y, _ = _datasets()[name]
@@ -35,6 +37,7 @@ def test_closed_form_matches_sklearn(name):
     assert relative_error(np.r_[w, b], np.r_[sk.coef_, sk.intercept_]) <= 1e-10
 
 
+@pytest.mark.exercise("01.1", "01.2")
 def test_recovers_the_generating_line():
     x, y = linear_1d(5000, slope=3.0, intercept=2.0, noise=0.5, seed=1)
     gd = lr.LinearRegressionGD().fit(x, y)
@@ -42,6 +45,7 @@ def test_recovers_the_generating_line():
     assert gd.intercept_ == pytest.approx(2.0, abs=0.05)
 
 
+@pytest.mark.exercise("01.1", "01.2")
 def test_loss_decreases_monotonically_below_the_stability_bound():
     X, y, _ = _datasets()["diabetes"]
     model = lr.LinearRegressionGD(learning_rate=0.9 * lr.max_stable_learning_rate(X), max_iter=500)
@@ -50,6 +54,7 @@ def test_loss_decreases_monotonically_below_the_stability_bound():
     assert np.all(np.diff(gd.loss_history_) <= 1e-9)
 
 
+@pytest.mark.exercise("01.1", "01.2")
 def test_too_large_learning_rate_is_detected_not_silent_nan():
     X, y, _ = _datasets()["diabetes"]
     bound = lr.max_stable_learning_rate(X)
@@ -69,6 +74,26 @@ def test_stability_bound_matches_the_hessian_spectrum():
     assert lr.max_stable_learning_rate(X) == pytest.approx(2.0 / lam, rel=1e-8)
 
 
+@pytest.mark.exercise("01.1")
+def test_gradient_and_loss_match_finite_differences_and_their_definition():
+    """An independent route to ∂L/∂w and ∂L/∂b: central differences of the loss itself."""
+    X, y, _ = _datasets()["diabetes"]
+    rng = np.random.default_rng(3)
+    w, b = rng.normal(size=X.shape[1]), 0.7
+    grad_w, grad_b, loss = lr.gradient(X, y, w, b)
+
+    def loss_at(w_, b_):
+        return float(np.mean((X @ w_ + b_ - y) ** 2))
+
+    h = 1e-5
+    numeric_w = [(loss_at(w + h * e, b) - loss_at(w - h * e, b)) / (2 * h) for e in np.eye(len(w))]
+    numeric_b = (loss_at(w, b + h) - loss_at(w, b - h)) / (2 * h)
+    assert relative_error(grad_w, np.array(numeric_w)) <= 1e-8
+    assert relative_error(grad_b, numeric_b) <= 1e-8
+    assert loss == pytest.approx(loss_at(w, b), rel=1e-12)
+
+
+@pytest.mark.exercise("01.1", "01.2")
 def test_stopping_rule_includes_the_intercepts_gradient():
     """Centred x and a flat target: at w = 0, b = 0 the weights' gradient is exactly zero but
     the intercept's is not, so stopping there would return b = 0 instead of the mean of y."""

@@ -40,9 +40,13 @@ STAGE = "01_linear_regression"
 
 def gradient(X, y, w, b) -> tuple[np.ndarray, float, float]:
     """(∂L/∂w, ∂L/∂b, L) at (w, b): ((2/n) Xᵀr, (2/n) Σ r, (1/n) rᵀr) with r = X·w + b − y."""
+    # BEGIN SOLUTION 01.1
+    # task: the MSE loss and its gradient with respect to w and b
+    # hint: residuals r = X @ w + b - y; ∂L/∂w = (2/n) Xᵀr, ∂L/∂b = (2/n) Σ r, L = rᵀr / n
     residual = X @ w + b - y
     n = len(X)
     return 2.0 / n * (X.T @ residual), 2.0 / n * residual.sum(), float(residual @ residual / n)
+    # END SOLUTION
 
 
 class LinearRegressionGD(RegressorMixin, BaseEstimator):
@@ -73,10 +77,14 @@ class LinearRegressionGD(RegressorMixin, BaseEstimator):
             grad_w, grad_b, loss = gradient(X, y, w, b)
             history.append(loss)
             check_not_diverging(history, self.learning_rate, X)
+            # BEGIN SOLUTION 01.2
+            # task: stop once the whole gradient is below tol, else take one descent step
+            # hint: break when ‖(∂L/∂w, ∂L/∂b)‖ < tol; then w ← w − η ∂L/∂w, b ← b − η ∂L/∂b
             if np.sqrt(grad_w @ grad_w + grad_b**2) < self.tol:
                 break
             w -= self.learning_rate * grad_w
             b -= self.learning_rate * grad_b
+            # END SOLUTION
         else:
             warn_not_converged(self, "max_iter", self.max_iter)
         self.coef_, self.intercept_ = w, float(b)
@@ -96,9 +104,13 @@ class LinearRegressionGD(RegressorMixin, BaseEstimator):
 def closed_form(X, y) -> tuple[np.ndarray, float]:
     """Least-squares solution of X̃θ ≈ y (the normal equations), returned as (w, b)."""
     X, y = check_X_y(X, y)
+    # BEGIN SOLUTION 01.3
+    # task: solve the normal equations for (w, b) with a column of ones for the intercept
+    # hint: X̃ = [X, 1]; θ = np.linalg.lstsq(X̃, y, rcond=None)[0]; w = θ[:-1], b = θ[-1]
     X_tilde = np.column_stack([X, np.ones(len(X))])
     theta, *_ = np.linalg.lstsq(X_tilde, y, rcond=None)
     return theta[:-1], float(theta[-1])
+    # END SOLUTION
 
 
 # --- the stability bound, and the checks around the loop ------------------------------------

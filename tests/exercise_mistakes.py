@@ -1,0 +1,60 @@
+"""A catalogue of learner mistakes, as data: each must be reported ✗ by ``journey check``.
+
+Each entry copies the reference lesson files into a fresh workspace, makes one replacement
+(``replace`` must occur exactly once in ``file``) and grades the named exercise. When a
+learner's mistake slips through the grader, add it here, then the test that catches it.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mistake:
+    stage: str
+    exercise: str
+    file: str  # inside the stage folder
+    replace: str
+    with_: str
+    what: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.exercise}-{self.what.replace(' ', '-')[:40]}"
+
+
+LR = "from_scratch/linear_regression_numpy.py"
+
+MISTAKES = [
+    Mistake(
+        "01",
+        "01.1",
+        LR,
+        "return 2.0 / n * (X.T @ residual), 2.0 / n * residual.sum()",
+        "return 4.0 / n * (X.T @ residual), 4.0 / n * residual.sum()",
+        "gradient off by a factor of 2",
+    ),
+    Mistake(
+        "01",
+        "01.1",
+        LR,
+        "residual = X @ w + b - y",
+        "residual = y - X @ w - b",
+        "residual sign flipped",
+    ),
+    Mistake(
+        "01",
+        "01.2",
+        LR,
+        "if np.sqrt(grad_w @ grad_w + grad_b**2) < self.tol:",
+        "if np.sqrt(grad_w @ grad_w) < self.tol:",
+        "stopping rule ignores the intercept",
+    ),
+    Mistake(
+        "01",
+        "01.3",
+        LR,
+        "theta, *_ = np.linalg.lstsq(X_tilde, y, rcond=None)",
+        "theta = np.linalg.lstsq(X_tilde, y, rcond=None)[0][::-1]",
+        "closed form coefficients reversed",
+    ),
+]

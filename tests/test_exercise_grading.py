@@ -1,0 +1,71 @@
+"""``journey exercise`` / ``check`` / ``progress``: the stripped lessons import, the reference
+passes its own grader, and every catalogued learner mistake is reported ✗."""
+
+import shutil
+
+import pytest
+from exercise_mistakes import MISTAKES
+
+from journey import list_stages, load_stage
+from journey.exercise_check import check, progress_rows
+from journey.exercises import stage_exercises, write_workspace
+
+STAGES = [s for s in list_stages() if stage_exercises(s)]
+
+
+def _reference_workspace(stage, root):
+    target = root / stage.name / "from_scratch"
+    shutil.copytree(
+        stage.path / "from_scratch", target, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    return root
+
+
+def test_enough_exercises_in_all():
+    total = sum(len(stage_exercises(s)) for s in list_stages())
+    assert total >= 35, f"only {total} exercises"
+
+
+@pytest.mark.parametrize("stage", STAGES, ids=lambda s: s.name)
+def test_stripped_lessons_import_and_every_exercise_is_not_started(stage, tmp_path, monkeypatch):
+    write_workspace(stage, tmp_path)
+    monkeypatch.setenv("JOURNEY_WORKSPACE", str(tmp_path))
+    monkeypatch.setenv("JOURNEY_WORKSPACE_STAGES", stage.number)
+    for path in stage.scratch_scripts:
+        module = load_stage(stage.number, path.relative_to(stage.path).as_posix())
+        assert str(tmp_path) in module.__file__
+    verdicts = check(stage, tmp_path)
+    assert [v.status for v in verdicts] == ["not started"] * len(verdicts)
+    rows, done, total = progress_rows(tmp_path)
+    assert done == 0 and total >= len(verdicts)
+
+
+def test_writing_a_workspace_never_overwrites_the_learners_file(tmp_path):
+    stage = STAGES[0]
+    write_workspace(stage, tmp_path)
+    mine = tmp_path / stage.name / stage.scratch_scripts[0].relative_to(stage.path)
+    mine.write_text("# my own work\n")
+    results = write_workspace(stage, tmp_path)
+    assert mine.read_text() == "# my own work\n"
+    assert (mine, False) in results
+
+
+@pytest.mark.parametrize("number", ["01", "10"])
+def test_the_reference_passes_its_own_grader(number, tmp_path):
+    stage = next(s for s in STAGES if s.number == number)
+    verdicts = check(stage, _reference_workspace(stage, tmp_path))
+    failed = [v.line() for v in verdicts if v.status != "pass"]
+    assert not failed, "\n".join(failed)
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.id)
+def test_every_catalogued_mistake_is_caught(mistake, tmp_path, monkeypatch):
+    stage = next(s for s in list_stages() if s.number == mistake.stage)
+    workspace = _reference_workspace(stage, tmp_path)
+    path = workspace / stage.name / mistake.file
+    text = path.read_text(encoding="utf-8")
+    assert text.count(mistake.replace) == 1, f"{mistake.replace!r} must occur exactly once"
+    path.write_text(text.replace(mistake.replace, mistake.with_), encoding="utf-8")
+    monkeypatch.setenv("JOURNEY_CHECK_FAIL_FAST", "1")
+    (verdict,) = check(stage, workspace, only=mistake.exercise)
+    assert verdict.status == "fail", f"{mistake.what} slipped through: {verdict.line()}"
