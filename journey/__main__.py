@@ -18,14 +18,44 @@ from pathlib import Path
 from journey.stages import find_stage, list_stages
 
 
-def cmd_list(_args) -> int:
+def cmd_list_stage(key: str) -> int:
+    """The exact commands of one stage, in the order to run them."""
+    from journey.runner import run_after, shown, stage_scripts
+
+    stage = _stage_or_exit(key)
+    python = shown(Path(sys.executable))
+    print(f"{stage.name} — from the repository root, in this order:")
+    if stage.notes:
+        print(f"  read   {shown(stage.notes)}")
+    step = 0
+    for script in stage_scripts(stage):
+        step += 1
+        needs = ", ".join(run_after(script))
+        after = f"   (reads what {needs} wrote: run that first)" if needs else ""
+        print(f"  {step}.  {python} {shown(script)}{after}")
+    if stage.notebook:
+        print(f"  {step + 1}.  make lab   → open {shown(stage.notebook)}, run it top to bottom")
+    for test in stage.tests:
+        print(f'  check  {python} -m pytest {shown(test)} -m "not slow"')
+    return 0
+
+
+def cmd_list(args) -> int:
+    if args.stage:
+        return cmd_list_stage(args.stage)
+    from journey.runner import stage_scripts
+
     print(f"{'stage':<28} {'scratch':>7} {'library':>7} {'notebook':>8} {'notes':>5} {'tests':>5}")
     for s in list_stages():
         notebook, notes = ("yes" if s.notebook else "-"), ("yes" if s.notes else "-")
+        scripts = stage_scripts(s)
+        scratch = sum(p.parent.name == "from_scratch" for p in scripts)
         print(
-            f"{s.name:<28} {len(s.scratch_scripts):>7} {len(s.library_scripts):>7} "
+            f"{s.name:<28} {scratch:>7} {len(scripts) - scratch:>7} "
             f"{notebook:>8} {notes:>5} {len(s.tests):>5}"
         )
+    print("scripts counted are the runnable ones (_*.py files are helper modules)")
+    print("python -m journey list NN   prints a stage's commands in the order to run them")
     return 0
 
 
@@ -139,7 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="every stage and what it has").set_defaults(func=cmd_list)
+    listing = sub.add_parser("list", help="every stage; with NN, that stage's commands in order")
+    listing.add_argument("stage", nargs="?", help="a stage number (01) or folder name")
+    listing.set_defaults(func=cmd_list)
     run = sub.add_parser("run", help="run stages' scripts and notebooks, write outputs/report.md")
     run.add_argument("stages", nargs="*", help="stage numbers (01) or folder names; default: all")
     run.add_argument(

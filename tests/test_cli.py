@@ -77,3 +77,33 @@ def test_run_exits_non_zero_when_a_check_fails(tmp_path, monkeypatch, capsys):
     assert "failed stages: 01_broken" in capsys.readouterr().err
     report = (tmp_path / "outputs" / "report.md").read_text()
     assert "wrong on purpose" in report and "✗" in report
+
+
+def test_list_of_one_stage_gives_its_commands_in_order():
+    proc = journey_cli("list", "01")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    scratch = next(i for i, line in enumerate(lines) if "from_scratch/linear_regression" in line)
+    library = next(i for i, line in enumerate(lines) if "library_impl/linear_regression" in line)
+    assert scratch < library
+    assert 'tests/test_01_linear_regression.py -m "not slow"' in proc.stdout
+
+
+def test_run_after_puts_a_script_after_the_one_whose_artefacts_it_reads(tmp_path):
+    from journey.runner import stage_scripts
+
+    folder = tmp_path / "42_toy"
+    (folder / "from_scratch").mkdir(parents=True)
+    (folder / "library_impl").mkdir()
+    (folder / "from_scratch" / "reader_numpy.py").write_text(
+        'RUN_AFTER = ("library_impl/writer_torch.py",)\n'
+    )
+    (folder / "from_scratch" / "_helper.py").write_text("")
+    (folder / "library_impl" / "writer_torch.py").write_text("")
+    names = [p.name for p in stage_scripts(Stage(folder))]
+    assert names == ["writer_torch.py", "reader_numpy.py"]
+    (folder / "library_impl" / "writer_torch.py").write_text(
+        'RUN_AFTER = ("from_scratch/reader_numpy.py",)\n'
+    )
+    with pytest.raises(ValueError, match="cycle"):
+        stage_scripts(Stage(folder))
