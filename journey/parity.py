@@ -129,29 +129,47 @@ def equal(name: str, scratch, library, *, raise_on_fail: bool = False) -> Parity
 
 
 def at_least(
-    name: str, value, threshold: float, *, library=None, raise_on_fail: bool = False
+    name: str,
+    value,
+    threshold: float,
+    *,
+    library=None,
+    side: str = "scratch",
+    raise_on_fail: bool = False,
 ) -> ParityRecord:
-    """Pass when ``value`` (and ``library`` when given) is ≥ ``threshold``."""
-    values = [float(value)] + ([] if library is None else [float(library)])
-    passed = all(np.isfinite(v) and v >= threshold for v in values)
-    lib = "—" if library is None else summarise(library)
-    return _record(
-        ParityRecord(name, summarise(value), lib, None, None, f"≥ {threshold:g}", passed),
-        raise_on_fail,
-    )
+    """Pass when ``value`` (and ``library`` when given) is ≥ ``threshold``.
+
+    ``side="library"`` says that ``value`` is the library's (a quality bar for a PyTorch
+    model, say): the report then shows it under "library", not under "scratch".
+    """
+    return _threshold(name, value, library, threshold, "≥", side, raise_on_fail)
 
 
 def at_most(
-    name: str, value, threshold: float, *, library=None, raise_on_fail: bool = False
+    name: str,
+    value,
+    threshold: float,
+    *,
+    library=None,
+    side: str = "scratch",
+    raise_on_fail: bool = False,
 ) -> ParityRecord:
-    """Pass when ``value`` (and ``library`` when given) is ≤ ``threshold``."""
+    """Pass when ``value`` (and ``library`` when given) is ≤ ``threshold`` (``side`` as above)."""
+    return _threshold(name, value, library, threshold, "≤", side, raise_on_fail)
+
+
+def _threshold(name, value, library, threshold, op, side, raise_on_fail) -> ParityRecord:
+    if side not in ("scratch", "library"):
+        raise ValueError(f"side must be 'scratch' or 'library', got {side!r}")
+    if side == "library" and library is not None:
+        raise ValueError("side='library' already says whose value it is: drop library=")
     values = [float(value)] + ([] if library is None else [float(library)])
-    passed = all(np.isfinite(v) and v <= threshold for v in values)
-    lib = "—" if library is None else summarise(library)
-    return _record(
-        ParityRecord(name, summarise(value), lib, None, None, f"≤ {threshold:g}", passed),
-        raise_on_fail,
-    )
+    within = (lambda v: v >= threshold) if op == "≥" else (lambda v: v <= threshold)
+    passed = all(np.isfinite(v) and within(v) for v in values)
+    shown = [summarise(value), "—" if library is None else summarise(library)]
+    scratch, lib = shown if side == "scratch" else ("—", shown[0])
+    record = ParityRecord(name, scratch, lib, None, None, f"{op} {threshold:g}", passed)
+    return _record(record, raise_on_fail)
 
 
 def session_records() -> list[ParityRecord]:

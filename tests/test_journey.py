@@ -262,3 +262,12 @@ def test_estimator_base_reads_parameters_from_the_signature():
     assert model.set_params(label="x").label == "x"
     X, y = np.zeros((4, 1)), np.array([1.0, 2.0, 3.0, 4.0])
     assert model.fit(X, y).score(X, y) == pytest.approx(1 - np.sum((y - 1.25) ** 2) / 5.0)
+
+
+def test_quality_bars_show_a_library_only_value_under_library():
+    torch_side = parity.at_least("torch forecaster beats naive", 0.978, 0.5, side="library")
+    assert (torch_side.scratch, torch_side.library, torch_side.passed) == ("—", "0.978", True)
+    ours = parity.at_most("scratch loss", 0.2, 0.1)
+    assert (ours.scratch, ours.library, ours.passed) == ("0.2", "—", False)
+    with pytest.raises(ValueError, match="side"):
+        parity.at_least("x", 1.0, 0.5, side="torch")
