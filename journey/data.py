@@ -13,7 +13,7 @@ Data policy (CONTRIBUTING.md has it in full):
 import gzip
 import pickle
 import struct
-import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -212,9 +212,13 @@ def write_mnist_idx(root: Path, train: tuple, test: tuple) -> Path:
     return Path(root)
 
 
+class StandInWarning(UserWarning):
+    """The real dataset is missing: a run goes on with the offline stand-in."""
+
+
 def _warn(message: str) -> None:
-    line = "!" * 78
-    print(f"{line}\n{message}\n{line}", file=sys.stderr, flush=True)
+    """Say it loudly, once per process (Python shows a given warning once per place)."""
+    warnings.warn(message, StandInWarning, stacklevel=3)
 
 
 def mnist_root(
