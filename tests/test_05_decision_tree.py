@@ -7,11 +7,16 @@ with its random feature order, so ``sklearn_twin`` fixes the ``random_state`` wh
 makes the same choices (only ``random_state=0`` is tried when there are no ties).
 """
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes, load_iris, make_friedman1
 from sklearn.tree import DecisionTreeClassifier as SkClassifier
 from sklearn.tree import DecisionTreeRegressor as SkRegressor
+from sklearn.tree import export_graphviz as sk_export_graphviz
 from sklearn.tree import export_text as sk_export_text
 
 import journey
@@ -238,3 +243,36 @@ def test_drawing_and_dot_export():
     left, right = mine.tree_.children_left, mine.tree_.children_right
     internal = left != -1
     np.testing.assert_allclose(x[internal], (x[left[internal]] + x[right[internal]]) / 2)
+
+
+@pytest.mark.parametrize("criterion, depth", [("gini", 3), ("entropy", None)])
+def test_dot_source_is_scikit_learns_line_for_line(criterion, depth):
+    iris = load_iris()
+    names, classes = list(iris.feature_names), list(iris.target_names)
+    mine = tree.DecisionTreeClassifier(criterion=criterion, max_depth=depth)
+    mine.fit(iris.data, iris.target)
+    lib, _ = twins.sklearn_twin(mine, iris.data, iris.target, criterion=criterion, max_depth=depth)
+    ours = drawing.export_graphviz(mine, feature_names=names, class_names=classes)
+    theirs = sk_export_graphviz(lib, out_file=None, feature_names=names, class_names=classes)
+    assert ours.splitlines() == theirs.splitlines()
+
+
+def test_both_scripts_use_the_same_split_and_print_the_same_tree(tmp_path):
+    def run(script):
+        proc = subprocess.run(
+            [sys.executable, str(journey.REPO_ROOT / "05_decision_tree" / script)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "MPLBACKEND": "Agg", "JOURNEY_PARITY_LOG": str(tmp_path / "p")},
+        )
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.splitlines()
+        return lines[0], [line for line in lines if line.startswith("|")]
+
+    summary_scratch, tree_scratch = run("from_scratch/decision_tree_numpy.py")
+    summary_library, tree_library = run("library_impl/decision_tree_sklearn.py")
+    # the first line names the held-out size and the test accuracy: the same split
+    assert summary_scratch == summary_library
+    assert tree_scratch and tree_scratch == tree_library

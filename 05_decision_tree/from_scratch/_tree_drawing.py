@@ -103,8 +103,17 @@ def node_label(
 
 
 def export_graphviz(model, *, feature_names=None, class_names=None) -> str:
-    """The tree as Graphviz DOT source (``dot -Tpng tree.dot -o tree.png`` renders it)."""
+    """The tree as Graphviz DOT source, line for line what scikit-learn's ``export_graphviz``
+    writes with its default style (``dot -Tpng tree.dot -o tree.png`` renders it)."""
     t = model.tree_
+    parent = np.full(t.node_count, -1)
+    internal = np.flatnonzero(t.children_left != -1)
+    parent[t.children_left[internal]] = internal
+    parent[t.children_right[internal]] = internal
+    root_edges = {
+        t.children_left[0]: ' [labeldistance=2.5, labelangle=45, headlabel="True"]',
+        t.children_right[0]: ' [labeldistance=2.5, labelangle=-45, headlabel="False"]',
+    }
     out = [
         "digraph Tree {",
         'node [shape=box, fontname="helvetica"] ;',
@@ -113,15 +122,10 @@ def export_graphviz(model, *, feature_names=None, class_names=None) -> str:
     for node in range(t.node_count):
         label = node_label(model, node, feature_names=feature_names, class_names=class_names)
         out.append(f'{node} [label="{label}"] ;'.replace("\n", "\\n"))
-    for node in np.flatnonzero(t.children_left != -1):
-        yes, no = (
-            ' [labeldistance=2.5, labelangle=45, headlabel="True"]',
-            ' [labeldistance=2.5, labelangle=-45, headlabel="False"]',
-        )
-        out.append(f"{node} -> {t.children_left[node]}{yes if node == 0 else ''} ;")
-        out.append(f"{node} -> {t.children_right[node]}{no if node == 0 else ''} ;")
+        if node > 0:  # each node is followed by the edge from its parent, as scikit-learn does
+            out.append(f"{parent[node]} -> {node}{root_edges.get(node, '')} ;")
     out.append("}")
-    return "\n".join(out) + "\n"
+    return "\n".join(out)
 
 
 def render_dot(dot_path: Path) -> Path | None:

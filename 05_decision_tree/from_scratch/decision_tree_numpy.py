@@ -26,7 +26,6 @@ the first i+1 samples, and one ``cumsum`` of the one-hot labels (or of y) over a
 feature at once; right = total − left. The sort is done once, at the root: a child keeps its
 samples in sorted order by filtering the parent's sorted index lists with a boolean mask.
 
-Among equally good thresholds of one feature the first (smallest) wins, as in scikit-learn.
 What it takes to be scikit-learn's tree node for node (float32 features, its node arrays,
 its feature draws, a record of exactly tied features) is in ``_sklearn_compat.py``.
 """
@@ -36,6 +35,7 @@ import argparse
 import numpy as np
 
 import journey
+from journey.data import load_bundled
 from journey.estimator import BaseEstimator, ClassifierMixin, RegressorMixin
 from journey.validation import check_classification_targets, check_is_fitted, check_X_y
 
@@ -263,12 +263,9 @@ class DecisionTreeClassifier(ClassifierMixin, BaseDecisionTree):
 
 
 class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
-    """CART regressor (squared error): each leaf predicts the mean target of its samples.
-
-    Same parameters as the classifier, with ``criterion='squared_error'``; stage 09's
-    boosting grows these on residuals. Sums of real targets round differently from
-    scikit-learn's, so near-ties (within ``TIE_RTOL``) are recorded in ``tied_splits_``.
-    """
+    """CART regressor (squared error): each leaf predicts the mean target of its samples;
+    stage 09's boosting grows these on residuals. Sums of real targets round differently
+    from scikit-learn's, so near-ties (within ``TIE_RTOL``) are recorded in ``tied_splits_``."""
 
     _criteria = ("squared_error",)
     tie_tolerance = compat.TIE_RTOL
@@ -321,9 +318,14 @@ def mean_feature_importances(trees, n_features: int) -> np.ndarray:
 # ------------------------------------------------------------------------------------ script
 
 
-def main() -> None:
-    from journey.data import load_bundled
+def held_out_split(X, y, *, seed: int = 0):
+    """A seeded split with a quarter held out; the library script uses it too (same samples)."""
+    test = np.zeros(len(y), dtype=bool)
+    test[np.random.default_rng(seed).permutation(len(y))[: len(y) // 4]] = True
+    return X[~test], X[test], y[~test], y[test]
 
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dataset", default="iris", choices=["iris", "wine", "breast_cancer"])
     parser.add_argument("--criterion", default="gini", choices=["gini", "entropy"])
@@ -332,14 +334,12 @@ def main() -> None:
     args = parser.parse_args()
 
     drawing = journey.load_stage("05", "from_scratch/_tree_drawing.py")
-    X, y = load_bundled(args.dataset)
-    held_out = np.random.default_rng(args.seed).permutation(len(y))[: len(y) // 4]
-    test = np.isin(np.arange(len(y)), held_out)
+    X_tr, X_te, y_tr, y_te = held_out_split(*load_bundled(args.dataset), seed=args.seed)
     tree = DecisionTreeClassifier(criterion=args.criterion, max_depth=args.max_depth)
-    tree.fit(X[~test], y[~test])
+    tree.fit(X_tr, y_tr)
     print(
         f"{args.dataset}: depth {tree.get_depth()}, {tree.get_n_leaves()} leaves, "
-        f"test accuracy {tree.score(X[test], y[test]):.3f} ({test.sum()} samples)"
+        f"test accuracy {tree.score(X_te, y_te):.3f} ({len(y_te)} samples)"
     )
     print(drawing.export_text(tree))
     fig = drawing.plot_tree(tree, class_names=[str(c) for c in tree.classes_])
