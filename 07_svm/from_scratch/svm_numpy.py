@@ -252,11 +252,13 @@ def toy_data(kind: str, n_samples: int = 200, seed: int = 0) -> tuple[np.ndarray
 
 
 def plot_margin(ax, model: LinearSVM, X, y, title: str) -> None:
-    """Points, the boundary f = 0, the margins f = ±1 and the support vectors (circled)."""
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolor="k", s=22)
+    """Decision regions (shaded), the points, the boundary f = 0, the margins f = ±1 and the
+    support vectors (circled)."""
     lo, hi = X.min(axis=0) - 1, X.max(axis=0) + 1
     g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], 200), np.linspace(lo[1], hi[1], 200))
     f = model.decision_function(np.c_[g0.ravel(), g1.ravel()]).reshape(g0.shape)
+    ax.contourf(g0, g1, f > 0, levels=[-0.5, 0.5, 1.5], cmap="coolwarm", alpha=0.2)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolor="k", s=22)
     ax.contour(g0, g1, f, levels=[-1, 0, 1], colors="k", linestyles=["--", "-", "--"], linewidths=1)
     if hasattr(model, "support_"):
         sv = model.support_vectors_
