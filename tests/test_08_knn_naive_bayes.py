@@ -91,10 +91,13 @@ def test_k_smallest_paths_agree_with_a_full_sort():
     rng = np.random.default_rng(0)
     scores = rng.standard_normal((50, 300))
     expected = np.argsort(scores, axis=1)[:, :70]
+    paths = (knn.k_smallest, knn.k_smallest_by_argmin, knn.k_smallest_by_argpartition)
     for k in (1, 7, 64, 65, 70):
-        index, values = knn.k_smallest(scores.copy(), k)
-        np.testing.assert_array_equal(index, expected[:, :k])
-        np.testing.assert_array_equal(values, np.take_along_axis(scores, expected[:, :k], axis=1))
+        for path in paths:
+            index, values = path(scores.copy(), k)
+            np.testing.assert_array_equal(index, expected[:, :k])
+            expected_values = np.take_along_axis(scores, expected[:, :k], axis=1)
+            np.testing.assert_array_equal(values, expected_values)
 
 
 def test_squared_distances_matrix_form():

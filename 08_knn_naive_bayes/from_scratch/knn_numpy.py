@@ -19,7 +19,7 @@ each row to the front in O(n) without a full sort. For the small k used in pract
 faster still to take k passes of ``np.argmin`` over the whole block (a SIMD scan per pass),
 blanking each winner with +inf: the winners come out sorted, and among equal distances the
 lower training index wins. ``k_smallest`` uses argmin passes up to k = 64 and argpartition
-above (on the digits the two cost the same near k ≈ 80).
+above (the notebook times both paths).
 
 The vote (scikit-learn's rules, so that labels agree):
 
@@ -68,17 +68,9 @@ def squared_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return np.maximum(sq, 0.0, out=sq)
 
 
-def k_smallest(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Column indices and values of the k smallest entries of each row, smallest first.
-
-    Small k: k argmin passes, each winner overwritten with +inf (``scores`` is modified).
-    Large k: argpartition, then a sort of the k winners only.
-    """
-    if k > ARGMIN_PASSES_UP_TO_K:
-        nearest = np.argpartition(scores, k - 1, axis=1)[:, :k]
-        values = np.take_along_axis(scores, nearest, axis=1)
-        order = np.argsort(values, axis=1, kind="stable")
-        return np.take_along_axis(nearest, order, axis=1), np.take_along_axis(values, order, axis=1)
+def k_smallest_by_argmin(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """k passes of ``argmin``, each winner overwritten with +inf (``scores`` is modified):
+    the winners come out sorted, and among equal scores the lower column wins."""
     rows = np.arange(len(scores))
     index = np.empty((len(scores), k), dtype=np.intp)
     values = np.empty((len(scores), k))
@@ -87,6 +79,23 @@ def k_smallest(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         values[:, j] = scores[rows, index[:, j]]
         scores[rows, index[:, j]] = np.inf
     return index, values
+
+
+def k_smallest_by_argpartition(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``argpartition`` moves the k smallest of each row to the front in O(n); then only
+    those k are sorted (stable, so among equal scores the lower column comes first)."""
+    nearest = np.argpartition(scores, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(scores, nearest, axis=1)
+    order = np.argsort(values, axis=1, kind="stable")
+    return np.take_along_axis(nearest, order, axis=1), np.take_along_axis(values, order, axis=1)
+
+
+def k_smallest(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and values of the k smallest entries of each row, smallest first:
+    argmin passes up to ``ARGMIN_PASSES_UP_TO_K``, argpartition above."""
+    if k > ARGMIN_PASSES_UP_TO_K:
+        return k_smallest_by_argpartition(scores, k)
+    return k_smallest_by_argmin(scores, k)
 
 
 def vote_weights(distances: np.ndarray, weights: str) -> np.ndarray:
