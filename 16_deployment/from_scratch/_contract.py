@@ -5,19 +5,24 @@ service (``library_impl/serve_fastapi.py``) read the *same* rules from one place
 
 The artefacts live in ``outputs/16_deployment/`` (git-ignored; nothing binary is committed):
 
-    mnist_cnn.pt                   the stage-11 CNN's ``state_dict`` (``torch.save``)
-    mnist_cnn.npz                  the same weights as NumPy float32 arrays (torch-free server)
-    mnist_cnn.json                 version, classes, normalisation, data, accuracy, SHA-256s
-    breast_cancer_pipeline.joblib  scikit-learn ``Pipeline(StandardScaler, LogisticRegression)``
-    breast_cancer_pipeline.json    its metadata and SHA-256
+    mnist_cnn.pt                 the stage-11 CNN's ``state_dict`` (``torch.save``)
+    mnist_cnn.npz                the same weights as NumPy float32 arrays (torch-free server)
+    mnist_cnn.json               version, classes, normalisation, data, accuracy, SHA-256s
+    breast_cancer_pipeline.npz   the fitted numbers of ``Pipeline(StandardScaler,
+                                 LogisticRegression)``: arrays only, rebuilt into a pipeline
+    breast_cancer_pipeline.json  its metadata and SHA-256
 
-Why checksums? A SHA-256 digest is a 256-bit fingerprint of a file's bytes: flip one bit and
-about half of the digest's bits change, and nobody knows how to make two different files with
-the same digest. Recording the digest when the artefact is built and comparing it before the
-file is loaded catches a truncated copy, a half-finished write, a weights file swapped for
-another model's, or an edit. That matters doubly for ``.joblib``: unpickling runs code, so a
-file must be known to be *ours* before it is opened. (The metadata JSON itself is the root of
-trust here; against an attacker who can rewrite both, one would sign the metadata.)
+No artefact is a pickle: ``.npz`` files are read with ``allow_pickle=False`` and ``.pt`` with
+``weights_only=True``, so loading a file can never run code, whatever the file holds.
+
+Why checksums as well? A SHA-256 digest is a 256-bit fingerprint of a file's bytes: flip one
+bit and about half of the digest's bits change, and nobody knows how to make two different
+files with the same digest. Recording the digest when the artefact is built and comparing it
+before the file is loaded catches a truncated copy, a half-finished write, a weights file
+swapped for another model's, or an edit. (The metadata JSON itself is the root of trust here;
+against an attacker who can rewrite both, one would sign the metadata.) After loading, each
+server checks shapes, keys and dtypes and recomputes a smoke prediction recorded at build time
+before it answers its first request.
 """
 
 import hashlib
@@ -185,3 +190,123 @@ def too_large_body(size: int) -> dict:
         f"request body too large: {size:,} bytes (at least) where at most {MAX_BODY_BYTES:,} "
         f"are accepted; send at most {MAX_BATCH} images per request"
     )
+
+
+# ------------------------------------------------------------------ readiness after loading
+
+
+def require_keys(metadata: dict, keys: dict, path: Path, artefact_dir: Path) -> None:
+    """Refuse metadata that lacks a key the server reads (``keys``: name → sub-keys or None)."""
+    for key, inner in keys.items():
+        value = metadata.get(key)
+        missing = value is None or (
+            inner is not None and (not isinstance(value, dict) or not set(inner) <= set(value))
+        )
+        if missing:
+            raise ArtefactError(
+                f"{path} lacks {key!r}{f' with {sorted(inner)}' if inner else ''}. "
+                f"Rebuild it with: {rebuild_command(artefact_dir)}"
+            )
+
+
+def smoke_images() -> list[list[list[float]]]:
+    """Two fixed 28×28 inputs: a vertical stroke and a smooth pattern (the readiness probe).
+
+    The build records the model's answer to them; a server recomputes it after loading and
+    says it is ready only when the answers agree, so weights that load but compute nonsense
+    (wrong layout, wrong normalisation in the metadata) never serve a request.
+    """
+    stroke = [[1.0 if 5 <= r < 23 and c in (13, 14) else 0.0 for c in range(28)] for r in range(28)]
+    pattern = [[((r * 28 + c) * 37 % 101) / 100 for c in range(28)] for r in range(28)]
+    return [stroke, pattern]
+
+
+def check_smoke(path: Path, recorded, produced, atol: float, artefact_dir: Path) -> None:
+    """Refuse to start when a smoke prediction differs from the one recorded at build time."""
+    flat = [[float(v) for v in row] for row in (recorded, produced)]
+    if len(flat[0]) != len(flat[1]) or any(
+        not abs(a - b) <= atol for a, b in zip(*flat, strict=True)
+    ):
+        raise ArtefactError(
+            f"{path}: the model's answer to the fixed readiness input differs from the one "
+            f"recorded when it was built (tolerance {atol}). Rebuild with: "
+            f"{rebuild_command(artefact_dir)}"
+        )
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line of text (start-up refusals are one line, never a traceback)."""
+    return " ".join(str(exc).split())
+
+
+# ------------------------------------------------------------------- HTTP rules of both servers
+
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1")  # Host headers served unless configured
+REQUEST_DEADLINE_SECONDS = 10.0  # from the first byte of a request to the end of its body
+KEEP_ALIVE_SECONDS = 5.0  # an idle keep-alive connection is closed silently after this
+LINGER_BYTES, LINGER_SECONDS = 4 * 1024 * 1024, 1.0  # dropped after a 413, so it can be read
+INVALID_HOST = "Invalid host header"  # Starlette's TrustedHostMiddleware answer, word for word
+BAD_HTTP = "Invalid HTTP request received."
+TIMED_OUT = f"request not completed within {REQUEST_DEADLINE_SECONDS:g} seconds"
+CHUNKED = "chunked request bodies are not accepted: send a Content-Length header"
+
+
+def host_allowed(host_header: str, allowed_hosts) -> bool:
+    """Starlette's TrustedHostMiddleware rule: the Host without its port, exactly or ``*.domain``.
+
+    A browser tricked into calling 127.0.0.1 through a rebound DNS name still sends that name
+    as Host, so refusing unknown names blocks DNS-rebinding reads.
+    """
+    host = host_header.split(":")[0]
+    return any(
+        pattern == "*"
+        or host == pattern
+        or (pattern.startswith("*.") and host.endswith(pattern[1:]))
+        for pattern in allowed_hosts
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, "localhost")."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_warning(host: str) -> str | None:
+    """The warning to give when a server is about to listen beyond this machine."""
+    if is_loopback(host):
+        return None
+    return (
+        f"listening on {host}: any machine that can reach this address can call this "
+        "unauthenticated service; put it behind a reverse proxy with TLS and authentication, "
+        "and name the public host with --allowed-hosts"
+    )
+
+
+def json_bytes(body: dict) -> bytes:
+    """The bytes of every JSON answer from both servers (compact, UTF-8).
+
+    A field name with a lone surrogate (valid JSON, ``"\\udc00"``) cannot be written as UTF-8;
+    then the answer falls back to ASCII escapes, which every JSON parser reads back.
+    """
+    text = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+def raw_json_response(status: int, reason: str, message: str) -> bytes:
+    """A complete HTTP/1.1 error answer that closes the connection, written before any route."""
+    body = json_bytes(error_body(message))
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body

@@ -12,7 +12,11 @@ Writes into ``outputs/16_deployment/`` (see ``from_scratch/_contract.py`` for th
    the training data, the test accuracy and the SHA-256 of each file;
 2. the tabular model. ``Pipeline(StandardScaler, LogisticRegression)`` fitted on scikit-learn's
    bundled breast-cancer set (569 tumours, 30 measurements each, malignant/benign) and saved
-   with ``joblib.dump``, with the same kind of metadata.
+   as its fitted arrays (``_pipeline_arrays.py``: no pickle, so loading cannot run code), with
+   the same kind of metadata.
+
+Each metadata file also records the model's answer to a fixed readiness input
+(``_contract.smoke_images()``, the median tumour): the servers recompute it after loading.
 
 The model version is derived from the weights' digest (``mnist_cnn-<first 12 hex digits>``), so
 every retrained model gets a new version and the same bytes always carry the same version.
@@ -21,18 +25,17 @@ are only verified, not rebuilt. Nothing here is committed: outputs/ is git-ignor
 """
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import sklearn
 import torch
+from filelock import FileLock
 from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -44,9 +47,11 @@ from journey import data, parity
 
 contract = journey.load_stage("16", "from_scratch/_contract.py")
 cnn11 = journey.load_stage("11", "library_impl/mnist_cnn_pytorch.py")
+models = journey.load_stage("16", "library_impl/_models.py")
+arrays = journey.load_stage("16", "library_impl/_pipeline_arrays.py")
 
 DIGIT_FILES = ("mnist_cnn.pt", "mnist_cnn.npz")
-TABULAR_FILE = "breast_cancer_pipeline.joblib"
+TABULAR_FILE = models.TABULAR_FILE
 TABULAR_CLASSES = ("malignant", "benign")  # scikit-learn's target 0 = malignant, 1 = benign
 
 
@@ -91,28 +96,6 @@ def train_tabular_pipeline(seed: int = 0) -> tuple[Pipeline, dict]:
 # ------------------------------------------------------------------------------ helpers
 
 
-@contextlib.contextmanager
-def build_lock(folder: Path):
-    """Hold an exclusive lock on ``folder/.build.lock`` while building.
-
-    Several processes may start at once (the test suite runs scripts in parallel): the lock
-    makes the second one wait and then find the artefacts already built. ``fcntl`` exists on
-    Linux and macOS; elsewhere the build simply runs unlocked.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    with open(folder / ".build.lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def copy_atomic(source: Path, target: Path) -> None:
     """Copy to a temporary name in the target folder, then rename into place (never half a file)."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -123,15 +106,54 @@ def copy_atomic(source: Path, target: Path) -> None:
 
 
 def _is_current(out_dir: Path, metadata_name: str, expected_source: dict) -> bool:
-    """True when the metadata exists, its files verify, and it was built from that source."""
+    """True when the metadata exists in the current layout, its files verify, and it was built
+    from that source."""
     try:
-        metadata, _ = contract.load_verified(out_dir, metadata_name)
+        metadata, paths = contract.load_verified(out_dir, metadata_name)
     except contract.ArtefactError:
         return False
-    return all(metadata.get("source", {}).get(k) == v for k, v in expected_source.items())
+    current_layout = "smoke" in metadata and (
+        metadata_name != contract.TABULAR_METADATA or TABULAR_FILE in paths
+    )
+    return current_layout and all(
+        metadata.get("source", {}).get(k) == v for k, v in expected_source.items()
+    )
 
 
 # ------------------------------------------------------------------------------ builders
+
+
+def _digit_metadata(trained: dict, files: dict, source: dict, out_dir: Path) -> dict:
+    """What the servers need to know about the CNN, and its answer to the readiness input."""
+    normalisation = {
+        "mean": trained["normalisation"]["mean"],
+        "std": trained["normalisation"]["std"],
+        "formula": "(x - mean) / std, x in [0, 1] with white ink on black",
+    }
+    network = cnn11.MnistCNN()
+    network.load_state_dict(models.read_state_dict(out_dir / "mnist_cnn.pt", out_dir))
+    smoke = models.digit_probabilities(network.eval(), contract.smoke_images(), normalisation)
+    return {
+        "model_name": "mnist_cnn",
+        "model_version": f"mnist_cnn-{files['mnist_cnn.pt']['sha256'][:12]}",
+        "task": "classify a 28×28 grey-level image of a handwritten digit",
+        "classes": [str(c) for c in trained["classes"]],
+        "input": {
+            "shape": [1, contract.IMAGE_SIDE, contract.IMAGE_SIDE],
+            "pixel_range": [0.0, 1.0],
+            "normalisation": normalisation,
+        },
+        "training": {
+            k: trained[k]
+            for k in ("data_source", "epochs", "max_batches", "batch_size", "seed")
+            if k in trained
+        },
+        "metrics": {"test_accuracy": trained["test_accuracy"]},
+        "libraries": {"torch": torch.__version__, "numpy": np.__version__},
+        "smoke": {"probabilities": smoke.tolist()},
+        "source": source,
+        "files": files,
+    }
 
 
 def build_digit_artefacts(
@@ -150,52 +172,17 @@ def build_digit_artefacts(
         copy_atomic(stage11_dir / name, out_dir / name)
     trained = json.loads((stage11_dir / "mnist_cnn.json").read_text(encoding="utf-8"))
     files = {name: contract.file_record(out_dir / name) for name in DIGIT_FILES}
-    metadata = {
-        "model_name": "mnist_cnn",
-        "model_version": f"mnist_cnn-{files['mnist_cnn.pt']['sha256'][:12]}",
-        "task": "classify a 28×28 grey-level image of a handwritten digit",
-        "classes": [str(c) for c in trained["classes"]],
-        "input": {
-            "shape": [1, contract.IMAGE_SIDE, contract.IMAGE_SIDE],
-            "pixel_range": [0.0, 1.0],
-            "normalisation": {
-                "mean": trained["normalisation"]["mean"],
-                "std": trained["normalisation"]["std"],
-                "formula": "(x - mean) / std, x in [0, 1] with white ink on black",
-            },
-        },
-        "training": {
-            k: trained[k]
-            for k in ("data_source", "epochs", "max_batches", "batch_size", "seed")
-            if k in trained
-        },
-        "metrics": {"test_accuracy": trained["test_accuracy"]},
-        "libraries": {"torch": torch.__version__, "numpy": np.__version__},
-        "source": source,
-        "files": files,
-    }
+    metadata = _digit_metadata(trained, files, source, out_dir)
     contract.write_json_atomic(out_dir / contract.DIGIT_METADATA, metadata)
     return metadata
 
 
-def build_tabular_artefacts(out_dir: Path, *, seed: int = 0, force: bool = False) -> dict:
-    """Fit the breast-cancer pipeline, ``joblib.dump`` it, write its metadata with a checksum."""
-    source = {
-        "dataset": "sklearn.datasets.load_breast_cancer",
-        "seed": seed,
-        "scikit-learn": sklearn.__version__,
-    }
-    if not force and _is_current(out_dir, contract.TABULAR_METADATA, source):
-        return contract.read_metadata(out_dir, contract.TABULAR_METADATA)
-    pipeline, metrics = train_tabular_pipeline(seed)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{TABULAR_FILE}.", suffix=".tmp")
-    os.close(fd)
-    joblib.dump(pipeline, tmp)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, out_dir / TABULAR_FILE)
+def _tabular_metadata(pipeline: Pipeline, metrics: dict, files: dict, source: dict) -> dict:
+    """What the servers need to know about the pipeline, and its answer for the median tumour."""
     X, _ = breast_cancer_frame()
-    files = {TABULAR_FILE: contract.file_record(out_dir / TABULAR_FILE)}
-    metadata = {
+    median = {name: float(X[name].median()) for name in X.columns}
+    smoke = pipeline.predict_proba(pd.DataFrame([median]))[0]
+    return {
         "model_name": "breast_cancer_pipeline",
         "model_version": f"breast_cancer_pipeline-{files[TABULAR_FILE]['sha256'][:12]}",
         "task": "classify a breast tumour as malignant or benign from 30 cell-nucleus measurements",
@@ -206,19 +193,35 @@ def build_tabular_artefacts(out_dir: Path, *, seed: int = 0, force: bool = False
         "training": {
             "data_source": "scikit-learn bundled breast cancer (Wisconsin diagnostic), 569 samples",
             "split": "stratified 75/25",
-            "seed": seed,
+            "seed": source["seed"],
             "train_samples": metrics["train_samples"],
             "test_samples": metrics["test_samples"],
         },
         "metrics": {"test_accuracy": metrics["test_accuracy"]},
-        "libraries": {
-            "scikit-learn": sklearn.__version__,
-            "joblib": joblib.__version__,
-            "numpy": np.__version__,
-        },
+        "libraries": {"scikit-learn": sklearn.__version__, "numpy": np.__version__},
+        "smoke": {"input": median, "probabilities": smoke.tolist()},
         "source": source,
         "files": files,
     }
+
+
+def build_tabular_artefacts(out_dir: Path, *, seed: int = 0, force: bool = False) -> dict:
+    """Fit the breast-cancer pipeline, save its arrays, write its metadata with a checksum."""
+    source = {
+        "dataset": "sklearn.datasets.load_breast_cancer",
+        "seed": seed,
+        "scikit-learn": sklearn.__version__,
+    }
+    if not force and _is_current(out_dir, contract.TABULAR_METADATA, source):
+        return contract.read_metadata(out_dir, contract.TABULAR_METADATA)
+    pipeline, metrics = train_tabular_pipeline(seed)
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{TABULAR_FILE}.", suffix=".tmp")
+    os.close(fd)
+    arrays.save_pipeline(pipeline, Path(tmp))
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, out_dir / TABULAR_FILE)
+    files = {TABULAR_FILE: contract.file_record(out_dir / TABULAR_FILE)}
+    metadata = _tabular_metadata(pipeline, metrics, files, source)
     contract.write_json_atomic(out_dir / contract.TABULAR_METADATA, metadata)
     return metadata
 
@@ -246,7 +249,10 @@ def build_all(
     quick = journey.is_quick() if quick is None else quick
     out_dir = Path(out_dir or contract.default_artefact_dir())
     stage11_dir = Path(stage11_dir or default_stage11_dir(quick))
-    with build_lock(out_dir):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # Several processes may start at once (the test suite runs scripts in parallel): the lock
+    # makes the second one wait and then find the artefacts already built.
+    with FileLock(out_dir / ".build.lock"):
         digit = build_digit_artefacts(out_dir, stage11_dir, quick=quick, force=force)
         tabular = build_tabular_artefacts(out_dir, seed=seed, force=force)
     return {"digit": digit, "tabular": tabular}
