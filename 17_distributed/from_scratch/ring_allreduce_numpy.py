@@ -67,6 +67,9 @@ def ring_reduce_scatter(buffers: list[np.ndarray], bounds, trace=None) -> np.nda
     n = len(buffers)
     sent = np.zeros(n, dtype=np.int64)
     for step in range(n - 1):
+        # BEGIN SOLUTION 17.1
+        # task: one reduce-scatter step: every worker sends one chunk right, the receiver adds it
+        # hint: sender i sends chunk (i - step) % n to (i + 1) % n; copy all first, then add
         messages = []
         for sender in range(n):
             start, stop = bounds[(sender - step) % n]
@@ -76,6 +79,7 @@ def ring_reduce_scatter(buffers: list[np.ndarray], bounds, trace=None) -> np.nda
             buffers[(sender + 1) % n][start:stop] += payload
             sent[sender] += payload.nbytes
             _note(trace, "reduce-scatter", step, sender, (sender + 1) % n, chunk)
+        # END SOLUTION
     return sent
 
 
@@ -84,6 +88,9 @@ def ring_all_gather(buffers: list[np.ndarray], bounds, trace=None) -> np.ndarray
     n = len(buffers)
     sent = np.zeros(n, dtype=np.int64)
     for step in range(n - 1):
+        # BEGIN SOLUTION 17.2
+        # task: one all-gather step: every worker passes a complete chunk right (overwrite)
+        # hint: sender i sends chunk (i + 1 - step) % n to (i + 1) % n; count payload.nbytes
         messages = []
         for sender in range(n):
             start, stop = bounds[(sender + 1 - step) % n]
@@ -93,6 +100,7 @@ def ring_all_gather(buffers: list[np.ndarray], bounds, trace=None) -> np.ndarray
             buffers[(sender + 1) % n][start:stop] = payload
             sent[sender] += payload.nbytes
             _note(trace, "all-gather", step, sender, (sender + 1) % n, chunk)
+        # END SOLUTION
     return sent
 
 
