@@ -5,10 +5,11 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= auto
 
-.PHONY: help setup run run-quick lint format test test-slow lab bench book serve clean
+.PHONY: help setup setup-locked run run-quick lint format test test-slow lab bench book serve demo pipeline clean
 
 help:
 	@echo "make setup      create the venv '$(VENV)' and install requirements.txt (once)"
+	@echo "make setup-locked  the same with the exact versions of requirements.lock"
 	@echo "make run        run the whole journey headless, write outputs/report.md"
 	@echo "make run-quick  the same with shrunk data and epochs (JOURNEY_QUICK=1)"
 	@echo "make lint       ruff check + ruff format --check (make test runs it first)"
@@ -19,6 +20,9 @@ help:
 	@echo "make bench      scratch vs library timings -> outputs/bench.md"
 	@echo "make book       the journey as a static site -> outputs/book/index.html (FULL=1: full run)"
 	@echo "make serve      the stage-16 inference service on http://127.0.0.1:8000"
+	@echo "make demo       a page to click (Streamlit): a digit for the CNN, a tumour for the pipeline"
+	@echo "make pipeline   data -> seeded training -> evaluation -> artefacts -> service -> smoke request"
+	@echo "                (QUICK=1: the stand-in, seconds) -> outputs/pipeline/manifest.json"
 	@echo "make clean      remove outputs/ (keeps the venv and data/)"
 
 # The stamp is rebuilt only when requirements.txt or pyproject.toml change,
@@ -30,6 +34,14 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# The versions that passed, exactly (requirements.lock); the stamp then keeps `make` from
+# reinstalling the ranges of requirements.txt over them.
+setup-locked:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -r requirements.lock
+	$(PY) -m pip install --no-deps -e .
+	touch $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m journey run
@@ -66,6 +78,12 @@ book: $(STAMP)
 
 serve: $(STAMP)
 	$(PY) 16_deployment/library_impl/serve_fastapi.py --serve
+
+demo: $(STAMP)
+	$(PY) -m streamlit run demo/app.py --browser.gatherUsageStats false
+
+pipeline: $(STAMP)
+	$(PY) -m pipeline $(if $(QUICK),--quick)
 
 clean:
 	rm -rf outputs

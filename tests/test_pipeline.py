@@ -87,3 +87,22 @@ def test_help_names_every_flag(capsys):
     text = capsys.readouterr().out
     for flag in ("--quick", "--no-service", "--out-dir", "--seed", "--device", "--epochs"):
         assert flag in text
+
+
+def test_the_lock_pins_one_version_inside_every_range_of_requirements_txt():
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    def lines(name: str):
+        text = (journey.REPO_ROOT / name).read_text(encoding="utf-8")
+        return [line.split(" #")[0].strip() for line in text.splitlines() if line[:1].isalnum()]
+
+    pins = {
+        canonicalize_name(name): version
+        for name, version in (line.split(";")[0].split("==") for line in lines("requirements.lock"))
+    }
+    for line in lines("requirements.txt"):
+        wanted = Requirement(line)
+        pinned = pins.get(canonicalize_name(wanted.name))
+        assert pinned is not None, f"{wanted.name} is not in requirements.lock"
+        assert wanted.specifier.contains(pinned, prereleases=True), (str(wanted), pinned)
