@@ -141,9 +141,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
             warn_not_converged(self, "max_iter", max_iter, f" (tol={tol:g})")
         self.support_ = np.flatnonzero(alpha > 0)
         self.support_vectors_ = X[self.support_]
-        self.n_support_ = np.array(
-            [np.sum(signs[self.support_] < 0), np.sum(signs[self.support_] > 0)]
-        )
+        self.n_support_ = np.bincount(codes[self.support_], minlength=2)
         self.dual_coef_ = (alpha * signs)[self.support_][None, :]
         self.intercept_ = np.array([b])
         self.n_features_in_ = X.shape[1]
