@@ -45,8 +45,9 @@ JSON = {"content-type": "application/json"}
 
 @pytest.fixture(scope="module")
 def artefacts(tmp_path_factory):
-    """Both models built from nothing into a temporary folder (stage 11's quick stand-in CNN)."""
-    root = tmp_path_factory.mktemp("deployment")
+    """Both models built from nothing (stage 11's quick stand-in CNN), once per session: the
+    other stage-16 test files use the same folder."""
+    root = tmp_path_factory.getbasetemp() / "stage16"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DATA_DIR", str(root / "data"))
         build.build_all(root / "16", root / "11", quick=True)
@@ -55,7 +56,7 @@ def artefacts(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(artefacts):
-    with TestClient(service.create_app(artefacts)) as test_client:
+    with TestClient(service.create_app(artefacts), base_url="http://localhost") as test_client:
         yield test_client
 
 
@@ -124,7 +125,7 @@ def png_bytes(array01: np.ndarray, mode="L", fmt="PNG") -> bytes:
 def test_metadata_records_version_data_accuracy_and_true_checksums(artefacts):
     for name in (contract.DIGIT_METADATA, contract.TABULAR_METADATA):
         metadata = json.loads((artefacts / name).read_text())
-        for key in ("model_version", "classes", "training", "metrics", "libraries", "files"):
+        for key in ("model_version", "classes", "training", "metrics", "smoke", "files"):
             assert key in metadata, f"{name} lacks {key}"
         for file_name, record in metadata["files"].items():
             content = (artefacts / file_name).read_bytes()
@@ -179,8 +180,9 @@ def test_serve_command_refuses_tampered_weights_before_listening(artefact_copy, 
     )
     with pytest.raises(
         SystemExit, match=r"cannot start the service: .*mnist_cnn\.pt does not match its checksum"
-    ):
-        service.main()
+    ) as refused:
+        service.main()  # the models load before uvicorn starts: one line, no traceback
+    assert "\n" not in str(refused.value.code)
 
 
 def test_tampered_numpy_weights_stop_the_scratch_server(artefact_copy):
@@ -194,19 +196,90 @@ def test_missing_pipeline_stops_start_up_with_rebuild_command(artefact_copy):
     (artefact_copy / build.TABULAR_FILE).unlink()
     with pytest.raises(
         contract.ArtefactError,
-        match=rf"breast_cancer_pipeline\.joblib is missing.*--out-dir {artefact_copy}",
+        match=rf"breast_cancer_pipeline\.npz is missing.*--out-dir {artefact_copy}",
     ):
         with TestClient(service.create_app(artefact_copy)):
             pass
 
 
-def test_pipeline_from_another_sklearn_version_is_refused(artefact_copy):
-    path = artefact_copy / contract.TABULAR_METADATA
+def _rewrite_digest(folder, metadata_name, file_name):
+    """What an attacker who can write the folder does: replace a file and fix its checksum."""
+    path = folder / metadata_name
     metadata = json.loads(path.read_text())
-    metadata["libraries"]["scikit-learn"] = "0.24.0"
+    metadata["files"][file_name] = contract.file_record(folder / file_name)
     path.write_text(json.dumps(metadata))
-    with pytest.raises(contract.ArtefactError, match="built with scikit-learn 0.24.0"):
-        service.load_tabular_model(artefact_copy)
+
+
+class _Payload:
+    """Unpickling this creates ``marker``: the proof that loading a file ran code."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize(
+    "file_name, metadata_name",
+    [
+        (build.TABULAR_FILE, contract.TABULAR_METADATA),
+        ("mnist_cnn.pt", contract.DIGIT_METADATA),
+        ("mnist_cnn.npz", contract.DIGIT_METADATA),
+    ],
+)
+def test_malicious_file_with_a_matching_digest_runs_nothing(
+    artefact_copy, file_name, metadata_name
+):
+    import pickle
+
+    marker = artefact_copy / "pwned"
+    (artefact_copy / file_name).write_bytes(pickle.dumps(_Payload(marker)))
+    _rewrite_digest(artefact_copy, metadata_name, file_name)
+    loader = (
+        scratch.DigitService
+        if file_name.endswith(".npz") and "mnist" in file_name
+        else lambda folder: service.load_models(folder)
+    )
+    with pytest.raises(contract.ArtefactError, match=file_name.replace(".", r"\.")) as refused:
+        loader(artefact_copy)
+    assert not marker.exists()
+    assert "\n" not in str(refused.value)  # one line
+
+
+def _edit_metadata(folder, name, change):
+    path = folder / name
+    metadata = json.loads(path.read_text())
+    change(metadata)
+    path.write_text(json.dumps(metadata))
+
+
+def test_malformed_but_checksummed_artefacts_are_not_ready(artefact_copy):
+    arrays = dict(np.load(artefact_copy / "mnist_cnn.npz"))
+    arrays["fc2.bias"] = arrays["fc2.bias"][:5]  # the wrong shape, with a matching digest
+    np.savez(artefact_copy / "mnist_cnn.npz", **arrays)
+    _rewrite_digest(artefact_copy, contract.DIGIT_METADATA, "mnist_cnn.npz")
+    with pytest.raises(contract.ArtefactError, match=r"fc2\.bias is float32 \(5,\)"):
+        scratch.DigitService(artefact_copy)
+
+
+@pytest.mark.parametrize(
+    "name, change, words",
+    [
+        (contract.DIGIT_METADATA, lambda m: m.pop("input"), "lacks 'input'"),
+        (contract.DIGIT_METADATA, lambda m: m["input"]["normalisation"].update(std=1.0), "differs"),
+        (contract.TABULAR_METADATA, lambda m: m["smoke"]["probabilities"].reverse(), "differs"),
+        (contract.TABULAR_METADATA, lambda m: m.pop("features"), "lacks 'features'"),
+    ],
+    ids=["no-input", "wrong-normalisation", "wrong-smoke", "no-features"],
+)
+def test_readiness_check_refuses_to_start(artefact_copy, name, change, words):
+    _edit_metadata(artefact_copy, name, change)
+    with pytest.raises(contract.ArtefactError, match=words):
+        service.load_models(artefact_copy)
+    if name == contract.DIGIT_METADATA:
+        with pytest.raises(contract.ArtefactError, match=words):
+            scratch.DigitService(artefact_copy)
 
 
 def test_missing_metadata_names_the_file(tmp_path):
@@ -229,6 +302,7 @@ def test_health_and_model_cards(client, artefacts):
         "models": {"digit": digit["model_version"], "tabular": tabular["model_version"]},
     }
     cards = client.get("/model").json()
+    assert "libraries" not in cards["digit"] and "libraries" not in cards["tabular"]
     assert cards["digit"]["files"] == digit["files"]
     assert cards["tabular"]["model_version"] == tabular["model_version"]
     assert cards["tabular"]["input"]["features"] == build.tabular_feature_names()
@@ -357,7 +431,7 @@ def test_scratch_validation_mirrors_pydantic(client, case):
     body = BAD_DIGIT_BODIES[case][0]
     fastapi_errors = post_json(client, "/predict/digit", body).json()
     with pytest.raises(scratch.RequestRefused) as refused:
-        scratch.validate_digit_request(json.loads(json.dumps(body)))
+        scratch.validation.validate_digit_request(json.loads(json.dumps(body)))
     assert refused.value.status == 422
     assert refused.value.body == fastapi_errors
 
@@ -428,11 +502,11 @@ def test_oversized_bodies_are_413_before_parsing(client, scratch_server):
     assert answer.status_code == 413 and "too large" in answer.json()["message"]
     assert scratch_post(scratch_server, too_big) == (413, answer.json())
 
-    def chunks():  # no Content-Length: the limit is counted while reading
+    def chunks():  # no Content-Length: refused before a byte is read
         for _ in range(3):
             yield b" " * (contract.MAX_BODY_BYTES // 2)
 
-    assert client.post("/predict/digit", content=chunks(), headers=JSON).status_code == 413
+    assert client.post("/predict/digit", content=chunks(), headers=JSON).status_code == 411
     upload = client.post("/predict/digit/image", files={"file": ("big.png", too_big, "image/png")})
     assert upload.status_code == 413
     assert client.post("/predict/tabular", content=too_big, headers=JSON).status_code == 413
@@ -515,9 +589,9 @@ def _gif():
     return buffer.getvalue()
 
 
-def _huge_png():
+def _huge_png(size=(5000, 4000), mode="1"):
     buffer = io.BytesIO()
-    Image.new("1", (5000, 4000)).save(buffer, format="PNG")  # a few kB of file, 20 megapixels
+    Image.new(mode, size).save(buffer, format="PNG")  # a few kB of file, many megapixels
     return buffer.getvalue()
 
 
@@ -527,12 +601,13 @@ def _huge_png():
         (b"not an image at all", 400, "not an image"),
         (b"", 400, "empty"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, 400, "not an image"),
-        (None, 400, "GIF images are not accepted"),
+        (None, 400, "send a PNG or JPEG"),
         ("blank", 400, "no digit found"),
         ("truncated", 400, "could not be decoded"),
         ("huge", 413, "pixels"),
+        ("bomb", 413, "pixels"),
     ],
-    ids=["garbage", "empty", "broken-png", "gif", "blank", "truncated", "20-megapixels"],
+    ids=["garbage", "empty", "broken-png", "gif", "blank", "truncated", "20-megapixels", "bomb"],
 )
 def test_bad_uploads_are_refused_with_a_clear_message(client, content, status, words):
     if content is None:
@@ -543,9 +618,25 @@ def test_bad_uploads_are_refused_with_a_clear_message(client, content, status, w
         content = png_bytes(np.random.default_rng(0).random((200, 200)))[:400]
     elif content == "huge":
         content = _huge_png()
+    elif content == "bomb":  # beyond Pillow's own limit: its error is a 413 too
+        content = _huge_png((20000, 20000))
     answer = client.post("/predict/digit/image", files={"file": ("x.png", content, "image/png")})
     assert answer.status_code == status
     assert words in answer.json()["message"]
+
+
+def test_decompression_amplification_is_refused_from_the_header(client, monkeypatch):
+    """A 62 kB PNG declaring 4000×4000 RGBA: 413 before a single pixel is decoded."""
+    from PIL import ImageFile
+
+    def no_decoding(self):
+        raise AssertionError("the image was decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    payload = _huge_png((4000, 4000), "RGBA")
+    assert len(payload) < 100_000
+    answer = client.post("/predict/digit/image", files={"file": ("x.png", payload, "image/png")})
+    assert answer.status_code == 413 and "4000×4000" in answer.json()["message"]
 
 
 def test_upload_without_a_file_is_422_naming_it(client):
@@ -583,7 +674,6 @@ def test_scratch_server_answers_like_fastapi(client, scratch_server, digits):
 
 
 def test_docs_describe_every_field_with_an_example(client):
-    assert client.get("/docs").status_code == 200
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     undocumented = [
         f"{name}.{field}"
