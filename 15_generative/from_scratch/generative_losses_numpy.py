@@ -32,21 +32,18 @@ import numpy as np
 
 import journey
 from journey import parity
+from journey.cli import deep_learning_flags
 
 STAGE = "15_generative"
+
+# σ(x) = 1/(1 + e^{-x}), the overflow-free one written in stage 02.
+sigmoid = journey.load_stage("02", "from_scratch/logistic_regression_numpy.py").sigmoid
 
 
 def softplus(x: np.ndarray) -> np.ndarray:
     """log(1 + eˣ) without overflow: max(x, 0) + log1p(e^{-|x|})."""
     x = np.asarray(x, dtype=np.float64)
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1/(1 + e^{-x}), computed without overflow for large |x|."""
-    x = np.asarray(x, dtype=np.float64)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def bce_with_logits(logits, targets) -> np.ndarray:
@@ -101,6 +98,7 @@ def reparameterise(mu, logvar, eps) -> np.ndarray:
 
 def elbo(x, logits, mu, logvar) -> dict:
     """Mean ELBO over a batch and its two terms (nats per image): elbo = -reconstruction - kl."""
+    _check_one_code_per_image(x, mu)
     reconstruction, kl = bernoulli_nll(x, logits).mean(), gaussian_kl(mu, logvar).mean()
     return {"elbo": -reconstruction - kl, "reconstruction": reconstruction, "kl": kl}
 
@@ -110,10 +108,13 @@ def elbo(x, logits, mu, logvar) -> dict:
 
 def discriminator_loss(real_logits, fake_logits) -> float:
     """mean BCE(s_real, 1) + mean BCE(s_fake, 0)."""
-    real_logits, fake_logits = (
-        np.asarray(real_logits, np.float64),
-        np.asarray(fake_logits, np.float64),
-    )
+    real_logits = _check_logits(real_logits, "real_logits")
+    fake_logits = _check_logits(fake_logits, "fake_logits")
+    if real_logits.shape != fake_logits.shape:
+        raise ValueError(
+            f"real_logits {real_logits.shape} and fake_logits {fake_logits.shape} must have the "
+            "same shape: score one batch of generated images per batch of real ones"
+        )
     return float(
         bce_with_logits(real_logits, np.ones_like(real_logits)).mean()
         + bce_with_logits(fake_logits, np.zeros_like(fake_logits)).mean()
@@ -122,30 +123,45 @@ def discriminator_loss(real_logits, fake_logits) -> float:
 
 def generator_loss(fake_logits, *, saturating: bool = False) -> float:
     """Non-saturating mean BCE(s_fake, 1) (default), or the minimax mean log(1 - σ(s_fake))."""
-    fake_logits = np.asarray(fake_logits, np.float64)
+    fake_logits = _check_logits(fake_logits, "fake_logits")
     if saturating:
         return float(-softplus(fake_logits).mean())
     return float(bce_with_logits(fake_logits, np.ones_like(fake_logits)).mean())
 
 
 def generator_loss_grad(fake_logits, *, saturating: bool = False) -> np.ndarray:
-    """∂L_G/∂s_i of the mean loss over n logits: -σ(s_i)/n (minimax), -σ(-s_i)/n (non-saturating)."""
-    s = np.asarray(fake_logits, np.float64)
+    """∂L_G/∂s_i of the mean loss over n logits.
+
+    Minimax: -σ(s_i)/n, which vanishes for s ≪ 0. Non-saturating: -σ(-s_i)/n, near -1/n there.
+    """
+    s = _check_logits(fake_logits, "fake_logits")
     return (-sigmoid(s) if saturating else -sigmoid(-s)) / s.size
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--samples", type=int, default=None, help="Monte Carlo samples (default 400k; quick 100k)"
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    rng = np.random.default_rng(args.seed)
-    m = args.samples or (100_000 if journey.is_quick() else 400_000)
+# ------------------------------------------------------------------------ shape checks
 
-    # 1. The closed-form KL against a Monte Carlo estimate E_q[log q(z) - log p(z)],
-    #    with z drawn by reparameterisation.
+
+def _check_one_code_per_image(x, mu) -> None:
+    x, mu = np.asarray(x), np.asarray(mu)
+    if x.ndim < 2 or mu.ndim != 2 or len(x) != len(mu):
+        raise ValueError(
+            f"x {x.shape} must hold n images, one per row, and mu/logvar {mu.shape} one "
+            "latent code per image, (n, latent_dim); encode the same batch you decode"
+        )
+
+
+def _check_logits(logits, name: str) -> np.ndarray:
+    logits = np.asarray(logits, dtype=np.float64)
+    if logits.ndim != 1 or logits.size == 0:
+        raise ValueError(
+            f"{name} must be 1-D, one discriminator logit per image, got shape {logits.shape}; "
+            "squeeze a (n, 1) output to (n,)"
+        )
+    return logits
+
+
+def check_kl_by_monte_carlo(rng: np.random.Generator, m: int) -> None:
+    """The closed-form KL against E_q[log q(z) - log p(z)], z drawn by reparameterisation."""
     mu, logvar = rng.normal(0, 1, (1, 4)), rng.normal(0, 0.5, (1, 4))
     z = reparameterise(np.repeat(mu, m, 0), np.repeat(logvar, m, 0), rng.standard_normal((m, 4)))
     log_q = -0.5 * np.sum(logvar + (z - mu) ** 2 / np.exp(logvar), axis=1)
@@ -159,7 +175,9 @@ def main() -> None:
         4.0,
     )
 
-    # 2. The stable forms against the naive formulas where the naive ones are still accurate.
+
+def check_stable_bce(rng: np.random.Generator) -> None:
+    """The softplus form against the naive formula where the naive one is still accurate."""
     s = np.linspace(-10, 10, 401)
     x = rng.uniform(0, 1, s.shape)
     naive = -(x * np.log(1 / (1 + np.exp(-s))) + (1 - x) * np.log(1 - 1 / (1 + np.exp(-s))))
@@ -170,10 +188,9 @@ def main() -> None:
         rtol=1e-8,
     )
 
-    # 3. Saturation: the generator's gradient where the discriminator rejects its samples (s ≪ 0).
-    s_fake = np.linspace(-8, 4, 200)
-    grad_minimax = -sigmoid(s_fake)
-    grad_non_saturating = -sigmoid(-s_fake)
+
+def show_saturation():
+    """The generator's gradient where the discriminator rejects its samples (s ≪ 0)."""
     print(
         f"at s_fake = -6 (D(G(z)) ≈ {sigmoid(-6.0):.4f}): ∂L/∂s minimax {-sigmoid(-6.0):.4f}, "
         f"non-saturating {-sigmoid(6.0):.4f}"
@@ -183,11 +200,10 @@ def main() -> None:
         sigmoid(6.0) / sigmoid(-6.0),
         100.0,
     )
-
-    plt = journey.plotting.pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(sigmoid(s_fake), np.abs(grad_minimax), label="minimax: log(1 − D(G(z)))")
-    ax.plot(sigmoid(s_fake), np.abs(grad_non_saturating), label="non-saturating: −log D(G(z))")
+    s_fake = np.linspace(-8, 4, 200)
+    fig, ax = journey.plotting.pyplot().subplots(figsize=(6, 4))
+    ax.plot(sigmoid(s_fake), sigmoid(s_fake), label="minimax: log(1 − D(G(z)))")
+    ax.plot(sigmoid(s_fake), sigmoid(-s_fake), label="non-saturating: −log D(G(z))")
     ax.set(
         xscale="log",
         xlabel="D(G(z)) — how real the discriminator finds a fake",
@@ -195,7 +211,21 @@ def main() -> None:
         title="Why GANs use the non-saturating generator loss",
     )
     ax.legend()
-    journey.save_figure(fig, STAGE, "gan_generator_gradients")
+    return fig
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], parents=[deep_learning_flags(device=False)]
+    )
+    parser.add_argument(
+        "--samples", type=int, default=None, help="Monte Carlo samples (default 400k; quick 100k)"
+    )
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    check_kl_by_monte_carlo(rng, args.samples or (100_000 if journey.is_quick() else 400_000))
+    check_stable_bce(rng)
+    journey.save_figure(show_saturation(), STAGE, "gan_generator_gradients")
 
 
 if __name__ == "__main__":

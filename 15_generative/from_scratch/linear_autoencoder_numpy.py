@@ -37,41 +37,17 @@ import numpy as np
 import journey
 from journey import data as jdata
 from journey import parity
-from journey.validation import check_array, check_is_fitted, check_n_features
+from journey.cli import MNIST_DATA, deep_learning_flags
+from journey.estimator import BaseEstimator
+from journey.validation import (
+    check_array,
+    check_float,
+    check_int,
+    check_is_fitted,
+    check_n_features,
+)
 
 STAGE = "15_generative"
-DATA_CHOICES = {"auto": "fallback", "mnist": "never", "standin": "always"}
-
-
-# ------------------------------------------------------------------------------ data
-
-
-def load_mnist(
-    data: str = "auto",
-    data_dir=None,
-    n_train: int | None = None,
-    n_test: int | None = None,
-    seed: int = 0,
-):
-    """MNIST (or the bundled-digits stand-in) as float64 pixels in [0, 1], one image per row.
-
-    Reads the IDX files that ``journey.data.mnist_root`` finds or writes — the same files
-    torchvision's ``MNIST`` reads. ``n_train``/``n_test`` take a seeded random subset.
-    Returns ``X_train (n, 784), y_train, X_test, y_test, source``.
-    """
-    if data not in DATA_CHOICES:
-        raise ValueError(f"data must be one of {', '.join(DATA_CHOICES)}, got {data!r}")
-    root, source = jdata.mnist_root(data_dir, standin=DATA_CHOICES[data])
-    raw = jdata.mnist_raw_dir(root)
-    rng = np.random.default_rng(seed)
-    arrays = []
-    for train, n in ((True, n_train), (False, n_test)):
-        images_file, labels_file = jdata.MNIST_FILES[train]
-        X = jdata.read_idx(raw / images_file).reshape(-1, 28 * 28) / 255.0
-        y = jdata.read_idx(raw / labels_file).astype(np.int64)
-        keep = np.sort(rng.permutation(len(X))[:n]) if n is not None else slice(None)
-        arrays += [X[keep], y[keep]]
-    return (*arrays, source)
 
 
 # ---------------------------------------------------------------- losses and gradients
@@ -109,39 +85,10 @@ def top_eigenvalue(C: np.ndarray, n_iter: int = 200) -> float:
     return float(v @ C @ v)
 
 
-# --------------------------------------------------------------------------- subspaces
-
-
-def orthonormal_basis(A: np.ndarray) -> np.ndarray:
-    """An orthonormal basis (D, k) of the column space of A (D, k), by QR."""
-    return np.linalg.qr(A)[0]
-
-
-def largest_principal_angle(A: np.ndarray, B: np.ndarray) -> float:
-    """θ_max between span(A) and span(B) (columns), from sin θ_max = ||(I - Q_a Q_aᵀ) Q_b||₂.
-
-    The sine form stays accurate for tiny angles, where arccos of a cosine near 1 would not.
-    """
-    Qa, Qb = orthonormal_basis(A), orthonormal_basis(B)
-    if Qa.shape != Qb.shape:
-        raise ValueError(
-            f"compare subspaces of the same dimension, got {Qa.shape[1]} and {Qb.shape[1]}"
-        )
-    sine = np.linalg.norm(Qb - Qa @ (Qa.T @ Qb), ord=2)
-    return float(np.arcsin(min(1.0, sine)))
-
-
-def pca_components(X: np.ndarray, k: int) -> np.ndarray:
-    """The top-k principal directions (k, D), from an eigendecomposition of the covariance."""
-    Xc = X - X.mean(axis=0)
-    values, vectors = np.linalg.eigh(Xc.T @ Xc / len(X))
-    return vectors[:, ::-1][:, :k].T
-
-
 # ------------------------------------------------------------------------------ model
 
 
-class LinearAutoencoder:
+class LinearAutoencoder(BaseEstimator):
     """Linear autoencoder x̂ = μ + W_d W_e (x - μ), fitted by full-batch gradient descent on L.
 
     Interface like scikit-learn's PCA: ``fit``, ``transform`` (encode), ``inverse_transform``
@@ -168,27 +115,16 @@ class LinearAutoencoder:
         init_scale: float = 1.0,
         seed: int = 0,
     ):
-        if int(n_components) != n_components or n_components < 1:
-            raise ValueError(f"n_components must be a positive integer, got {n_components!r}")
-        if lr != "auto" and (not np.isfinite(lr) or lr <= 0):
-            raise ValueError(f"lr must be a positive number or 'auto', got {lr!r}")
-        if int(n_iter) != n_iter or n_iter < 1:
-            raise ValueError(f"n_iter must be a positive integer, got {n_iter!r}")
-        if not np.isfinite(init_scale) or init_scale <= 0:
-            raise ValueError(f"init_scale must be positive, got {init_scale!r}")
-        self.n_components, self.lr, self.n_iter = int(n_components), lr, int(n_iter)
-        self.init_scale, self.seed = float(init_scale), seed
-        self.encoder_weight_ = self.decoder_weight_ = None
+        self.n_components = n_components
+        self.lr = lr
+        self.n_iter = n_iter
+        self.init_scale = init_scale
+        self.seed = seed
 
     def fit(self, X):
-        X = check_array(X)
+        """Gradient descent on L through the covariance: O(D²k) a step, whatever n is."""
+        X, k, n_iter = self._validate(X)
         n, D = X.shape
-        k = self.n_components
-        if k > min(n, D):
-            raise ValueError(
-                f"n_components={k} exceeds min(n_samples, n_features)={min(n, D)}; "
-                "choose a smaller k"
-            )
         self.mean_ = X.mean(axis=0)
         Xc = X - self.mean_
         C = Xc.T @ Xc / n
@@ -198,7 +134,7 @@ class LinearAutoencoder:
         W_enc = self.init_scale * rng.standard_normal((k, D)) / np.sqrt(D)
         W_dec = self.init_scale * rng.standard_normal((D, k)) / np.sqrt(D)
         self.loss_history_ = []
-        for _ in journey.progress(range(self.n_iter), desc="linear AE"):
+        for _ in journey.progress(range(n_iter), desc="linear AE"):
             loss, dW_enc, dW_dec = covariance_loss_and_gradients(W_enc, W_dec, C, trace_C)
             self.loss_history_.append(loss / D)
             W_enc -= self.lr_ * dW_enc
@@ -208,15 +144,17 @@ class LinearAutoencoder:
         return self
 
     def transform(self, X) -> np.ndarray:
+        """The codes z = W_e (x - μ), one row per image."""
         check_is_fitted(self, "encoder_weight_")
         X = check_array(X)
         check_n_features(X, self.n_features_in_)
         return (X - self.mean_) @ self.encoder_weight_.T
 
     def inverse_transform(self, Z) -> np.ndarray:
+        """The images x̂ = μ + W_d z decoded from codes, one row per code."""
         check_is_fitted(self, "decoder_weight_")
         Z = check_array(Z, name="Z")
-        check_n_features(Z, self.n_components)
+        check_n_features(Z, self.decoder_weight_.shape[1])
         return self.mean_ + Z @ self.decoder_weight_.T
 
     def reconstruct(self, X) -> np.ndarray:
@@ -227,6 +165,37 @@ class LinearAutoencoder:
         X = check_array(X)
         return float(np.mean((self.reconstruct(X) - X) ** 2))
 
+    def _validate(self, X):
+        """The hyper-parameters and the training data, checked before any arithmetic."""
+        k = check_int(self.n_components, "n_components", minimum=1)
+        n_iter = check_int(self.n_iter, "n_iter", minimum=1)
+        if self.lr != "auto":
+            check_float(self.lr, "lr", minimum=0.0, strict_minimum=True)
+        check_float(self.init_scale, "init_scale", minimum=0.0, strict_minimum=True)
+        X = check_array(X)
+        if k > min(X.shape):
+            raise ValueError(
+                f"n_components={k} exceeds min(n_samples, n_features)={min(X.shape)}; "
+                "choose a smaller k"
+            )
+        if np.all(np.ptp(X, axis=0) == 0):
+            raise ValueError(
+                "X is constant (every feature takes a single value), so there is no variance "
+                "to encode; fit the autoencoder on data whose rows differ"
+            )
+        return X, k, n_iter
+
+
+# ------------------------------------------------------------- PCA and subspaces
+
+
+def pca_components(X: np.ndarray, k: int) -> np.ndarray:
+    """The top-k principal directions (k, D): eigenvectors of the covariance with the largest
+    eigenvalues (``eigh`` returns them in ascending order, hence the reversal)."""
+    Xc = X - X.mean(axis=0)
+    values, vectors = np.linalg.eigh(Xc.T @ Xc / len(X))
+    return vectors[:, ::-1][:, :k].T
+
 
 def pca_mse(X_train: np.ndarray, X_test: np.ndarray, k: int) -> float:
     """Per-pixel test MSE of projecting onto the top-k PCA subspace of the training data."""
@@ -235,20 +204,87 @@ def pca_mse(X_train: np.ndarray, X_test: np.ndarray, k: int) -> float:
     return float(np.mean(R * R))
 
 
+def orthonormal_basis(A: np.ndarray) -> np.ndarray:
+    """An orthonormal basis (D, k) of the column space of A (D, k), by QR."""
+    return np.linalg.qr(A)[0]
+
+
+def largest_principal_angle(A: np.ndarray, B: np.ndarray) -> float:
+    """θ_max between span(A) and span(B) (columns), from sin θ_max = ||(I - Q_a Q_aᵀ) Q_b||₂.
+
+    The sine form stays accurate for tiny angles, where arccos of a cosine near 1 would not.
+    """
+    Qa, Qb = orthonormal_basis(A), orthonormal_basis(B)
+    if Qa.shape != Qb.shape:
+        raise ValueError(
+            f"compare subspaces of the same dimension, got {Qa.shape[1]} and {Qb.shape[1]}"
+        )
+    sine = np.linalg.norm(Qb - Qa @ (Qa.T @ Qb), ord=2)
+    return float(np.arcsin(min(1.0, sine)))
+
+
+# ------------------------------------------------------------------------------ data
+
+
+def load_mnist(
+    data: str = "auto",
+    data_dir=None,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    seed: int = 0,
+):
+    """MNIST (or the bundled-digits stand-in) as float64 pixels in [0, 1], one image per row.
+
+    Reads the IDX files that ``journey.data.mnist_root`` finds or writes — the same files
+    torchvision's ``MNIST`` reads. ``n_train``/``n_test`` take a seeded random subset.
+    Returns ``X_train (n, 784), y_train, X_test, y_test, source``.
+    """
+    if data not in MNIST_DATA:
+        raise ValueError(f"data must be one of {', '.join(MNIST_DATA)}, got {data!r}")
+    root, source = jdata.mnist_root(data_dir, standin=MNIST_DATA[data])
+    raw = jdata.mnist_raw_dir(root)
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for train, n in ((True, n_train), (False, n_test)):
+        images_file, labels_file = jdata.MNIST_FILES[train]
+        X = jdata.read_idx(raw / images_file).reshape(-1, 28 * 28) / 255.0
+        y = jdata.read_idx(raw / labels_file).astype(np.int64)
+        keep = np.sort(rng.permutation(len(X))[:n]) if n is not None else slice(None)
+        arrays += [X[keep], y[keep]]
+    return (*arrays, source)
+
+
+# ------------------------------------------------------------------------------ script
+
+
+def plot_training(model: LinearAutoencoder, X_train, X_test, k: int):
+    """The loss curve against PCA's optimum, and test digits above their reconstructions."""
+    plt = journey.plotting.pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    axes[0].plot(model.loss_history_)
+    axes[0].axhline(pca_mse(X_train, X_train, k), color="k", ls="--", label="PCA (the optimum)")
+    axes[0].set(
+        xlabel="gradient-descent step",
+        ylabel="train MSE per pixel",
+        yscale="log",
+        title="Linear autoencoder → PCA's error",
+    )
+    axes[0].legend()
+    images = np.vstack([X_test[:8], model.reconstruct(X_test[:8])]).reshape(2, 8, 28, 28)
+    axes[1].imshow(np.block([[*row] for row in images]), cmap="gray")
+    axes[1].set(title=f"top: test digits, bottom: linear AE (k={k})", xticks=[], yticks=[])
+    return fig
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        parents=[deep_learning_flags(data=MNIST_DATA, device=False)],
+    )
     parser.add_argument("--components", type=int, default=2, help="code size k")
     parser.add_argument(
         "--iters", type=int, default=None, help="gradient-descent steps (default 1000; quick 500)"
     )
-    parser.add_argument(
-        "--data",
-        choices=tuple(DATA_CHOICES),
-        default="auto",
-        help="auto: MNIST, else the bundled-digits stand-in (loudly); mnist; standin",
-    )
-    parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     quick = journey.is_quick()
     data = "standin" if quick and args.data == "auto" else args.data
@@ -259,46 +295,23 @@ def main() -> None:
         raise SystemExit(2) from None
     print(f"data: {source}, train {X_train.shape}, test {X_test.shape}")
 
-    model = LinearAutoencoder(
-        args.components, n_iter=args.iters or (500 if quick else 1000), seed=args.seed
-    )
+    k = args.components
+    model = LinearAutoencoder(k, n_iter=args.iters or (500 if quick else 1000), seed=args.seed)
     model.fit(X_train)
-    pca_dirs = pca_components(X_train, args.components)
-    angle = largest_principal_angle(model.decoder_weight_, pca_dirs.T)
+    angle = largest_principal_angle(model.decoder_weight_, pca_components(X_train, k).T)
     print(
         f"step {model.lr_:.4g}; "
         f"train MSE/pixel {model.loss_history_[0]:.5f} → {model.loss_history_[-1]:.5f} "
         f"in {model.n_iter} steps; largest angle to PCA's subspace {angle:.2e} rad"
     )
-    parity.at_most(
-        f"linear AE (k={args.components}) vs PCA: largest principal angle (rad)", angle, 1e-3
-    )
+    parity.at_most(f"linear AE (k={k}) vs PCA: largest principal angle (rad)", angle, 1e-3)
     parity.close(
-        f"linear AE vs PCA: test MSE/pixel (k={args.components})",
+        f"linear AE vs PCA: test MSE/pixel (k={k})",
         model.score(X_test),
-        pca_mse(X_train, X_test, args.components),
+        pca_mse(X_train, X_test, k),
         rtol=1e-4,
     )
-
-    plt = journey.plotting.pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    axes[0].plot(model.loss_history_)
-    axes[0].axhline(
-        pca_mse(X_train, X_train, args.components), color="k", ls="--", label="PCA (the optimum)"
-    )
-    axes[0].set(
-        xlabel="gradient-descent step",
-        ylabel="train MSE per pixel",
-        yscale="log",
-        title="Linear autoencoder → PCA's error",
-    )
-    axes[0].legend()
-    images = np.vstack([X_test[:8], model.reconstruct(X_test[:8])]).reshape(2, 8, 28, 28)
-    axes[1].imshow(np.block([[*row] for row in images]), cmap="gray")
-    axes[1].set(
-        title=f"top: test digits, bottom: linear AE (k={args.components})", xticks=[], yticks=[]
-    )
-    journey.save_figure(fig, STAGE, "linear_autoencoder_numpy")
+    journey.save_figure(plot_training(model, X_train, X_test, k), STAGE, "linear_autoencoder_numpy")
 
 
 if __name__ == "__main__":
