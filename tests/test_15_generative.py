@@ -15,6 +15,7 @@ from journey.gradcheck import numerical_gradient, relative_error
 LAE = journey.load_stage("15", "from_scratch/linear_autoencoder_numpy.py")
 LOSS = journey.load_stage("15", "from_scratch/generative_losses_numpy.py")
 D = journey.load_stage("15", "library_impl/_mnist.py")
+T = journey.load_stage("15", "library_impl/_training.py")
 AE = journey.load_stage("15", "library_impl/autoencoder_pytorch.py")
 VAE = journey.load_stage("15", "library_impl/vae_pytorch.py")
 GAN = journey.load_stage("15", "library_impl/gan_pytorch.py")
@@ -119,27 +120,35 @@ def test_linear_ae_reconstructions_equal_torch_twin():
         assert relative_error(model.reconstruct(X), twin(torch.from_numpy(X)).numpy()) < 1e-10
 
 
-def test_linear_ae_rejects_bad_input():
+def test_pca_components_span_scikit_learns_principal_subspace():
+    """The top-k directions (largest eigenvalues), not the bottom-k that ``eigh`` lists first."""
+    from scipy.linalg import subspace_angles
+    from sklearn.decomposition import PCA
+
+    X = low_rank_data()
+    ours = LAE.pca_components(X, 3)
+    theirs = PCA(n_components=3).fit(X).components_
+    assert ours.shape == theirs.shape
+    assert subspace_angles(ours.T, theirs.T).max() < 1e-8
+    np.testing.assert_allclose(np.abs(ours @ theirs.T), np.eye(3), atol=1e-8)  # axis by axis
+
+
+def test_linear_ae_refuses_bad_hyperparameters_and_data_at_fit():
+    """Beyond the shared estimator contract: ranges, the code size, constant data."""
     X = low_rank_data()
     for kwargs, match in [
         ({"n_components": 0}, "n_components"),
         ({"lr": -1.0}, "lr must be"),
         ({"n_iter": 0}, "n_iter"),
         ({"init_scale": 0.0}, "init_scale"),
+        ({"n_components": 13}, "exceeds"),
     ]:
+        model = LAE.LinearAutoencoder(**kwargs)  # storing a bad value is not an error …
         with pytest.raises(ValueError, match=match):
-            LAE.LinearAutoencoder(**kwargs)
-    with pytest.raises(RuntimeError, match="not fitted"):
-        LAE.LinearAutoencoder().transform(X)
-    with pytest.raises(ValueError, match="exceeds"):
-        LAE.LinearAutoencoder(13).fit(X)
-    bad = X.copy()
-    bad[3, 3] = np.inf
-    with pytest.raises(ValueError, match="NaN or infinite"):
-        LAE.LinearAutoencoder().fit(bad)
-    model = LAE.LinearAutoencoder(2, n_iter=5).fit(X)
-    with pytest.raises(ValueError, match="features"):
-        model.transform(X[:, :5])
+            model.fit(X)  # … fitting with it is
+    for constant in (np.ones((10, 4)), np.full((10, 4), 0.1)):
+        with pytest.raises(ValueError, match="no variance"):
+            LAE.LinearAutoencoder().fit(constant)
     with pytest.raises(ValueError, match="same dimension"):
         LAE.largest_principal_angle(X[:, :2], X[:, :3])
 
@@ -261,6 +270,20 @@ def test_loss_functions_reject_bad_input():
         LOSS.bce_with_logits(np.zeros(3), np.zeros(4))
     with pytest.raises(ValueError, match="latent_dim"):
         LOSS.gaussian_kl(np.zeros((2, 3)), np.zeros((2, 4)))
+    x, logits = np.full((2, 784), 0.5), np.zeros((2, 784))
+    with pytest.raises(ValueError, match="one latent code per image"):
+        LOSS.elbo(x, logits, *latent_batch(n=3))  # 2 images, 3 codes
+    with pytest.raises(ValueError, match="one latent code per image"):
+        LOSS.elbo(x[0], logits[0], *latent_batch(n=784))  # one image passed as a 1-D row
+    with pytest.raises(ValueError, match="same shape"):
+        LOSS.discriminator_loss(np.zeros(8), np.zeros(6))
+    for bad in (np.zeros((8, 1)), np.zeros(0)):
+        with pytest.raises(ValueError, match="one discriminator logit per image"):
+            LOSS.discriminator_loss(bad, bad)
+        with pytest.raises(ValueError, match="one discriminator logit per image"):
+            LOSS.generator_loss(bad)
+        with pytest.raises(ValueError, match="one discriminator logit per image"):
+            LOSS.generator_loss_grad(bad)
     with pytest.raises(ValueError, match="latent_dim"):
         VAE.VAE(latent_dim=0)
     with pytest.raises(ValueError, match="latent_dim"):
@@ -273,7 +296,7 @@ def test_loss_functions_reject_bad_input():
 def test_autoencoder_beats_pca_at_the_same_latent_size(standin):
     x_train, _, x_test, _, _ = standin
     model = AE.Autoencoder(latent_dim=2)
-    AE.train_autoencoder(model, x_train, epochs=D.epochs_for(len(x_train), 128, 400), verbose=False)
+    AE.train_autoencoder(model, x_train, epochs=T.epochs_for(len(x_train), 128, 400), verbose=False)
     pca_mse, _ = AE.pca_baseline(x_train, x_test, 2)
     assert AE.reconstruction_mse(model, x_test) < 0.9 * pca_mse
 
@@ -337,13 +360,35 @@ def test_distance_to_data_is_zero_for_the_data_itself(standin):
     assert noise["mean_image"] > 0.1 and noise["histogram"] > 0.3
 
 
+def test_training_loop_sees_every_image_once_per_epoch_and_averages_over_images():
+    x = torch.arange(10.0)[:, None]
+    seen = []
+
+    def step(batch):
+        seen.append(batch.flatten().tolist())
+        return {"value": batch.mean().item()}
+
+    history = T.train_epochs(step, x, models=[], epochs=2, batch_size=4, seed=3, verbose=False)
+    assert [len(b) for b in seen] == [4, 4, 2, 4, 4, 2]
+    for epoch in range(2):
+        assert sorted(sum(seen[3 * epoch : 3 * epoch + 3], [])) == list(range(10))
+    assert [row["epoch"] for row in history] == [1, 2]
+    batch_means = [np.mean(batch) for batch in seen[:3]]
+    assert np.mean(batch_means) != pytest.approx(4.5)  # a mean over batches would be off …
+    assert history[0]["value"] == pytest.approx(4.5)  # … the mean over images is exact
+    first_order = list(seen)
+    seen.clear()
+    T.train_epochs(step, x, models=[], epochs=2, batch_size=4, seed=3, verbose=False)
+    assert seen == first_order
+
+
 @pytest.mark.slow
 def test_full_gan_samples_cover_all_ten_digits(standin):
     x_train = standin[0]
     torch.manual_seed(0)
     G, Dis = GAN.Generator(), GAN.Discriminator()
     GAN.train_gan(
-        G, Dis, x_train, epochs=D.epochs_for(len(x_train), 64, GAN.FULL_STEPS), verbose=False
+        G, Dis, x_train, epochs=T.epochs_for(len(x_train), 64, GAN.FULL_STEPS), verbose=False
     )
     classifier, _ = GAN.stage11_classifier(quick=False)
     samples = G.sample(GAN.N_EVAL, torch.Generator().manual_seed(2))

@@ -1,9 +1,9 @@
-"""Shared by the stage-15 PyTorch scripts: MNIST as tensors, the common options, training budgets.
+"""Shared by the stage-15 PyTorch scripts: MNIST as tensors, the common options, figures.
 
 Not a script (the leading underscore keeps the runner from executing it).
 """
 
-import math
+import argparse
 import sys
 
 import numpy as np
@@ -12,9 +12,9 @@ from torchvision.datasets import MNIST
 
 import journey
 from journey import data as jdata
+from journey.cli import MNIST_DATA, deep_learning_flags
 
 STAGE = "15_generative"
-DATA_CHOICES = {"auto": "fallback", "mnist": "never", "standin": "always"}
 
 
 def load_mnist_tensors(
@@ -30,11 +30,11 @@ def load_mnist_tensors(
     that ``from_scratch/linear_autoencoder_numpy.load_mnist`` picks, so both sides see one dataset.
     Returns ``x_train (n, 784) float32, y_train, x_test, y_test, source``.
     """
-    if data not in DATA_CHOICES:
-        raise ValueError(f"data must be one of {', '.join(DATA_CHOICES)}, got {data!r}")
+    if data not in MNIST_DATA:
+        raise ValueError(f"data must be one of {', '.join(MNIST_DATA)}, got {data!r}")
     if data == "auto" and journey.is_quick():
         data = "standin"
-    root, source = jdata.mnist_root(data_dir, standin=DATA_CHOICES[data])
+    root, source = jdata.mnist_root(data_dir, standin=MNIST_DATA[data])
     rng = np.random.default_rng(seed)
     out = []
     for train, n in ((True, n_train), (False, n_test)):
@@ -58,42 +58,27 @@ def load_for_script(args):
         raise SystemExit(2) from None
 
 
-def add_common_arguments(parser, *, steps_default: int, steps_quick: int) -> None:
-    parser.add_argument(
-        "--data",
-        choices=tuple(DATA_CHOICES),
-        default="auto",
-        help="auto: MNIST, else the bundled-digits stand-in (loudly; always in quick mode); "
-        "mnist; standin",
+def script_parser(description: str, *, steps: int, steps_quick: int, batch_size: int = 128):
+    """The shared deep-learning flags, plus the batch size and a training subset.
+
+    ``--epochs`` defaults to enough passes for about ``steps`` optimisation steps (``steps_quick``
+    in quick mode), so MNIST (60,000 images) and the stand-in (1,437) get the same budget.
+    """
+    flags = deep_learning_flags(
+        epochs_auto=f"enough for about {steps} optimisation steps; {steps_quick} in quick mode",
+        data=MNIST_DATA,
     )
+    parser = argparse.ArgumentParser(description=description, parents=[flags])
     parser.add_argument(
-        "--data-dir", default=None, help="dataset folder (default $DATA_DIR or data/)"
-    )
-    parser.add_argument("--device", default="auto", help="auto, cuda, mps or cpu")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--epochs",
+        "--batch-size",
         type=int,
-        default=None,
-        help=f"passes over the training set (default: enough for about {steps_default} "
-        f"optimisation steps; {steps_quick} in quick mode)",
+        default=batch_size,
+        help=f"mini-batch size (default: {batch_size})",
     )
-    parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument(
         "--n-train", type=int, default=None, help="use a random subset of the training images"
     )
-
-
-def epochs_for(n_samples: int, batch_size: int, steps: int) -> int:
-    """Epochs for about ``steps`` optimisation steps: one budget for MNIST and the stand-in."""
-    return max(1, math.ceil(steps / math.ceil(n_samples / batch_size)))
-
-
-def shuffled_batches(x: torch.Tensor, batch_size: int, generator: torch.Generator):
-    """Mini-batches of ``x`` in a fresh seeded order (the whole set is one tensor in memory)."""
-    order = torch.randperm(len(x), generator=generator)
-    for start in range(0, len(x), batch_size):
-        yield x[order[start : start + batch_size]]
+    return parser
 
 
 def image_grid(images, rows: int, cols: int) -> np.ndarray:

@@ -13,7 +13,6 @@ PCA's best flat plane. This script measures exactly that, and draws the 2-D code
 digit — nobody told the network the labels, yet the digits form clusters.
 """
 
-import argparse
 import time
 
 import numpy as np
@@ -25,7 +24,9 @@ import journey
 from journey import parity
 
 D = journey.load_stage("15", "library_impl/_mnist.py")
+T = journey.load_stage("15", "library_impl/_training.py")
 STAGE = D.STAGE
+STEPS, QUICK_STEPS = 2000, 400
 
 
 class Autoencoder(nn.Module):
@@ -84,35 +85,33 @@ def train_autoencoder(
     verbose: bool = True,
 ) -> list[dict]:
     """Adam on the per-pixel MSE; returns per-epoch train (and test) MSE and seconds."""
-    torch.manual_seed(seed)
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    history = []
-    for epoch in range(1, epochs + 1):
-        model.train()
-        start, total = time.perf_counter(), 0.0
-        for xb in D.shuffled_batches(x_train, batch_size, generator):
-            xb = xb.to(device)
-            loss = F.mse_loss(model(xb), xb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(xb)
-        row = {
-            "epoch": epoch,
-            "train_mse": total / len(x_train),
-            "seconds": time.perf_counter() - start,
-        }
-        if x_test is not None:
-            row["test_mse"] = reconstruction_mse(model, x_test, device)
-        history.append(row)
-        if verbose and (epoch == 1 or epoch == epochs or epoch % max(1, epochs // 8) == 0):
-            test = f"  test MSE {row['test_mse']:.5f}" if x_test is not None else ""
-            print(
-                f"epoch {epoch:4d}  train MSE {row['train_mse']:.5f}{test}  {row['seconds']:.2f} s"
-            )
-    return history
+
+    def step(xb):
+        loss = F.mse_loss(model(xb), xb)
+        T.descend(optimizer, loss)
+        return {"train_mse": loss.item()}
+
+    def after_epoch(epoch):
+        return {} if x_test is None else {"test_mse": reconstruction_mse(model, x_test, device)}
+
+    def describe(row):
+        test = f"  test MSE {row['test_mse']:.5f}" if x_test is not None else ""
+        return f"train MSE {row['train_mse']:.5f}{test}"
+
+    return T.train_epochs(
+        step,
+        x_train,
+        models=[model],
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        device=device,
+        after_epoch=after_epoch,
+        describe=describe,
+        verbose=verbose,
+    )
 
 
 @torch.no_grad()
@@ -148,9 +147,36 @@ def plot_reconstructions(x_test, ae_recon, pca_recon, n: int = 10):
     return fig
 
 
+def plot_curves(history: list[dict], pca_mse: float, k: int):
+    plt = journey.plotting.pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot([h["epoch"] for h in history], [h["train_mse"] for h in history], label="train")
+    ax.plot([h["epoch"] for h in history], [h["test_mse"] for h in history], label="test")
+    ax.axhline(pca_mse, color="k", ls="--", label=f"PCA, k={k} (test)")
+    ax.set(xlabel="epoch", ylabel="MSE per pixel", yscale="log", title="Autoencoder training")
+    ax.legend()
+    return fig
+
+
+def save_figures(model: Autoencoder, history, pca, pca_mse: float, x_test, y_test, source: str):
+    """Reconstructions beside PCA's, the loss curves and (for a 2-D code) the latent scatter."""
+    with torch.no_grad():
+        ae_recon = model.cpu()(x_test[:10]).numpy()
+    pca_recon = pca.inverse_transform(pca.transform(x_test[:10].numpy().astype(np.float64)))
+    journey.save_figure(
+        plot_reconstructions(x_test.numpy(), ae_recon, pca_recon), STAGE, "ae_reconstructions"
+    )
+    journey.save_figure(plot_curves(history, pca_mse, pca.n_components_), STAGE, "ae_loss_curves")
+    if pca.n_components_ == 2:
+        title = f"Autoencoder codes of the test digits ({source})"
+        fig = D.latent_scatter(encode(model, x_test), y_test.numpy(), title)
+        journey.save_figure(fig, STAGE, "ae_latent_scatter")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    D.add_common_arguments(parser, steps_default=2000, steps_quick=400)
+    parser = D.script_parser(
+        __doc__.split("\n\n")[0], steps=STEPS, steps_quick=QUICK_STEPS, batch_size=128
+    )
     parser.add_argument(
         "--latent-dim", type=int, default=2, help="bottleneck size (2 gives the latent scatter)"
     )
@@ -158,8 +184,8 @@ def main() -> None:
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
     x_train, y_train, x_test, y_test, source = D.load_for_script(args)
-    steps = 400 if journey.is_quick() else 2000
-    epochs = args.epochs or D.epochs_for(len(x_train), args.batch_size, steps)
+    steps = QUICK_STEPS if journey.is_quick() else STEPS
+    epochs = args.epochs or T.epochs_for(len(x_train), args.batch_size, steps)
     print(
         f"data: {source}; train {tuple(x_train.shape)}, test {tuple(x_test.shape)}; {epochs} epochs"
     )
@@ -188,27 +214,7 @@ def main() -> None:
 
     path = journey.stage_output_dir(STAGE) / "autoencoder.pt"
     torch.save(model.state_dict(), path)
-    with torch.no_grad():
-        ae_recon = model.cpu()(x_test[:10]).numpy()
-    pca_recon = pca.inverse_transform(pca.transform(x_test[:10].numpy().astype(np.float64)))
-    journey.save_figure(
-        plot_reconstructions(x_test.numpy(), ae_recon, pca_recon), STAGE, "ae_reconstructions"
-    )
-    if args.latent_dim == 2:
-        fig = D.latent_scatter(
-            encode(model, x_test),
-            y_test.numpy(),
-            f"Autoencoder codes of the test digits ({source})",
-        )
-        journey.save_figure(fig, STAGE, "ae_latent_scatter")
-    plt = journey.plotting.pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot([h["epoch"] for h in history], [h["train_mse"] for h in history], label="train")
-    ax.plot([h["epoch"] for h in history], [h["test_mse"] for h in history], label="test")
-    ax.axhline(pca_mse, color="k", ls="--", label=f"PCA, k={args.latent_dim} (test)")
-    ax.set(xlabel="epoch", ylabel="MSE per pixel", yscale="log", title="Autoencoder training")
-    ax.legend()
-    journey.save_figure(fig, STAGE, "ae_loss_curves")
+    save_figures(model, history, pca, pca_mse, x_test, y_test, source)
     print(f"weights saved: {path}")
 
 

@@ -19,7 +19,6 @@ run); the quick run checks something cheaper but still real: that the samples mo
 noise towards the data (their mean image and pixel histogram).
 """
 
-import argparse
 import time
 
 import numpy as np
@@ -32,6 +31,7 @@ from journey import parity
 from journey.data import MNIST_MEAN, MNIST_STD
 
 D = journey.load_stage("15", "library_impl/_mnist.py")
+T = journey.load_stage("15", "library_impl/_training.py")
 STAGE = D.STAGE
 NOISE_DIM = 64
 
@@ -106,57 +106,60 @@ def train_gan(
     ``snapshots[epoch]`` holds the generator's images for one fixed noise batch after that
     epoch (epoch 0 = before training), so the figure shows the same z's evolving.
     """
-    torch.manual_seed(seed)
     G.to(device)
     Dis.to(device)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(Dis.parameters(), lr=lr, betas=(0.5, 0.999))
-    batches = torch.Generator().manual_seed(seed)
     fixed_z = torch.randn(
         n_snapshot, G.noise_dim, generator=torch.Generator().manual_seed(seed + 1)
     ).to(device)
-    snapshots, history = {}, []
-    if 0 in snapshot_epochs:
-        snapshots[0] = _images(G, fixed_z)
-    for epoch in range(1, epochs + 1):
-        G.train()
-        Dis.train()
-        start, sums, n = time.perf_counter(), np.zeros(4), 0
-        for real in D.shuffled_batches(x_train, batch_size, batches):
-            real = real.to(device)
-            fake = G(torch.randn(len(real), G.noise_dim, device=device))
-            real_logits, fake_logits = Dis(real), Dis(fake.detach())
-            loss_d = discriminator_loss(real_logits, fake_logits)
-            opt_d.zero_grad()
-            loss_d.backward()
-            opt_d.step()
-            loss_g = generator_loss(Dis(fake))
-            opt_g.zero_grad()
-            loss_g.backward()
-            opt_g.step()
-            sums += np.array(
-                [
-                    loss_d.item(),
-                    loss_g.item(),
-                    torch.sigmoid(real_logits).mean().item(),
-                    torch.sigmoid(fake_logits).mean().item(),
-                ]
-            )
-            n += 1
-        row = dict(
-            zip(("loss_d", "loss_g", "d_real", "d_fake"), sums / n, strict=True),
-            epoch=epoch,
-            seconds=time.perf_counter() - start,
-        )
-        history.append(row)
+    snapshots = {0: _images(G, fixed_z)} if 0 in snapshot_epochs else {}
+
+    def after_epoch(epoch):
         if epoch in snapshot_epochs:
             snapshots[epoch] = _images(G, fixed_z)
-        if verbose and (epoch == 1 or epoch == epochs or epoch % max(1, epochs // 8) == 0):
-            print(
-                f"epoch {epoch:4d}  L_D {row['loss_d']:.3f}  L_G {row['loss_g']:.3f}  "
-                f"D(real) {row['d_real']:.2f}  D(fake) {row['d_fake']:.2f}  {row['seconds']:.2f} s"
-            )
+        return {}
+
+    history = T.train_epochs(
+        lambda real: adversarial_step(G, Dis, opt_g, opt_d, real),
+        x_train,
+        models=[G, Dis],
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        device=device,
+        after_epoch=after_epoch,
+        describe=_describe_epoch,
+        verbose=verbose,
+    )
     return history, snapshots
+
+
+def adversarial_step(G, Dis, opt_g, opt_d, real: torch.Tensor) -> dict:
+    """One D step on L_D, then one G step on the non-saturating L_G, for one batch of reals.
+
+    The fakes are detached for D's step (D's loss must not move G) and scored again by the
+    updated D for G's step.
+    """
+    fake = G(torch.randn(len(real), G.noise_dim, device=real.device))
+    real_logits, fake_logits = Dis(real), Dis(fake.detach())
+    loss_d = discriminator_loss(real_logits, fake_logits)
+    T.descend(opt_d, loss_d)
+    loss_g = generator_loss(Dis(fake))
+    T.descend(opt_g, loss_g)
+    return {
+        "loss_d": loss_d.item(),
+        "loss_g": loss_g.item(),
+        "d_real": torch.sigmoid(real_logits).mean().item(),
+        "d_fake": torch.sigmoid(fake_logits).mean().item(),
+    }
+
+
+def _describe_epoch(row: dict) -> str:
+    return (
+        f"L_D {row['loss_d']:.3f}  L_G {row['loss_g']:.3f}  "
+        f"D(real) {row['d_real']:.2f}  D(fake) {row['d_fake']:.2f}"
+    )
 
 
 @torch.no_grad()
@@ -254,18 +257,59 @@ N_EVAL = 1000
 FULL_STEPS, QUICK_STEPS = 8000, 600
 
 
+def report_distance_to_data(before: dict, after: dict) -> None:
+    """Samples after training must sit at most half as far from the data as before it."""
+    print(
+        f"distance to the data, before → after training: mean image {before['mean_image']:.4f} → "
+        f"{after['mean_image']:.4f}, "
+        f"pixel histogram {before['histogram']:.3f} → {after['histogram']:.3f}"
+    )
+    parity.at_most(
+        "GAN mean-image distance to the data, trained / untrained",
+        after["mean_image"] / before["mean_image"],
+        0.5,
+    )
+    parity.at_most(
+        "GAN pixel-histogram distance to the data, trained / untrained",
+        after["histogram"] / before["histogram"],
+        0.5,
+    )
+
+
+def report_digit_coverage(samples: torch.Tensor, quick: bool) -> None:
+    """The stage-11 classifier's verdict on the samples; all ten digits asserted on a full run."""
+    classifier, meta = stage11_classifier(quick)
+    report = coverage(*classify_samples(samples, classifier))
+    print(
+        f"stage-11 classifier (test accuracy {meta['test_accuracy']:.3f} on {meta['data_source']}) "
+        f"on {len(samples)} "
+        f"GAN samples: {report['classes_covered']}/10 classes, counts {report['counts']}, "
+        f"mean top-class confidence {report['mean_confidence']:.3f}"
+    )
+    if quick:
+        print(
+            "quick run: too short a training for all ten digits; "
+            "the coverage above is reported, not asserted"
+        )
+    else:
+        parity.equal(
+            f"GAN samples cover all 10 digits (stage-11 classifier, {len(samples)} samples)",
+            report["classes_covered"],
+            10,
+        )
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    D.add_common_arguments(parser, steps_default=FULL_STEPS, steps_quick=QUICK_STEPS)
-    parser.set_defaults(batch_size=64)
+    parser = D.script_parser(
+        __doc__.split("\n\n")[0], steps=FULL_STEPS, steps_quick=QUICK_STEPS, batch_size=64
+    )
     args = parser.parse_args()
     quick = journey.is_quick()
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
     x_train, y_train, x_test, y_test, source = D.load_for_script(args)
-    epochs = args.epochs or D.epochs_for(
-        len(x_train), args.batch_size, QUICK_STEPS if quick else FULL_STEPS
-    )
+    steps = QUICK_STEPS if quick else FULL_STEPS
+    epochs = args.epochs or T.epochs_for(len(x_train), args.batch_size, steps)
     print(
         f"data: {source}; train {tuple(x_train.shape)}; {epochs} epochs of batch {args.batch_size}"
     )
@@ -290,42 +334,8 @@ def main() -> None:
     )
     print(f"trained in {time.perf_counter() - start:.1f} s")
     samples = G.sample(N_EVAL, torch.Generator().manual_seed(args.seed + 2)).cpu()
-    after = distance_to_data(samples, x_train)
-    print(
-        f"distance to the data, before → after training: mean image {before['mean_image']:.4f} → "
-        f"{after['mean_image']:.4f}, "
-        f"pixel histogram {before['histogram']:.3f} → {after['histogram']:.3f}"
-    )
-    parity.at_most(
-        "GAN mean-image distance to the data, trained / untrained",
-        after["mean_image"] / before["mean_image"],
-        0.5,
-    )
-    parity.at_most(
-        "GAN pixel-histogram distance to the data, trained / untrained",
-        after["histogram"] / before["histogram"],
-        0.5,
-    )
-
-    classifier, meta = stage11_classifier(quick)
-    report = coverage(*classify_samples(samples, classifier))
-    print(
-        f"stage-11 classifier (test accuracy {meta['test_accuracy']:.3f} on {meta['data_source']}) "
-        f"on {N_EVAL} "
-        f"GAN samples: {report['classes_covered']}/10 classes, counts {report['counts']}, "
-        f"mean top-class confidence {report['mean_confidence']:.3f}"
-    )
-    if quick:
-        print(
-            "quick run: too short a training for all ten digits; "
-            "the coverage above is reported, not asserted"
-        )
-    else:
-        parity.equal(
-            f"GAN samples cover all 10 digits (stage-11 classifier, {N_EVAL} samples)",
-            report["classes_covered"],
-            10,
-        )
+    report_distance_to_data(before, distance_to_data(samples, x_train))
+    report_digit_coverage(samples, quick)
 
     torch.save(G.state_dict(), journey.stage_output_dir(STAGE) / "gan_generator.pt")
     journey.save_figure(plot_snapshots(snapshots), STAGE, "gan_samples_across_epochs")

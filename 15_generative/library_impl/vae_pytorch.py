@@ -17,7 +17,6 @@ The NumPy versions of the two ELBO terms live in ``from_scratch/generative_losse
 the notebook checks they equal PyTorch's to 1e-10 on the same float64 tensors.
 """
 
-import argparse
 import time
 
 import numpy as np
@@ -29,7 +28,9 @@ import journey
 from journey import parity
 
 D = journey.load_stage("15", "library_impl/_mnist.py")
+T = journey.load_stage("15", "library_impl/_training.py")
 STAGE = D.STAGE
+STEPS, QUICK_STEPS = 2000, 400
 
 
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -113,38 +114,38 @@ def train_vae(
     verbose: bool = True,
 ) -> list[dict]:
     """Adam on −ELBO; per epoch: train ELBO, reconstruction, KL, (test ELBO) and seconds."""
-    torch.manual_seed(seed)
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    history = []
-    for epoch in range(1, epochs + 1):
-        model.train()
-        start, sums = time.perf_counter(), {"elbo": 0.0, "reconstruction": 0.0, "kl": 0.0}
-        for xb in D.shuffled_batches(x_train, batch_size, generator):
-            xb = xb.to(device)
-            terms = elbo_terms(xb, *model(xb))
-            optimizer.zero_grad()
-            (-terms["elbo"]).backward()
-            optimizer.step()
-            for k in sums:
-                sums[k] += terms[k].item() * len(xb)
-        row = {
-            "epoch": epoch,
-            **{k: v / len(x_train) for k, v in sums.items()},
-            "seconds": time.perf_counter() - start,
-        }
-        if x_test is not None:
-            row["test_elbo"] = evaluate_elbo(model, x_test, seed, device)["elbo"]
-        history.append(row)
-        if verbose and (epoch == 1 or epoch == epochs or epoch % max(1, epochs // 8) == 0):
-            test = f"  test ELBO {row['test_elbo']:.1f}" if x_test is not None else ""
-            print(
-                f"epoch {epoch:4d}  ELBO {row['elbo']:.1f} = "
-                f"−recon {row['reconstruction']:.1f} − KL "
-                f"{row['kl']:.2f}{test}  {row['seconds']:.2f} s"
-            )
-    return history
+
+    def step(xb):
+        terms = elbo_terms(xb, *model(xb))
+        T.descend(optimizer, -terms["elbo"])
+        return {name: value.item() for name, value in terms.items()}
+
+    def after_epoch(epoch):
+        if x_test is None:
+            return {}
+        return {"test_elbo": evaluate_elbo(model, x_test, seed, device)["elbo"]}
+
+    def describe(row):
+        test = f"  test ELBO {row['test_elbo']:.1f}" if x_test is not None else ""
+        return (
+            f"ELBO {row['elbo']:.1f} = −recon {row['reconstruction']:.1f} − KL {row['kl']:.2f}"
+            + test
+        )
+
+    return T.train_epochs(
+        step,
+        x_train,
+        models=[model],
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        device=device,
+        after_epoch=after_epoch,
+        describe=describe,
+        verbose=verbose,
+    )
 
 
 @torch.no_grad()
@@ -196,6 +197,20 @@ def plot_curves(history: list[dict], init_elbo: float):
     return fig
 
 
+def save_figures(model: VAE, history, init_elbo: float, x_test, y_test, source: str, seed: int):
+    """Samples and interpolations, the loss curves and (for a 2-D code) the latent scatter."""
+    journey.save_figure(
+        plot_samples_and_interpolations(model, x_test, y_test, seed), STAGE, "vae_samples"
+    )
+    journey.save_figure(plot_curves(history, init_elbo), STAGE, "vae_loss_curves")
+    if model.latent_dim == 2:
+        with torch.no_grad():
+            mu, _ = model.cpu().eval().encode(x_test)
+        title = f"VAE code means of the test digits ({source})"
+        fig = D.latent_scatter(mu.numpy(), y_test.numpy(), title, names=("μ₁", "μ₂"))
+        journey.save_figure(fig, STAGE, "vae_latent_scatter")
+
+
 ELBO_MARGIN = 100.0  # nats per image the trained VAE must gain over its initialisation (test set)
 CODE_MARGIN = 5.0  # nats per image it must beat the best model that ignores the code
 
@@ -213,8 +228,7 @@ def independent_pixels_loglik(x_train: torch.Tensor, x_test: torch.Tensor) -> fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    D.add_common_arguments(parser, steps_default=2000, steps_quick=400)
+    parser = D.script_parser(__doc__.split("\n\n")[0], steps=STEPS, steps_quick=QUICK_STEPS)
     parser.add_argument(
         "--latent-dim", type=int, default=2, help="code size (2 gives the latent scatter)"
     )
@@ -222,9 +236,8 @@ def main() -> None:
     journey.seed_everything(args.seed)
     device = journey.device(args.device)
     x_train, y_train, x_test, y_test, source = D.load_for_script(args)
-    epochs = args.epochs or D.epochs_for(
-        len(x_train), args.batch_size, 400 if journey.is_quick() else 2000
-    )
+    steps = QUICK_STEPS if journey.is_quick() else STEPS
+    epochs = args.epochs or T.epochs_for(len(x_train), args.batch_size, steps)
     print(
         f"data: {source}; train {tuple(x_train.shape)}, test {tuple(x_test.shape)}; {epochs} epochs"
     )
@@ -262,20 +275,7 @@ def main() -> None:
     )
 
     torch.save(model.state_dict(), journey.stage_output_dir(STAGE) / "vae.pt")
-    journey.save_figure(
-        plot_samples_and_interpolations(model, x_test, y_test, args.seed), STAGE, "vae_samples"
-    )
-    journey.save_figure(plot_curves(history, init["elbo"]), STAGE, "vae_loss_curves")
-    if args.latent_dim == 2:
-        with torch.no_grad():
-            mu, _ = model.cpu().eval().encode(x_test)
-        fig = D.latent_scatter(
-            mu.numpy(),
-            y_test.numpy(),
-            f"VAE code means of the test digits ({source})",
-            names=("μ₁", "μ₂"),
-        )
-        journey.save_figure(fig, STAGE, "vae_latent_scatter")
+    save_figures(model, history, init["elbo"], x_test, y_test, source, args.seed)
 
 
 if __name__ == "__main__":
