@@ -44,6 +44,7 @@ from sklearn.preprocessing import StandardScaler
 
 import journey
 from journey import data, parity
+from journey.cli import deep_learning_flags
 
 contract = journey.load_stage("16", "from_scratch/_contract.py")
 cnn11 = journey.load_stage("11", "library_impl/mnist_cnn_pytorch.py")
@@ -260,7 +261,9 @@ def build_all(
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[deep_learning_flags(device=False)],
     )
     parser.add_argument(
         "--out-dir", type=Path, default=None, help="artefact folder (default outputs/16_deployment)"
@@ -275,8 +278,9 @@ def main() -> None:
     parser.add_argument(
         "--force", action="store_true", help="rebuild even when the artefacts are current"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the tabular train/test split")
     args = parser.parse_args()
+    if args.data_dir:  # where stage 11 finds its digits, if it has to train
+        os.environ["DATA_DIR"] = str(args.data_dir)
     quick = journey.is_quick()
     stage11_dir = args.stage11_dir or default_stage11_dir(quick)
     built = build_all(args.out_dir, stage11_dir, quick=quick, force=args.force, seed=args.seed)

@@ -263,6 +263,23 @@ def uvicorn_config(app: FastAPI, host: str, port: int, log_level: str = "info"):
 # ============================================================================== self-check
 
 
+def check_refusals(client, row: dict) -> None:
+    """Bad requests answered 422 and an oversized body 413, through the whole app."""
+    bad = {
+        "NaN pixel": {"images": [[[float("nan")] * SIDE] * SIDE]},
+        "pixel 2.0": {"images": [[[2.0] * SIDE] * SIDE]},
+        "boolean feature": {**row, "mean_radius": True},
+    }
+    headers = {"content-type": "application/json"}
+    for name, body in bad.items():
+        path = "/predict/tabular" if "feature" in name else "/predict/digit"
+        answer = client.post(path, content=json.dumps(body), headers=headers)
+        parity.equal(f"FastAPI refuses {name} with 422", answer.status_code, 422)
+    too_big = b"0" * (contract.MAX_BODY_BYTES + 1)
+    answer = client.post("/predict/digit", content=too_big, headers=headers)
+    parity.equal("FastAPI refuses an oversized body with 413", answer.status_code, 413)
+
+
 def self_check(artefact_dir: Path, n_images: int) -> None:
     """Build or verify the artefacts, call every endpoint in-process, compare with the models."""
     with warnings.catch_warnings():  # Starlette's notice that its TestClient will move to httpx2
@@ -311,25 +328,7 @@ def self_check(artefact_dir: Path, n_images: int) -> None:
             models.tabular.predict_proba(row),
             atol=1e-12,
         )
-        bad = {
-            "NaN pixel": {"images": [[[float("nan")] * SIDE] * SIDE]},
-            "pixel 2.0": {"images": [[[2.0] * SIDE] * SIDE]},
-            "boolean feature": {**row, "mean_radius": True},
-        }
-        for name, body in bad.items():
-            path = "/predict/tabular" if "feature" in name else "/predict/digit"
-            answer = client.post(
-                path, content=json.dumps(body), headers={"content-type": "application/json"}
-            )
-            parity.equal(f"FastAPI refuses {name} with 422", answer.status_code, 422)
-        too_big = b"0" * (contract.MAX_BODY_BYTES + 1)
-        parity.equal(
-            "FastAPI refuses an oversized body with 413",
-            client.post(
-                "/predict/digit", content=too_big, headers={"content-type": "application/json"}
-            ).status_code,
-            413,
-        )
+        check_refusals(client, row)
     print(f"self-check done: {len(pixels)} digits, artefacts in {artefact_dir}")
 
 
