@@ -145,6 +145,10 @@ def test_a_batch_that_does_not_split_is_refused():
         simulation.shard(np.arange(30), 4)
     with pytest.raises(ValueError, match="multiple of 3"):
         launch.check_divides(64, 3)
+    with pytest.raises(ValueError, match="1 to 10 samples"):
+        ddp.global_batches(10, 16, 3, seed=0)
+    with pytest.raises(ValueError, match="1 to 10 samples"):
+        simulation.global_batches(10, 16, 3, np.random.default_rng(0))
 
 
 def test_distributed_sampler_shards_are_the_global_batches():

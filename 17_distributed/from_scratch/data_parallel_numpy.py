@@ -101,6 +101,8 @@ def single_worker_sgd(params, X, y, batches, learning_rate, activation="relu"):
 
 def global_batches(n_samples: int, batch_size: int, steps: int, rng) -> list[np.ndarray]:
     """``steps`` full batches from fresh shuffles (stage 04's minibatches); short ones dropped."""
+    if not 1 <= batch_size <= n_samples:
+        raise ValueError(f"the global batch must hold 1 to {n_samples} samples, got {batch_size}")
     batches = []
     while len(batches) < steps:
         epoch = mlp.minibatches(n_samples, batch_size, rng)

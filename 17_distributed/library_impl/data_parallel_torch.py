@@ -117,6 +117,8 @@ def global_batches(n_samples: int, batch_size: int, steps: int, seed: int) -> li
     Epoch e draws torch.randperm(n, generator seeded with seed + e) — DistributedSampler's
     permutation — and cuts it into full batches; rank r's share of a batch is every N-th sample.
     """
+    if not 1 <= batch_size <= n_samples:
+        raise ValueError(f"the global batch must hold 1 to {n_samples} samples, got {batch_size}")
     batches = []
     for epoch in itertools.count():
         order = torch.randperm(n_samples, generator=torch.Generator().manual_seed(seed + epoch))
