@@ -23,6 +23,7 @@ build = journey.load_stage("16", "library_impl/build_artefacts.py")
 serve = journey.load_stage("16", "library_impl/serve_fastapi.py")
 cnn11 = journey.load_stage("11", "library_impl/mnist_cnn_pytorch.py")
 
+pytestmark = pytest.mark.xdist_group("demo")  # one worker builds the module's fixtures once
 APP = journey.REPO_ROOT / "demo" / "app.py"
 RUN_TIMEOUT_S = 120  # the first run imports torch and loads both models
 

@@ -15,6 +15,7 @@ import journey
 from pipeline.__main__ import settings_from_arguments
 from pipeline.steps import run
 
+pytestmark = pytest.mark.xdist_group("pipeline")  # one worker builds the module's fixtures once
 contract = journey.load_stage("16", "from_scratch/_contract.py")
 
 
