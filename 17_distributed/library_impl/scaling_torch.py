@@ -100,7 +100,8 @@ def plot_scaling(rows: list[dict]):
     ax.plot(labels, ideal, "k--o", label="ideal compute: t(1) / N")
     ax.set(xlabel="processes N", ylabel="ms per step (slowest rank)")
     ax.set_title(f"DDP on this machine, global batch fixed, {rows[0]['n_params']:,} parameters")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+    fig.tight_layout()
     return fig
 
 
