@@ -417,3 +417,32 @@ def test_random_init_depends_on_the_seed_only(monkeypatch):
     c, _ = P.build_model("none", seed=6)
     assert init == "random"
     assert P.fingerprint(a) == P.fingerprint(b) != P.fingerprint(c)
+
+
+# ------------------------------------------------ the notebook's pretrained branch
+
+
+@pytest.mark.slow
+def test_notebook_contrasts_pretrained_and_random_when_the_weights_are_there(
+    fake_pretrained, tmp_path
+):
+    """The default notebook run is offline (random init); with a weights file in place the same
+    notebook says it uses them and measures the head on random features beside them."""
+    import nbformat
+
+    from journey.paths import REPO_ROOT
+    from journey.runner import run_notebook
+
+    notebook = REPO_ROOT / "14_transfer_learning" / "comparison.ipynb"
+    env = {"JOURNEY_QUICK": "1", "JOURNEY_OUTPUTS": str(tmp_path), "MPLBACKEND": "Agg"}
+    assert run_notebook(notebook, env, tmp_path) is None
+    executed = nbformat.read(tmp_path / notebook.name, as_version=4)
+    printed = "".join(
+        output.get("text", "")
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+    assert "weights: ImageNet-pretrained ResNet-18 (resnet18-f37072fd.pth)" in printed
+    assert "head on pretrained features" in printed
+    assert "weights: random initialisation" not in printed
