@@ -4,6 +4,8 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
+import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
@@ -23,6 +25,7 @@ def _data(name):
     return X_train, y_train, X_test
 
 
+@pytest.mark.exercise("02.1", "02.3")
 @pytest.mark.parametrize("name", ["blobs", "breast_cancer"])
 @pytest.mark.parametrize("C", [1.0, 0.1])
 def test_matches_sklearn_with_matched_regularisation(name, C):
@@ -36,6 +39,7 @@ def test_matches_sklearn_with_matched_regularisation(name, C):
     np.testing.assert_array_equal(gd.predict(X_test), sk.predict(X_test))
 
 
+@pytest.mark.exercise("02.1", "02.3", "02.4")
 @pytest.mark.parametrize("C", [1.0, 0.1, 100.0])
 def test_newton_solver_matches_sklearn_and_gradient_descent(C):
     X, y, X_test = _data("breast_cancer")
@@ -52,6 +56,31 @@ def test_newton_solver_matches_sklearn_and_gradient_descent(C):
     np.testing.assert_array_equal(newton.predict(X_test), sk.predict(X_test))
 
 
+@pytest.mark.exercise("02.1", "02.4")
+def test_newton_steps_match_the_autograd_hessian():
+    """Three Newton steps from θ = 0, each θ ← θ − H⁻¹∇J with ∇J and H from torch.autograd.
+
+    A wrong Hessian often still converges, only more slowly: the steps themselves expose it.
+    """
+    X, y, _ = _data("breast_cancer")
+    X_tilde = torch.from_numpy(np.column_stack([X, np.ones(len(X))]))
+    targets, alpha = torch.from_numpy(y.astype(np.float64)), 1.0 / len(X)  # C = 1
+
+    def objective(theta):
+        z = X_tilde @ theta
+        return torch.mean(F.softplus(z) - targets * z) + 0.5 * alpha * theta[:-1] @ theta[:-1]
+
+    theta = torch.zeros(X_tilde.shape[1], dtype=torch.float64)
+    for steps in (1, 2, 3):
+        gradient = torch.autograd.functional.jacobian(objective, theta)
+        hessian = torch.autograd.functional.hessian(objective, theta)
+        theta = theta - torch.linalg.solve(hessian, gradient)
+        with pytest.warns(ConvergenceWarning):
+            newton = logreg.LogisticRegressionNewton(C=1.0, max_iter=steps).fit(X, y)
+        ours = np.r_[newton.coef_[0], newton.intercept_]
+        assert relative_error(ours, theta.numpy()) <= 1e-10, f"after {steps} Newton step(s)"
+
+
 def test_wrong_regularisation_convention_would_be_caught():
     """Using α = 1/C (not 1/(C·n)) gives different weights: the parity bar detects it."""
     X, y, _ = _data("breast_cancer")
@@ -60,6 +89,7 @@ def test_wrong_regularisation_convention_would_be_caught():
     assert relative_error(gd.coef_[0], sk.coef_[0]) > 1e-2
 
 
+@pytest.mark.exercise("02.1", "02.2", "02.3")
 @pytest.mark.parametrize("C", [1.0, np.inf])
 def test_gradient_matches_finite_differences(C):
     X, y, _ = _data("breast_cancer")
@@ -74,6 +104,7 @@ def test_gradient_matches_finite_differences(C):
     )
 
 
+@pytest.mark.exercise("02.1", "02.2")
 def test_stable_sigmoid_and_loss_at_extreme_scores():
     z = np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0])
     with warnings.catch_warnings():
@@ -86,6 +117,7 @@ def test_stable_sigmoid_and_loss_at_extreme_scores():
     assert loss == pytest.approx((1000.0 + 40.0 + np.log(2.0) + 40.0 + 1000.0) / 5, rel=1e-12)
 
 
+@pytest.mark.exercise("02.1", "02.3")
 def test_log_odds_are_linear_in_the_features():
     X, y, X_test = _data("breast_cancer")
     model = logreg.LogisticRegressionGD().fit(X, y)
@@ -97,6 +129,7 @@ def test_log_odds_are_linear_in_the_features():
     np.testing.assert_allclose(delta, model.coef_[0, 3], rtol=1e-9)
 
 
+@pytest.mark.exercise("02.1")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sigmoid_keeps_dtype_and_shape_and_never_warns(dtype):
     z = np.array([[-1000.0, -745.5, -40.0], [0.0, 40.0, 1000.0]], dtype=dtype)[None]
@@ -110,11 +143,13 @@ def test_sigmoid_keeps_dtype_and_shape_and_never_warns(dtype):
     assert p[0, 0, 0] == 0.0 and p[0, 1, 2] == 1.0 and p[0, 1, 0] == 0.5
 
 
+@pytest.mark.exercise("02.1")
 def test_sigmoid_of_ints_and_scalars_is_float64():
     assert logreg.sigmoid(np.array([0, 2])).dtype == np.float64
     assert float(logreg.sigmoid(0)) == 0.5
 
 
+@pytest.mark.exercise("02.1", "02.2")
 def test_cross_entropy_from_logits_equals_sklearn_log_loss():
     rng = np.random.default_rng(3)
     z, y = 3 * rng.standard_normal(50), rng.integers(0, 2, 50)
@@ -142,6 +177,7 @@ def test_C_must_be_positive_at_fit(C):
         logreg.LogisticRegressionGD(C=C).fit(X, y)
 
 
+@pytest.mark.exercise("02.1", "02.4")
 def test_no_penalty_is_C_infinity():
     X, y, _ = _data("blobs")
     free = logreg.LogisticRegressionNewton(C=np.inf).fit(X, y)

@@ -53,15 +53,23 @@ def sigmoid(z) -> np.ndarray:
     z = np.asarray(z)
     if z.dtype.kind != "f":
         z = z.astype(np.float64)
+    # BEGIN SOLUTION 02.1
+    # task: the sigmoid σ(z) = 1 / (1 + e^(−z)), without overflow for any finite z
+    # hint: e = np.exp(-np.abs(z)); np.where(z >= 0, 1 / (1 + e), e / (1 + e))
     with np.errstate(under="ignore"):
         e = np.exp(-np.abs(z))
         return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # END SOLUTION
 
 
 def binary_cross_entropy_from_logits(z, y) -> float:
     """Mean of log(1 + e^z) − y·z: the cross-entropy of σ(z) against y, without computing σ."""
     z = np.asarray(z, dtype=np.float64)
+    # BEGIN SOLUTION 02.2
+    # task: the mean binary cross-entropy computed from the logits z (never from σ(z))
+    # hint: log(1 + e^z) is np.logaddexp(0, z); the loss is the mean of log(1 + e^z) − y·z
     return float(np.mean(np.logaddexp(0.0, z) - y * z))
+    # END SOLUTION
 
 
 def logit(p) -> np.ndarray:
@@ -80,9 +88,13 @@ class _BinaryLogisticModel(ClassifierMixin, BaseEstimator):
         """(J, ∂J/∂w, ∂J/∂b) at (w, b), from one pass z = X·w + b over the data."""
         z = X @ w + b
         alpha = self._alpha(len(X))
+        # BEGIN SOLUTION 02.3
+        # task: the objective J (cross-entropy + L2 penalty on w) and its gradient ∂J/∂w, ∂J/∂b
+        # hint: J = BCE(z, y) + (α/2)‖w‖²; ∂J/∂w = Xᵀ(σ(z) − y) / n + αw; ∂J/∂b = mean(σ(z) − y)
         error = sigmoid(z) - y
         loss = binary_cross_entropy_from_logits(z, y) + 0.5 * alpha * float(w @ w)
         return loss, X.T @ error / len(X) + alpha * w, float(error.mean())
+        # END SOLUTION
 
     def objective(self, X, y, w, b) -> float:
         """J(w, b): mean cross-entropy + (α/2)‖w‖²."""
@@ -184,8 +196,12 @@ class LogisticRegressionNewton(_BinaryLogisticModel):
             gradient = X_tilde.T @ (p - y) / n + penalty * theta
             if np.sqrt(gradient @ gradient) < self.tol:
                 break
+            # BEGIN SOLUTION 02.4
+            # task: one Newton step: build the Hessian H of J, solve H·Δ = ∇J, move θ by −Δ
+            # hint: H = X̃ᵀ diag(p(1 − p)) X̃ / n + diag(penalty); Δ = np.linalg.solve(H, gradient)
             hessian = (X_tilde.T * (p * (1 - p))) @ X_tilde / n + np.diag(penalty)
             theta = theta - np.linalg.solve(hessian, gradient)
+            # END SOLUTION
         else:
             report_unconverged(self, history, "set C lower (a stronger penalty)")
         return self._store(theta[:-1], theta[-1], history, classes)
