@@ -1,11 +1,14 @@
 """Stage 10: convolution and max-pooling from scratch vs PyTorch (float64), and their gradients."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
 from torch.nn import functional as F
 
 import journey
+from journey.data import StandInWarning
 from journey.gradcheck import numerical_gradient, relative_error
 
 conv = journey.load_stage("10", "from_scratch/conv2d_numpy.py")
@@ -179,6 +182,34 @@ def test_learned_feature_maps_are_the_same_in_both(data_dir):
         reference = model.conv.double()(torch.from_numpy(image[None, None])).numpy()
     maps = conv.conv2d_forward(image[None, None], weight, bias, padding=2)
     assert relative_error(maps, reference) <= 1e-10
+
+
+def test_tiny_cnn_trains_the_model_it_is_given(data_dir):
+    journey.seed_everything(0)
+    tiny = lib.TinyCNN()
+    initial = tiny.conv.weight.detach().clone()
+    model, _, _ = lib.train_tiny_cnn(
+        data_dir, epochs=1, standin="always", device="cpu", max_samples=320, model=tiny
+    )
+    assert model is tiny
+    change = torch.linalg.norm(model.conv.weight.detach() - initial) / torch.linalg.norm(initial)
+    assert 0.0 < change < 5.0
+    fig = lib.learned_kernels_figure(model.conv.weight.detach().numpy(), initial.numpy())
+    assert len(fig.axes) == 2 * len(initial)
+
+
+def test_offline_standin_warning_is_shown_once_per_process(tmp_path):
+    """Three reads of the digits (one image, the training set, the test set): one warning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        conv.load_digit(tmp_path, 0, "fallback")
+        lib.digit_tensors(tmp_path, True, "fallback")
+        lib.digit_tensors(tmp_path, False, "fallback")
+    shown = [w for w in caught if issubclass(w.category, StandInWarning)]
+    assert len(shown) == 1
+    # the stage asks for a download (refused only because the tests run offline), so the
+    # advice to run again online is true of it
+    assert "offline mode" in str(shown[0].message)
 
 
 def test_handmade_kernels_find_edges_and_blur():

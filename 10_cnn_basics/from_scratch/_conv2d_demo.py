@@ -1,9 +1,12 @@
 """Digits to look at, the feature-map figure and the self-checks of ``conv2d_numpy.py``.
 
-The images are read straight from the MNIST IDX files: real MNIST when it is on disk
-(stage 11 downloads it), otherwise the offline stand-in (scikit-learn's bundled digits
-resized to 28×28) written in the same format, so the same reader works for both.
+The images are read straight from the MNIST IDX files: real MNIST when it is on disk or can
+be downloaded (torchvision fetches it into ``data/`` when you are online), otherwise the
+offline stand-in (scikit-learn's bundled digits resized to 28×28) written in the same
+format, so the same reader works for both.
 """
+
+import functools
 
 import numpy as np
 
@@ -12,16 +15,26 @@ from journey import parity
 from journey.gradcheck import numerical_gradient
 
 
+@functools.cache
+def mnist_location(data_dir=None, standin: str = "fallback"):
+    """``journey.data.mnist_root`` once per process for each (data_dir, standin): it downloads
+    MNIST when it is missing and you are online (never in the tests), and otherwise warns that
+    the stand-in is used — once, however many times the stage reads the digits.
+
+    ``standin``: "fallback", "always" or "never" (see ``mnist_root``).
+    """
+    from journey.data import mnist_root
+
+    return mnist_root(data_dir, standin=standin)
+
+
 def load_mnist_idx(
     data_dir=None, train: bool = False, standin: str = "fallback"
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    """MNIST images (N, 28, 28) uint8, their labels and the data source.
+    """MNIST images (N, 28, 28) uint8, their labels and the data source."""
+    from journey.data import MNIST_FILES, mnist_raw_dir, read_idx
 
-    ``standin`` is passed on to ``journey.data.mnist_root``: "fallback", "always" or "never".
-    """
-    from journey.data import MNIST_FILES, mnist_raw_dir, mnist_root, read_idx
-
-    root, source = mnist_root(data_dir, download=False, standin=standin)
+    root, source = mnist_location(data_dir, standin)
     images_file, labels_file = MNIST_FILES[train]
     raw = mnist_raw_dir(root)
     return read_idx(raw / images_file), read_idx(raw / labels_file), source

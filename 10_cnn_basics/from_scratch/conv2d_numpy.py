@@ -52,7 +52,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 import journey
-from journey.cli import deep_learning_flags
+from journey.cli import MNIST_DATA, deep_learning_flags
 
 STAGE = "10_cnn_basics"
 validation = journey.load_stage("10", "from_scratch/_conv2d_validation.py")
@@ -324,13 +324,14 @@ def handmade_conv() -> Conv2d:
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], parents=[deep_learning_flags(device=False)]
+        description=__doc__.split("\n\n")[0],
+        parents=[deep_learning_flags(device=False, data=MNIST_DATA)],
     )
     parser.add_argument("--index", type=int, default=0, help="which test digit to draw")
     args = parser.parse_args()
 
     failed = [r for r in demo.self_checks(args.seed) if not r.passed]
-    standin = "always" if journey.is_quick() else "fallback"
+    standin = "always" if journey.is_quick() else MNIST_DATA[args.data]
     image, label, source = load_digit(args.data_dir, args.index, standin)
     maps = handmade_conv()(image[None, None])
     pooled = MaxPool2d(2)(maps)

@@ -24,7 +24,7 @@ from torch.nn import functional as F
 
 import journey
 from journey import parity
-from journey.cli import deep_learning_flags
+from journey.cli import MNIST_DATA, deep_learning_flags
 from journey.data import MNIST_MEAN, MNIST_STD
 from journey.timing import median_time
 
@@ -150,16 +150,18 @@ def train_tiny_cnn(
     device=None,
     standin: str = "fallback",
     max_samples: int = 12000,
+    model: TinyCNN | None = None,
 ) -> tuple[TinyCNN, float, str]:
     """A few epochs of Adam on (at most ``max_samples`` of) the training digits.
 
-    Returns the model (CPU, eval mode), its test accuracy and the data source.
+    Trains ``model`` (a fresh ``TinyCNN`` when None) and returns it (CPU, eval mode), its
+    test accuracy and the data source.
     """
     journey.seed_everything(seed)
     device = journey.device(device)
     x, y, source = digit_tensors(data_dir, True, standin)
     x, y = x[:max_samples].to(device), y[:max_samples].to(device)
-    model = TinyCNN().to(device)
+    model = (TinyCNN() if model is None else model).to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
     generator = torch.Generator().manual_seed(seed)
     for _ in journey.progress(range(epochs), desc="tiny CNN epochs"):
@@ -173,17 +175,22 @@ def train_tiny_cnn(
     return model.cpu().eval(), accuracy, source
 
 
-def learned_kernels_figure(weight: np.ndarray):
-    """The learned 5×5 kernels, one small image each (red positive, blue negative)."""
+def learned_kernels_figure(weight: np.ndarray, initial: np.ndarray | None = None):
+    """The learned 5×5 kernels, one small image each (red positive, blue negative); with
+    ``initial``, the same kernels at their random initialisation in a first row."""
     plt = journey.plotting.pyplot()
-    fig, axes = plt.subplots(1, len(weight), figsize=(1.4 * len(weight), 1.8))
-    for k, ax in enumerate(axes):
-        limit = np.abs(weight[k, 0]).max()
-        ax.imshow(weight[k, 0], cmap="RdBu_r", vmin=-limit, vmax=limit)
-        ax.set_title(f"kernel {k}", fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle("learned 5×5 kernels")
+    rows = [("learned", weight)] if initial is None else [("initial", initial), ("learned", weight)]
+    fig, axes = plt.subplots(
+        len(rows), len(weight), figsize=(1.4 * len(weight), 1.8 * len(rows)), squeeze=False
+    )
+    for row, (name, kernels) in zip(axes, rows, strict=True):
+        for k, ax in enumerate(row):
+            limit = np.abs(kernels[k, 0]).max()
+            ax.imshow(kernels[k, 0], cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_title(f"{name} {k}", fontsize=8)
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.suptitle("5×5 kernels of the tiny CNN")
     fig.tight_layout()
     return fig
 
@@ -241,7 +248,8 @@ def learned_feature_maps(model, image: np.ndarray, accuracy: float, source: str,
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], parents=[deep_learning_flags(epochs=3)]
+        description=__doc__.split("\n\n")[0],
+        parents=[deep_learning_flags(epochs=3, data=MNIST_DATA)],
     )
     args = parser.parse_args()
     quick = journey.is_quick()
@@ -250,7 +258,7 @@ def main() -> None:
     records += [r for config in POOL_CONFIGS for r in compare_pool(config, args.seed)]
     records.append(compare_true_convolution(args.seed))
 
-    standin = "always" if quick else "fallback"
+    standin = "always" if quick else MNIST_DATA[args.data]
     epochs, max_samples = (1, 2000) if quick else (args.epochs, 12000)
     model, accuracy, source = train_tiny_cnn(
         args.data_dir, epochs, args.seed, args.device, standin, max_samples=max_samples
