@@ -15,6 +15,7 @@ def _weights(coef, intercept):
     return np.append(coef, intercept)
 
 
+@pytest.mark.exercise("03.1", "03.2")
 @pytest.mark.parametrize("gate", ["AND", "OR"])
 def test_separable_gates_converge_within_the_novikoff_bound(gate):
     X, y = logic_gate(gate)
@@ -26,6 +27,7 @@ def test_separable_gates_converge_within_the_novikoff_bound(gate):
     assert "converged" in model.stop_reason_
 
 
+@pytest.mark.exercise("03.1", "03.2")
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_seeded_separable_set_converges_within_the_bound(seed):
     X, y, w_true, b_true = scratch.separable_2d(150, margin=0.05, seed=seed)
@@ -36,6 +38,7 @@ def test_seeded_separable_set_converges_within_the_bound(seed):
     assert sum(model.mistakes_) <= scratch.mistake_bound(X, y, w_true, b_true)
 
 
+@pytest.mark.exercise("03.1", "03.2")
 def test_xor_cycles_instead_of_looping_forever():
     X, y = logic_gate("XOR")
     model = scratch.Perceptron(max_epochs=10_000).fit(X, y)
@@ -46,6 +49,7 @@ def test_xor_cycles_instead_of_looping_forever():
     assert "not linearly separable" in model.stop_reason_
 
 
+@pytest.mark.exercise("03.1", "03.2")
 def test_non_separable_float_data_stop_at_max_epochs():
     X, y = two_blobs(60, separation=0.5, seed=3)
     with pytest.warns(ConvergenceWarning, match="max_epochs=25"):
@@ -70,11 +74,13 @@ def _assert_identical_to_sklearn(X, y, n_epochs, eta0=1.0):
     return model
 
 
+@pytest.mark.exercise("03.1", "03.2")
 @pytest.mark.parametrize("gate", ["AND", "OR", "XOR", "NAND"])
 def test_weights_identical_to_sklearn_every_epoch_on_gates(gate):
     _assert_identical_to_sklearn(*logic_gate(gate), n_epochs=5)
 
 
+@pytest.mark.exercise("03.1", "03.2")
 @pytest.mark.parametrize("seed,eta0", [(0, 1.0), (1, 0.1), (2, 0.37)])
 def test_weights_identical_to_sklearn_every_epoch_on_separable_sets(seed, eta0):
     X, y, _, _ = scratch.separable_2d(120, margin=0.05, seed=seed)
@@ -82,6 +88,7 @@ def test_weights_identical_to_sklearn_every_epoch_on_separable_sets(seed, eta0):
     assert model.n_iter_ > 2  # a real multi-epoch trajectory was compared
 
 
+@pytest.mark.exercise("03.1", "03.2")
 def test_cycle_prediction_matches_sklearn_on_non_separable_integer_data():
     rng = np.random.default_rng(0)
     X = rng.integers(-3, 4, size=(12, 3)).astype(float)
@@ -90,6 +97,7 @@ def test_cycle_prediction_matches_sklearn_on_non_separable_integer_data():
     assert model.cycle_ is not None and not model.converged_
 
 
+@pytest.mark.exercise("03.1", "03.2")
 def test_partial_fit_is_one_sklearn_epoch_and_predictions_match():
     X, y, _, _ = scratch.separable_2d(80, seed=4)
     ours = scratch.Perceptron()
@@ -104,6 +112,7 @@ def test_partial_fit_is_one_sklearn_epoch_and_predictions_match():
     assert np.allclose(ours.decision_function(X), ref.decision_function(X), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.exercise("03.1", "03.2")
 def test_partial_fit_records_every_epoch_like_fit():
     X, y, _, _ = scratch.separable_2d(80, seed=4)
     fitted = scratch.Perceptron(max_epochs=10_000).fit(X, y)
@@ -127,6 +136,7 @@ def test_partial_fit_takes_classes_when_a_batch_holds_one_label():
         model.partial_fit(X, ["no", "yes", "maybe", "no"])
 
 
+@pytest.mark.exercise("03.1", "03.2")
 def test_string_labels_give_the_same_weights_as_integer_labels():
     X, y = logic_gate("OR")
     by_code = scratch.Perceptron().fit(X, y)

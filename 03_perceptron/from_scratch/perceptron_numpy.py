@@ -76,10 +76,19 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         w, b = self.coef_[0], self.intercept_
         mistakes = 0
         for x_i, t_i in zip(X, targets, strict=True):
-            if t_i * (x_i @ w + b[0]) <= 0.0:
+            # BEGIN SOLUTION 03.1
+            # task: decide whether x_i is a mistake: on the wrong side of the line, or on it
+            # hint: with the target t_i = ±1 it is a mistake when t_i·(w·x_i + b) ≤ 0
+            is_mistake = t_i * (x_i @ w + b[0]) <= 0.0
+            # END SOLUTION
+            if is_mistake:
+                # BEGIN SOLUTION 03.2
+                # task: the perceptron update: move w and b (in place) towards the sample's side
+                # hint: w ← w + η·t_i·x_i and b ← b + η·t_i, with η = self.eta0 (use += on w, b)
                 step = self.eta0 * t_i
                 w += step * x_i
                 b += step
+                # END SOLUTION
                 mistakes += 1
                 self.path_.append((self.coef_.copy(), self.intercept_.copy()))
         return mistakes
