@@ -17,7 +17,7 @@ from sklearn.svm import SVC
 
 from journey import load_stage
 from journey.estimator import ConvergenceWarning, NotFittedError
-from journey.gradcheck import relative_error
+from journey.gradcheck import check_gradient, relative_error
 
 svm = load_stage("07", "from_scratch/svm_numpy.py")
 ksvm = load_stage("07", "from_scratch/kernel_svm_numpy.py")
@@ -27,6 +27,7 @@ def cosine(a, b):
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
+@pytest.mark.exercise("07.2")
 @pytest.mark.parametrize("C", [0.1, 1.0, 10.0])
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("kind", ["separable", "overlapping"])
@@ -50,6 +51,7 @@ def test_linear_svm_matches_svc(kind, seed, C):
         assert ours.score(X, y) == 1.0
 
 
+@pytest.mark.exercise("07.2")
 @pytest.mark.parametrize("kind", ["separable", "overlapping"])
 def test_default_tolerance_meets_the_bars(kind):
     """At libsvm's default tol=1e-3 on both sides: same direction, margin, predictions, αᵢ > 0."""
@@ -77,6 +79,7 @@ def test_a_point_just_outside_the_margin_is_not_a_support_vector():
 
 
 @pytest.mark.parametrize("kind", ["separable", "overlapping"])
+@pytest.mark.exercise("07.2")
 def test_tight_tolerance_reaches_the_same_optimum(kind):
     """At tol=1e-9 both solvers sit on the optimum: same w, b, α and no duality gap."""
     X, y = svm.toy_data(kind, 200, seed=3)
@@ -98,6 +101,7 @@ def test_tight_tolerance_reaches_the_same_optimum(kind):
     )
 
 
+@pytest.mark.exercise("07.2")
 def test_kkt_conditions_hold():
     """α = 0 ⇒ y·f ≥ 1, 0 < α < C ⇒ y·f = 1, α = C ⇒ y·f ≤ 1 (within the stopping tolerance)."""
     X, y = svm.toy_data("overlapping", 200, seed=0)
@@ -113,6 +117,7 @@ def test_kkt_conditions_hold():
     assert np.isclose(alpha @ np.where(y == 1, 1.0, -1.0), 0.0, atol=1e-12)
 
 
+@pytest.mark.exercise("07.1")
 def test_subgradient_solver_approaches_the_smo_optimum():
     X, y = svm.toy_data("overlapping", 200, seed=0)
     exact = svm.LinearSVM(C=1.0, tol=1e-8).fit(X, y)
@@ -120,6 +125,24 @@ def test_subgradient_solver_approaches_the_smo_optimum():
     assert exact.objective_ <= rough.objective_ <= exact.objective_ * (1 + 1e-4)
     assert cosine(rough.coef_[0], exact.coef_[0]) >= 0.999
     assert rough.objective_history_.min() == pytest.approx(rough.objective_)
+
+
+@pytest.mark.exercise("07.1")
+def test_hinge_subgradient_is_the_gradient_away_from_the_kinks():
+    """Where no point sits exactly on yᵢfᵢ = 1 the primal is differentiable: the subgradient
+    must equal its finite-difference gradient, with points inside, outside and across the margin."""
+    X, y = svm.toy_data("overlapping", 60, seed=2)
+    signs = np.where(y == 1, 1.0, -1.0)
+    params = np.array([0.4, -0.7, 0.1])  # (w, b): some points inside the margin, some outside
+    margins = signs * (X @ params[:2] + params[2])
+    assert (margins < 0).any() and ((margins > 0) & (margins < 1)).any() and (margins > 1).any()
+    assert np.abs(margins - 1).min() > 1e-4  # no kink within the finite-difference step
+
+    def objective():
+        return svm.hinge_objective(params[:2], params[2], X, signs, 2.0)
+
+    grad_w, grad_b = svm.hinge_subgradient(params[:2], params[2], X, signs, 2.0)
+    assert check_gradient(objective, params, np.append(grad_w, grad_b)) <= 1e-8
 
 
 def test_labels_are_mapped_like_svc():
@@ -208,6 +231,7 @@ def probe_points(X, n=500, seed=1):
     return np.random.default_rng(seed).uniform(X.min(axis=0), X.max(axis=0), size=(n, 2))
 
 
+@pytest.mark.exercise("07.3")
 def test_kernels_match_sklearn_pairwise():
     rng = np.random.default_rng(0)
     X, Z = rng.normal(size=(30, 3)), rng.normal(size=(20, 3))
@@ -219,6 +243,7 @@ def test_kernels_match_sklearn_pairwise():
     assert np.allclose(np.diag(ksvm.rbf_kernel(X, X, 2.0)), 1.0)  # K(x, x) = exp(0)
 
 
+@pytest.mark.exercise("07.2", "07.3")
 @pytest.mark.parametrize("C", [0.1, 1.0, 10.0])
 @pytest.mark.parametrize("kernel", list(KERNEL_SETTINGS))
 @pytest.mark.parametrize("data", list(CURVED))
@@ -273,6 +298,7 @@ def test_default_tolerance_finds_the_same_support_vectors():
             np.testing.assert_array_equal(ours.support_, np.sort(lib.support_))
 
 
+@pytest.mark.exercise("07.2")
 def test_linear_kernel_runs_the_linear_svm_solver():
     """One SMO for both: the same K = X Xᵀ gives the same αs, bit for bit."""
     X, y = CURVED["moons"]
@@ -298,6 +324,7 @@ def test_only_the_support_vectors_matter():
     assert len(reduced.support_) == len(sv)
 
 
+@pytest.mark.exercise("07.3")
 def test_rbf_bends_where_a_line_cannot():
     X, y = ksvm.circles(200, seed=0)
     X_test, y_test = ksvm.circles(1000, seed=100)

@@ -67,8 +67,12 @@ def polynomial_kernel(
 def rbf_kernel(X: np.ndarray, Z: np.ndarray, gamma: float) -> np.ndarray:
     """K(x, z) = exp(−γ‖x − z‖²), with ‖x − z‖² = ‖x‖² + ‖z‖² − 2x·z (clipped at 0 against
     rounding)."""
+    # BEGIN SOLUTION 07.3
+    # task: the RBF kernel matrix exp(−γ‖x − z‖²) for every row x of X and z of Z, no loops
+    # hint: squared distances (n, m) = ‖x‖² column + ‖z‖² row − 2 X Zᵀ; clip at 0, then np.exp
     squared = (X**2).sum(axis=1)[:, None] + (Z**2).sum(axis=1)[None, :] - 2.0 * (X @ Z.T)
     return np.exp(-gamma * np.maximum(squared, 0.0))
+    # END SOLUTION
 
 
 def kernel_matrix(X, Z, kernel: str, gamma: float, degree: int, coef0: float) -> np.ndarray:

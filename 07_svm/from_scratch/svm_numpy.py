@@ -76,6 +76,44 @@ def dual_objective(alpha: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
     return float(alpha.sum() - 0.5 * w @ w)
 
 
+def hinge_subgradient(w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray, C: float):
+    """A subgradient (∂P/∂w, ∂P/∂b) of the primal: only the points with yᵢfᵢ < 1 contribute."""
+    # BEGIN SOLUTION 07.1
+    # task: the hinge subgradient: ∂P/∂w = w − C Σ yᵢxᵢ and ∂P/∂b = −C Σ yᵢ over yᵢfᵢ < 1
+    # hint: a boolean mask of the points with yᵢ(w·xᵢ + b) < 1; y[mask] @ X[mask] is Σ yᵢxᵢ
+    violating = y * (X @ w + b) < 1.0
+    grad_w = w - C * (y[violating] @ X[violating])
+    grad_b = -C * np.sum(y[violating])
+    return grad_w, grad_b
+    # END SOLUTION
+
+
+def subgradient_descent(X: np.ndarray, y: np.ndarray, C: float, max_iter: int):
+    """Minimise the primal by subgradient steps ηₜ = 1/t. Returns (w, b, objective history)."""
+    w, b = np.zeros(X.shape[1]), 0.0
+    best = (w.copy(), b, hinge_objective(w, b, X, y, C))
+    history = []
+    for t in range(1, max_iter + 1):
+        grad_w, grad_b = hinge_subgradient(w, b, X, y, C)
+        w, b = w - grad_w / t, b - grad_b / t
+        objective = hinge_objective(w, b, X, y, C)
+        history.append(objective)
+        if objective < best[2]:
+            best = (w.copy(), b, objective)
+    return best[0], best[1], np.array(history)
+
+
+def subgradient_settled(history: np.ndarray, tol: float) -> bool:
+    """Whether the best objective stopped improving: by less than ``tol`` (relative) over the
+    second half of the run. With an error that shrinks like 1/t, that improvement is about
+    the distance still left to the optimum."""
+    half = len(history) // 2
+    if half == 0:
+        return False
+    earlier, best = history[:half].min(), history.min()
+    return bool(earlier - best <= tol * max(best, 1e-300))
+
+
 def smo(K: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int):
     """Solve the dual with kernel matrix K by SMO with maximal violating pairs.
 
@@ -93,12 +131,16 @@ def smo(K: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int):
         gap = e[i] - e[j]
         if gap < tol or steps == max_iter:
             break
+        # BEGIN SOLUTION 07.2
+        # task: the SMO step: t clipped by room_i and room_j, then αᵢ += yᵢt and αⱼ −= yⱼt
+        # hint: t = min(gap / (Kᵢᵢ + Kⱼⱼ − 2Kᵢⱼ), room_i, room_j), the moves αᵢ, αⱼ have in [0, C]
         curvature = max(float(K[i, i] + K[j, j] - 2.0 * K[i, j]), 1e-12)
         room_i = C - alpha[i] if positive[i] else alpha[i]
         room_j = alpha[j] if positive[j] else C - alpha[j]
         t = min(gap / curvature, room_i, room_j)
         alpha[i] += y[i] * t
         alpha[j] -= y[j] * t
+        # END SOLUTION
         if t == room_i:  # land exactly on the bound, not one rounding off
             alpha[i] = C if positive[i] else 0.0
         if t == room_j:
@@ -120,34 +162,6 @@ def intercept(alpha: np.ndarray, e: np.ndarray, y: np.ndarray, C: float) -> floa
     up = np.where(positive, alpha < C, alpha > 0)
     low = np.where(positive, alpha > 0, alpha < C)
     return float((e[up].max() + e[low].min()) / 2)
-
-
-def subgradient_descent(X: np.ndarray, y: np.ndarray, C: float, max_iter: int):
-    """Minimise the primal by subgradient steps ηₜ = 1/t. Returns (w, b, objective history)."""
-    w, b = np.zeros(X.shape[1]), 0.0
-    best = (w.copy(), b, hinge_objective(w, b, X, y, C))
-    history = []
-    for t in range(1, max_iter + 1):
-        violating = y * (X @ w + b) < 1.0
-        grad_w = w - C * (y[violating] @ X[violating])
-        grad_b = -C * np.sum(y[violating])
-        w, b = w - grad_w / t, b - grad_b / t
-        objective = hinge_objective(w, b, X, y, C)
-        history.append(objective)
-        if objective < best[2]:
-            best = (w.copy(), b, objective)
-    return best[0], best[1], np.array(history)
-
-
-def subgradient_settled(history: np.ndarray, tol: float) -> bool:
-    """Whether the best objective stopped improving: by less than ``tol`` (relative) over the
-    second half of the run. With an error that shrinks like 1/t, that improvement is about
-    the distance still left to the optimum."""
-    half = len(history) // 2
-    if half == 0:
-        return False
-    earlier, best = history[:half].min(), history.min()
-    return bool(earlier - best <= tol * max(best, 1e-300))
 
 
 class LinearSVM(ClassifierMixin, BaseEstimator):
