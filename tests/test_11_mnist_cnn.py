@@ -186,7 +186,7 @@ def test_five_epochs_on_mnist_reach_99_percent(tmp_path):
     if missing_mnist_files(default_data_dir()):
         pytest.skip(
             "real MNIST is not on disk; run "
-            "`python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py` online once"
+            "`ml_journey/bin/python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py` online once"
         )
     metrics = lib.train(5, "auto", 0, None, "mnist", tmp_path, fast=True)
     assert metrics["test_accuracy"] >= 0.99

@@ -17,7 +17,7 @@ sets of logits differ only by the order of float32 roundings (≈1e-6).
 Why this script cannot train the weights itself: it is NumPy-only (no torch import), and
 the journey runner runs from_scratch/ scripts before library_impl/ ones. So ``main()`` uses
 the artefacts if they exist and otherwise says which command builds them and exits cleanly;
-the comparison notebook builds them first (``ensure_trained``) and then compares the two
+the comparison notebook trains its own model in view, saves it and then compares the two
 forward passes image by image.
 """
 
@@ -41,7 +41,7 @@ STAGE = "11_mnist_cnn"
 ARTEFACT_DIR = journey.OUTPUTS_DIR / STAGE  # same folder as library_impl's ARTEFACT_DIR
 QUICK_ARTEFACT_DIR = ARTEFACT_DIR / "quick"  # and its quick-run folder
 ARRAYS_FILE, METADATA_FILE = "mnist_cnn.npz", "mnist_cnn.json"
-BUILD_COMMAND = "python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py"
+BUILD_COMMAND = "ml_journey/bin/python 11_mnist_cnn/library_impl/mnist_cnn_pytorch.py"
 PARAMETER_SHAPES = {  # MnistCNN's state_dict: names and shapes
     "conv1.weight": (32, 1, 3, 3),
     "conv1.bias": (32,),
@@ -172,8 +172,8 @@ def main() -> None:
     if not (artefacts / ARRAYS_FILE).exists() or not (artefacts / METADATA_FILE).exists():
         print(
             f"No trained weights in {artefacts} yet, so there is nothing to run. Build them with\n"
-            f"    {BUILD_COMMAND}\n(the journey runner runs it right after this script, and the "
-            "comparison notebook builds them itself), then run this script again."
+            f"    {BUILD_COMMAND}\n(the journey runner runs it right after this script), "
+            "then run this script again."
         )
         return
     model = NumpyMnistCNN.from_npz(artefacts)
