@@ -109,6 +109,26 @@ def _check_no_missing_labels(y: np.ndarray) -> None:
             )
 
 
+def check_classification_data(X, y, *, min_classes: int = 1):
+    """``fit``'s checks for a classifier in one call: ``(X, classes_, codes)``.
+
+    ``X`` finite and 2-D, ``y`` 1-D labels of the same length (any kind, no missing ones),
+    at least ``min_classes`` classes; ``codes`` are the labels as integers 0..K-1.
+    """
+    X, y = check_X_y(X, y, y_numeric=False)
+    classes, codes = check_classification_targets(y, min_classes=min_classes)
+    return X, classes, codes
+
+
+def check_fitted_input(model, X, attribute: str = "n_features_in_") -> np.ndarray:
+    """``predict``'s checks in one call: the model is fitted, ``X`` is finite, 2-D and as wide
+    as the data ``fit`` saw."""
+    check_is_fitted(model, attribute)
+    X = check_array(X)
+    check_n_features(X, model.n_features_in_)
+    return X
+
+
 def check_n_features(X: np.ndarray, expected: int) -> None:
     """Raise if ``X`` has a different number of columns than the model was fitted on."""
     if X.shape[1] != expected:

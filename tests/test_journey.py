@@ -271,3 +271,22 @@ def test_quality_bars_show_a_library_only_value_under_library():
     assert (ours.scratch, ours.library, ours.passed) == ("0.2", "—", False)
     with pytest.raises(ValueError, match="side"):
         parity.at_least("x", 1.0, 0.5, side="torch")
+
+
+def test_combined_checks_for_fit_and_predict():
+    from journey.validation import check_classification_data, check_fitted_input
+
+    X, classes, codes = check_classification_data([[0.0], [1.0], [2.0]], ["b", "a", "b"])
+    assert X.shape == (3, 1) and classes.tolist() == ["a", "b"] and codes.tolist() == [1, 0, 1]
+    with pytest.raises(ValueError, match="at least 2"):
+        check_classification_data([[0.0], [1.0]], [1, 1], min_classes=2)
+
+    class Model:
+        n_features_in_ = None
+
+    with pytest.raises(NotFittedError):
+        check_fitted_input(Model(), [[1.0]])
+    Model.n_features_in_ = 2
+    assert check_fitted_input(Model(), [[1, 2]]).dtype == np.float64
+    with pytest.raises(ValueError, match="fitted with 2 features"):
+        check_fitted_input(Model(), [[1.0, 2.0, 3.0]])
