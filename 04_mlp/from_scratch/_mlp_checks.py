@@ -46,3 +46,13 @@ def check_batch(model, X, y) -> tuple[np.ndarray, np.ndarray]:
     X, y = check_X_y(X, y, y_numeric=False)
     check_n_features(X, model.n_features_in_)
     return X.astype(model.dtype, copy=False), check_labels(y, n_classes=len(model.classes_))
+
+
+def param_shapes(n_features: int, n_hidden: int, n_classes: int) -> dict[str, tuple]:
+    """The shapes ``nn.Linear`` gives the parameters: weight (out, in), bias (out,)."""
+    return {
+        "fc1.weight": (n_hidden, n_features),
+        "fc1.bias": (n_hidden,),
+        "fc2.weight": (n_classes, n_hidden),
+        "fc2.bias": (n_classes,),
+    }

@@ -66,10 +66,14 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 def forward(params: dict, X: np.ndarray, activation: str) -> tuple[np.ndarray, dict]:
     """Logits s = φ(X W1ᵀ + b1) W2ᵀ + b2, and the intermediate values backward needs."""
+    # BEGIN SOLUTION 04.1
+    # task: the forward pass: z1, h = φ(z1) and the logits, plus the cache {"X", "z1", "h"}
+    # hint: z1 = X @ W1.T + b1; h = activate(z1, activation); logits = h @ W2.T + b2
     z1 = X @ params["fc1.weight"].T + params["fc1.bias"]
     h = activate(z1, activation)
     logits = h @ params["fc2.weight"].T + params["fc2.bias"]
     return logits, {"X": X, "z1": z1, "h": h}
+    # END SOLUTION
 
 
 def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
@@ -95,9 +99,16 @@ def backward(params: dict, cache: dict, logits: np.ndarray, y: np.ndarray, activ
     Every step is one matrix product over the whole batch: no loop over samples.
     """
     n = len(y)
+    # BEGIN SOLUTION 04.2
+    # task: δ2 = ∂L/∂s, the gradient of the mean cross-entropy with respect to the logits
+    # hint: δ2 = (softmax(s) − Y) / N with Y one-hot: subtract 1 at [np.arange(n), y]
     delta2 = softmax(logits)
     delta2[np.arange(n), y] -= 1.0
     delta2 /= n
+    # END SOLUTION
+    # BEGIN SOLUTION 04.3
+    # task: backpropagate δ2 through fc2 and φ to the gradients of all four parameters
+    # hint: ∂L/∂W2 = δ2ᵀh, ∂L/∂b2 = Σ_n δ2; δ1 = (δ2 W2) ⊙ φ'(z1); ∂L/∂W1 = δ1ᵀX, ∂L/∂b1 = Σ_n δ1
     grad_h = delta2 @ params["fc2.weight"]
     delta1 = grad_h * activation_derivative(cache["z1"], cache["h"], activation)
     return {
@@ -106,6 +117,7 @@ def backward(params: dict, cache: dict, logits: np.ndarray, y: np.ndarray, activ
         "fc2.weight": delta2.T @ cache["h"],
         "fc2.bias": delta2.sum(axis=0),
     }
+    # END SOLUTION
 
 
 def loss_and_gradients(
@@ -156,16 +168,6 @@ def init_params(
         "fc1.bias": np.zeros(n_hidden),
         "fc2.weight": xavier_uniform(n_classes, n_hidden),
         "fc2.bias": np.zeros(n_classes),
-    }
-
-
-def param_shapes(n_features: int, n_hidden: int, n_classes: int) -> dict[str, tuple]:
-    """The shapes ``nn.Linear`` gives the parameters: weight (out, in), bias (out,)."""
-    return {
-        "fc1.weight": (n_hidden, n_features),
-        "fc1.bias": (n_hidden,),
-        "fc2.weight": (n_classes, n_hidden),
-        "fc2.bias": (n_classes,),
     }
 
 
@@ -261,7 +263,7 @@ class TwoLayerMLP(ClassifierMixin, BaseEstimator):
         n_classes = (shapes.get("fc2.weight") or (0,))[0]
         self.params_ = checked_state(
             state,
-            param_shapes(n_features, self.n_hidden, n_classes),
+            checks.param_shapes(n_features, self.n_hidden, n_classes),
             dtype=self.dtype,
             owner=f"TwoLayerMLP(n_hidden={self.n_hidden})",
         )
