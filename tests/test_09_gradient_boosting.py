@@ -7,6 +7,8 @@ feature importances to ≤ 1e-12. Bad input in general is covered by the estimat
 test; the checks here are the ones specific to boosting.
 """
 
+import functools
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes, make_classification, make_friedman1
@@ -25,8 +27,9 @@ def _tied_trees(model) -> int:
     return sum(bool(tree.tied_splits_) for tree in model.estimators_)
 
 
-@pytest.mark.parametrize("data", ["friedman", "diabetes"])
-def test_regressor_matches_scikit_learn(data):
+@functools.cache
+def _regressors(data):
+    """Ours and scikit-learn's regressor on one train split, and the split."""
     X, y = (
         make_friedman1(600, noise=1.0, random_state=0)
         if data == "friedman"
@@ -35,6 +38,22 @@ def test_regressor_matches_scikit_learn(data):
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0)
     mine = gb.GradientBoostingRegressor(**SETTINGS).fit(X_tr, y_tr)
     lib = SkRegressor(**SETTINGS, random_state=0).fit(X_tr, y_tr)
+    return mine, lib, X_tr, X_te
+
+
+@functools.cache
+def _classifiers():
+    X, y = make_classification(800, 10, n_informative=5, random_state=0)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    mine = gb.GradientBoostingClassifier(**SETTINGS).fit(X_tr, y_tr)
+    lib = SkClassifier(**SETTINGS, random_state=0).fit(X_tr, y_tr)
+    return mine, lib, X_te
+
+
+@pytest.mark.exercise("09.1")
+@pytest.mark.parametrize("data", ["friedman", "diabetes"])
+def test_regressor_matches_scikit_learn(data):
+    mine, lib, X_tr, X_te = _regressors(data)
     assert _tied_trees(mine) == 0, (
         "tied splits: scikit-learn's random feature order could pick another split"
     )
@@ -45,14 +64,18 @@ def test_regressor_matches_scikit_learn(data):
         assert relative_error(a, b) <= 1e-8, stage
     assert relative_error(mine.train_score_, lib.train_score_) <= 1e-8
     assert mine.init_ == pytest.approx(lib.init_.constant_[0, 0], rel=1e-12)
+
+
+@pytest.mark.exercise("09.2")
+@pytest.mark.parametrize("data", ["friedman", "diabetes"])
+def test_regressor_importances_match_scikit_learn(data):
+    mine, lib, _, _ = _regressors(data)
     np.testing.assert_allclose(mine.feature_importances_, lib.feature_importances_, atol=1e-12)
 
 
+@pytest.mark.exercise("09.1", "09.3", "09.4")
 def test_classifier_matches_scikit_learn_including_newton_leaves():
-    X, y = make_classification(800, 10, n_informative=5, random_state=0)
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
-    mine = gb.GradientBoostingClassifier(**SETTINGS).fit(X_tr, y_tr)
-    lib = SkClassifier(**SETTINGS, random_state=0).fit(X_tr, y_tr)
+    mine, lib, X_te = _classifiers()
     assert _tied_trees(mine) == 0, (
         "tied splits: scikit-learn's random feature order could pick another split"
     )
@@ -67,9 +90,15 @@ def test_classifier_matches_scikit_learn_including_newton_leaves():
     assert relative_error(mine.predict_proba(X_te), lib.predict_proba(X_te)) <= 1e-8
     np.testing.assert_array_equal(mine.predict(X_te), lib.predict(X_te))
     assert relative_error(mine.train_score_, lib.train_score_) <= 1e-8
+
+
+@pytest.mark.exercise("09.2")
+def test_classifier_importances_match_scikit_learn():
+    mine, lib, _ = _classifiers()
     np.testing.assert_allclose(mine.feature_importances_, lib.feature_importances_, atol=1e-12)
 
 
+@pytest.mark.exercise("09.2")
 def test_importances_sum_over_all_trees_not_the_last_one():
     """A step in x0 is learned by the first tree (ν = 1); later trees only fit the small
     x1 term. The ensemble credits x0, as scikit-learn does; the last tree alone would not."""
@@ -86,6 +115,7 @@ def test_importances_sum_over_all_trees_not_the_last_one():
     assert mine.feature_importances_.sum() == pytest.approx(1.0, abs=1e-12)
 
 
+@pytest.mark.exercise("09.2")
 def test_importances_are_not_the_mean_of_normalised_tree_importances():
     X, y = make_friedman1(400, noise=1.0, random_state=3)
     params = dict(n_estimators=20, learning_rate=0.3, max_depth=3, min_samples_leaf=20)
@@ -97,6 +127,7 @@ def test_importances_are_not_the_mean_of_normalised_tree_importances():
     assert np.abs(mean_of_normalised - lib.feature_importances_).max() > 0.01
 
 
+@pytest.mark.exercise("09.3")
 def test_negative_gradients_match_finite_differences():
     rng = np.random.default_rng(0)
     y01 = rng.integers(0, 2, size=6).astype(np.float64)
@@ -115,6 +146,7 @@ def test_negative_gradients_match_finite_differences():
     assert check_gradient(reg_loss, raw, -reg._negative_gradient(y, raw)) < 1e-8
 
 
+@pytest.mark.exercise("09.1")
 def test_more_trees_lower_the_training_loss():
     X, y = make_friedman1(300, random_state=2)
     model = gb.GradientBoostingRegressor(n_estimators=30, learning_rate=0.3, max_depth=2).fit(X, y)

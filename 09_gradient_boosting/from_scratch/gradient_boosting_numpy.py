@@ -83,11 +83,15 @@ class _BaseGradientBoosting(BaseEstimator):
         raw = np.full(len(y), self.init_)
         self.estimators_, self.train_score_ = [], np.zeros(self.n_estimators)
         for m in journey.progress(range(self.n_estimators), desc="boosting"):
+            # BEGIN SOLUTION 09.1
+            # task: one stage: pseudo-residuals r, a tree fitted to r, its leaves set, F ← F + ν·h
+            # hint: _negative_gradient, _new_tree(rng.spawn(1)[0]), _set_leaf_values, tree.apply(X)
             residual = self._negative_gradient(y, raw)
             tree = self._new_tree(rng.spawn(1)[0]).fit(X, residual)
             leaves = tree.apply(X)
             self._set_leaf_values(tree, leaves, y, raw, residual)
             raw += self.learning_rate * tree.tree_.value[leaves, 0, 0]
+            # END SOLUTION
             self.estimators_.append(tree)
             self.train_score_[m] = self._loss(y, raw)
         return self
@@ -120,8 +124,12 @@ class _BaseGradientBoosting(BaseEstimator):
     def feature_importances_(self) -> np.ndarray:
         """Σ over all trees of each feature's impurity decrease, normalised once to sum to 1."""
         check_is_fitted(self, "estimators_")
+        # BEGIN SOLUTION 09.2
+        # task: every tree's impurity decreases summed per feature, then normalised once
+        # hint: total = Σ over self.estimators_ of impurity_decrease(tree); total / total.sum()
         total = np.sum([impurity_decrease(tree) for tree in self.estimators_], axis=0)
         return total / total.sum() if total.sum() > 0.0 else total
+        # END SOLUTION
 
     def _check_hyperparameters(self) -> None:
         check_int(self.n_estimators, "n_estimators", minimum=1)
@@ -204,10 +212,17 @@ class GradientBoostingClassifier(ClassifierMixin, _BaseGradientBoosting):
         return float(np.log(prior / (1.0 - prior)))
 
     def _negative_gradient(self, y, raw):
-        return y - sigmoid(raw)  # −∂/∂F [log(1 + e^F) − yF]
+        # BEGIN SOLUTION 09.3
+        # task: the pseudo-residuals of the log-loss, r = −∂/∂F [log(1 + e^F) − yF]
+        # hint: ∂/∂F log(1 + e^F) = σ(F), so r = y − σ(F) (``sigmoid`` is stage 02's)
+        return y - sigmoid(raw)
+        # END SOLUTION
 
     def _set_leaf_values(self, tree, leaves, y, raw, residual):
         """γ_j = Σ r / Σ p(1 − p) over the samples in leaf j: one Newton step on the log-loss."""
+        # BEGIN SOLUTION 09.4
+        # task: γ_j = Σ r / Σ p(1 − p) over the samples of each leaf j (γ = 0 where Σ p(1 − p) ≈ 0)
+        # hint: p = y − r; per-node sums: np.bincount(leaves, weights=…, minlength=node_count)
         p = y - residual
         n_nodes = tree.tree_.node_count
         gradient = np.bincount(leaves, weights=residual, minlength=n_nodes)
@@ -216,6 +231,7 @@ class GradientBoostingClassifier(ClassifierMixin, _BaseGradientBoosting):
         safe = is_leaf & (np.abs(hessian) >= 1e-150)  # a certain leaf cannot improve: γ = 0
         gamma = np.zeros(n_nodes)
         gamma[safe] = gradient[safe] / hessian[safe]
+        # END SOLUTION
         tree.tree_.value[is_leaf, 0, 0] = gamma[is_leaf]
 
     def _loss(self, y, raw):
