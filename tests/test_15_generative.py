@@ -37,6 +37,7 @@ def low_rank_data(n=300, d=12, seed=0):
 # --------------------------------------------------------------- linear AE (NumPy)
 
 
+@pytest.mark.exercise("15.1")
 def test_linear_ae_gradients_match_finite_differences():
     X = low_rank_data(n=40, d=6)
     Xc = X - X.mean(0)
@@ -48,6 +49,7 @@ def test_linear_ae_gradients_match_finite_differences():
     assert relative_error(g_d, numerical_gradient(loss, W_d)) < 1e-8
 
 
+@pytest.mark.exercise("15.1")
 def test_covariance_form_equals_per_image_form():
     X = low_rank_data()
     Xc = X - X.mean(0)
@@ -60,6 +62,7 @@ def test_covariance_form_equals_per_image_form():
         assert relative_error(a, b) < 1e-10
 
 
+@pytest.mark.exercise("15.1")
 def test_linear_ae_gradients_match_autograd_of_the_torch_twin():
     X = low_rank_data(n=50, d=8)
     mean = X.mean(0)
@@ -89,7 +92,7 @@ def test_linear_ae_learns_pcas_subspace_on_digits(standin):
     pca = PCA(n_components=2).fit(X)
     assert subspace_angles(model.decoder_weight_, pca.components_.T).max() < 1e-3
     pca_mse = np.mean((pca.inverse_transform(pca.transform(Xt)) - Xt) ** 2)
-    assert relative_error(model.score(Xt), pca_mse) < 1e-4
+    assert relative_error(model.reconstruction_error(Xt), pca_mse) < 1e-4
     assert np.all(np.diff(model.loss_history_) <= 1e-12)  # the auto step never increases the loss
 
 
@@ -120,6 +123,7 @@ def test_linear_ae_reconstructions_equal_torch_twin():
         assert relative_error(model.reconstruct(X), twin(torch.from_numpy(X)).numpy()) < 1e-10
 
 
+@pytest.mark.exercise("15.2")
 def test_pca_components_span_scikit_learns_principal_subspace():
     """The top-k directions (largest eigenvalues), not the bottom-k that ``eigh`` lists first."""
     from scipy.linalg import subspace_angles
@@ -131,6 +135,29 @@ def test_pca_components_span_scikit_learns_principal_subspace():
     assert ours.shape == theirs.shape
     assert subspace_angles(ours.T, theirs.T).max() < 1e-8
     np.testing.assert_allclose(np.abs(ours @ theirs.T), np.eye(3), atol=1e-8)  # axis by axis
+
+
+def test_score_is_minus_the_reconstruction_error_so_grid_search_prefers_the_larger_code():
+    """scikit-learn keeps the highest score: a score equal to the error would pick k = 1."""
+    from sklearn.model_selection import GridSearchCV, KFold
+
+    X = low_rank_data()
+    model = LAE.LinearAutoencoder(n_iter=300).fit(X[:200])
+    assert model.score(X[200:]) == -model.reconstruction_error(X[200:]) < 0
+    search = GridSearchCV(LAE.LinearAutoencoder(n_iter=300), {"n_components": [1, 3]}, cv=3)
+    search.fit(X)
+    assert search.best_params_ == {"n_components": 3}
+    by_hand = [
+        np.mean(
+            [
+                -LAE.LinearAutoencoder(k, n_iter=300).fit(X[tr]).reconstruction_error(X[te])
+                for tr, te in KFold(3).split(X)
+            ]
+        )
+        for k in (1, 3)
+    ]
+    assert by_hand[1] > by_hand[0]
+    assert search.best_score_ == pytest.approx(by_hand[1], rel=1e-12)
 
 
 def test_linear_ae_refuses_bad_hyperparameters_and_data_at_fit():
@@ -182,6 +209,7 @@ def latent_batch(seed=0, n=16, k=3):
     return rng.normal(0, 2, (n, k)), rng.normal(0, 1.5, (n, k))
 
 
+@pytest.mark.exercise("15.3", "15.4")
 def test_elbo_terms_equal_pytorch():
     rng = np.random.default_rng(6)
     x = rng.uniform(0, 1, (16, 784))
@@ -215,6 +243,7 @@ def test_elbo_terms_equal_pytorch():
     )
 
 
+@pytest.mark.exercise("15.5")
 def test_reparameterisation_matches_the_vae_forward_pass():
     torch.manual_seed(0)
     model = VAE.VAE(latent_dim=3).double()
@@ -226,17 +255,30 @@ def test_reparameterisation_matches_the_vae_forward_pass():
         assert relative_error(logits.numpy(), model.decoder(torch.from_numpy(z)).numpy()) < 1e-10
 
 
-def test_gan_losses_equal_pytorch():
-    rng = np.random.default_rng(7)
+def gan_logits(seed=7):
+    """Real and fake discriminator logits, one of each far into the tails."""
+    rng = np.random.default_rng(seed)
     real, fake = rng.normal(1, 4, 64), rng.normal(-2, 5, 64)
     real[0], fake[0] = 45.0, -45.0
+    return real, fake
+
+
+@pytest.mark.exercise("15.6")
+def test_discriminator_loss_equals_pytorch():
+    real, fake = gan_logits()
     r, f = torch.from_numpy(real), torch.from_numpy(fake)
     assert (
         relative_error(LOSS.discriminator_loss(real, fake), GAN.discriminator_loss(r, f).item())
         < 1e-10
     )
-    assert relative_error(LOSS.generator_loss(fake), GAN.generator_loss(f).item()) < 1e-10
-    moderate = torch.from_numpy(rng.normal(0, 3, 64))
+
+
+@pytest.mark.exercise("15.7")
+def test_generator_losses_equal_pytorch():
+    _, fake = gan_logits()
+    torch_loss = GAN.generator_loss(torch.from_numpy(fake)).item()
+    assert relative_error(LOSS.generator_loss(fake), torch_loss) < 1e-10
+    moderate = torch.from_numpy(np.random.default_rng(8).normal(0, 3, 64))
     minimax = torch.log1p(-torch.sigmoid(moderate)).mean()
     assert (
         relative_error(LOSS.generator_loss(moderate.numpy(), saturating=True), minimax.item())
@@ -253,6 +295,7 @@ def test_generator_loss_gradient_matches_autograd(saturating):
     assert relative_error(grad, s.grad.numpy()) < 1e-10
 
 
+@pytest.mark.exercise("15.4")
 def test_kl_is_zero_only_at_the_prior():
     assert np.allclose(LOSS.gaussian_kl(np.zeros((2, 4)), np.zeros((2, 4))), 0.0)
     mu, logvar = latent_batch(seed=8)
@@ -390,7 +433,7 @@ def test_full_gan_samples_cover_all_ten_digits(standin):
     GAN.train_gan(
         G, Dis, x_train, epochs=T.epochs_for(len(x_train), 64, GAN.FULL_STEPS), verbose=False
     )
-    classifier, _ = GAN.stage11_classifier(quick=False)
+    classifier, _, _ = GAN.stage11_classifier(quick=False)
     samples = G.sample(GAN.N_EVAL, torch.Generator().manual_seed(2))
     report = GAN.coverage(*GAN.classify_samples(samples, classifier))
     assert report["classes_covered"] == 10, report

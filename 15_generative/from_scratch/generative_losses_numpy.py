@@ -53,7 +53,11 @@ def bce_with_logits(logits, targets) -> np.ndarray:
         raise ValueError(
             f"logits {logits.shape} and targets {targets.shape} must have the same shape"
         )
+    # BEGIN SOLUTION 15.3
+    # task: the Bernoulli negative log-likelihood of a target t under the logit s, overflow-free
+    # hint: -[t log σ(s) + (1 - t) log(1 - σ(s))] simplifies to softplus(s) - t·s
     return softplus(logits) - targets * logits
+    # END SOLUTION
 
 
 # ------------------------------------------------------------------------------- VAE
@@ -71,7 +75,11 @@ def _check_latent(mu, logvar):
 def gaussian_kl(mu, logvar) -> np.ndarray:
     """KL(N(μ, σ²) || N(0, I)) per sample, in nats: -½ Σ_d (1 + log σ² - μ² - σ²)."""
     mu, logvar = _check_latent(mu, logvar)
+    # BEGIN SOLUTION 15.4
+    # task: the closed-form KL(N(μ, σ²) || N(0, I)) of each row, from μ and log σ²
+    # hint: -½ Σ_d (1 + log σ² - μ² - σ²) with σ² = exp(log σ²); sum over axis=1
     return -0.5 * np.sum(1.0 + logvar - mu**2 - np.exp(logvar), axis=1)
+    # END SOLUTION
 
 
 def bernoulli_nll(x, logits) -> np.ndarray:
@@ -93,7 +101,11 @@ def reparameterise(mu, logvar, eps) -> np.ndarray:
         raise ValueError(
             f"eps must have mu's shape {mu.shape} (one draw per code), got {eps.shape}"
         )
+    # BEGIN SOLUTION 15.5
+    # task: the reparameterised sample z = μ + σ·ε from μ, log σ² and the noise ε
+    # hint: σ = exp(½ log σ²), the standard deviation (not the variance)
     return mu + np.exp(0.5 * logvar) * eps
+    # END SOLUTION
 
 
 def elbo(x, logits, mu, logvar) -> dict:
@@ -115,18 +127,26 @@ def discriminator_loss(real_logits, fake_logits) -> float:
             f"real_logits {real_logits.shape} and fake_logits {fake_logits.shape} must have the "
             "same shape: score one batch of generated images per batch of real ones"
         )
+    # BEGIN SOLUTION 15.6
+    # task: the discriminator's loss: real images labelled 1, generated ones labelled 0
+    # hint: mean of bce_with_logits(s_real, 1) + mean of bce_with_logits(s_fake, 0)
     return float(
         bce_with_logits(real_logits, np.ones_like(real_logits)).mean()
         + bce_with_logits(fake_logits, np.zeros_like(fake_logits)).mean()
     )
+    # END SOLUTION
 
 
 def generator_loss(fake_logits, *, saturating: bool = False) -> float:
     """Non-saturating mean BCE(s_fake, 1) (default), or the minimax mean log(1 - σ(s_fake))."""
     fake_logits = _check_logits(fake_logits, "fake_logits")
+    # BEGIN SOLUTION 15.7
+    # task: the generator's loss, non-saturating by default, minimax when saturating=True
+    # hint: non-saturating: mean bce_with_logits(s_fake, 1); minimax: mean log(1 - σ(s)) = -softplus
     if saturating:
         return float(-softplus(fake_logits).mean())
     return float(bce_with_logits(fake_logits, np.ones_like(fake_logits)).mean())
+    # END SOLUTION
 
 
 def generator_loss_grad(fake_logits, *, saturating: bool = False) -> np.ndarray:

@@ -55,11 +55,15 @@ STAGE = "15_generative"
 
 def loss_and_gradients(W_enc: np.ndarray, W_dec: np.ndarray, Xc: np.ndarray):
     """L = (1/n)Σ||x̂ - x||² on centred data, and (∂L/∂W_e, ∂L/∂W_d), the per-image form."""
+    # BEGIN SOLUTION 15.1
+    # task: the loss L and its gradients (∂L/∂W_e, ∂L/∂W_d) on the centred images Xc
+    # hint: Z = Xc W_eᵀ, R = Z W_dᵀ − Xc, L = ΣR²/n; ∂L/∂W_e = (2/n) W_dᵀRᵀXc, ∂L/∂W_d = (2/n) RᵀZ
     n = len(Xc)
     Z = Xc @ W_enc.T
     R = Z @ W_dec.T - Xc
     loss = np.sum(R * R) / n
     return loss, (2.0 / n) * (W_dec.T @ R.T @ Xc), (2.0 / n) * (R.T @ Z)
+    # END SOLUTION
 
 
 def covariance_loss_and_gradients(
@@ -92,7 +96,8 @@ class LinearAutoencoder(BaseEstimator):
     """Linear autoencoder x̂ = μ + W_d W_e (x - μ), fitted by full-batch gradient descent on L.
 
     Interface like scikit-learn's PCA: ``fit``, ``transform`` (encode), ``inverse_transform``
-    (decode), ``reconstruct``, ``score`` (mean squared error per pixel).
+    (decode), ``reconstruct``, ``reconstruction_error`` (mean squared error per pixel) and
+    ``score`` (its negative: higher is better, like every scikit-learn score).
 
     Parameters
     ----------
@@ -121,8 +126,11 @@ class LinearAutoencoder(BaseEstimator):
         self.init_scale = init_scale
         self.seed = seed
 
-    def fit(self, X):
-        """Gradient descent on L through the covariance: O(D²k) a step, whatever n is."""
+    def fit(self, X, y=None):
+        """Gradient descent on L through the covariance: O(D²k) a step, whatever n is.
+
+        ``y`` is ignored (present for scikit-learn's pipelines and model selection).
+        """
         X, k, n_iter = self._validate(X)
         n, D = X.shape
         self.mean_ = X.mean(axis=0)
@@ -160,10 +168,15 @@ class LinearAutoencoder(BaseEstimator):
     def reconstruct(self, X) -> np.ndarray:
         return self.inverse_transform(self.transform(X))
 
-    def score(self, X) -> float:
+    def reconstruction_error(self, X) -> float:
         """Mean squared reconstruction error per pixel (lower is better)."""
         X = check_array(X)
         return float(np.mean((self.reconstruct(X) - X) ** 2))
+
+    def score(self, X, y=None) -> float:
+        """Minus ``reconstruction_error``: higher is better, as scikit-learn's model selection
+        expects (``GridSearchCV`` keeps the highest score; ``neg_mean_squared_error`` too)."""
+        return -self.reconstruction_error(X)
 
     def _validate(self, X):
         """The hyper-parameters and the training data, checked before any arithmetic."""
@@ -193,8 +206,12 @@ def pca_components(X: np.ndarray, k: int) -> np.ndarray:
     """The top-k principal directions (k, D): eigenvectors of the covariance with the largest
     eigenvalues (``eigh`` returns them in ascending order, hence the reversal)."""
     Xc = X - X.mean(axis=0)
+    # BEGIN SOLUTION 15.2
+    # task: the top-k principal directions (k, D), one per row, the largest eigenvalue first
+    # hint: np.linalg.eigh(C) sorts eigenvalues in ascending order: reverse its columns, keep k
     values, vectors = np.linalg.eigh(Xc.T @ Xc / len(X))
     return vectors[:, ::-1][:, :k].T
+    # END SOLUTION
 
 
 def pca_mse(X_train: np.ndarray, X_test: np.ndarray, k: int) -> float:
@@ -307,7 +324,7 @@ def main() -> None:
     parity.at_most(f"linear AE (k={k}) vs PCA: largest principal angle (rad)", angle, 1e-3)
     parity.close(
         f"linear AE vs PCA: test MSE/pixel (k={k})",
-        model.score(X_test),
+        model.reconstruction_error(X_test),
         pca_mse(X_train, X_test, k),
         rtol=1e-4,
     )

@@ -212,10 +212,23 @@ def distance_to_data(images: torch.Tensor, x_data: torch.Tensor) -> dict:
 
 
 def stage11_classifier(quick: bool):
-    """The stage-11 MNIST CNN (trained now if its artefacts are missing) and its metadata."""
+    """The stage-11 MNIST CNN that judges the samples, its metadata and its folder.
+
+    The fully trained model whenever its artefacts exist (the better judge, quick run or not);
+    otherwise the one ``ensure_trained(quick)`` finds or trains (quick: one epoch, stand-in).
+    """
     cnn = journey.load_stage("11", "library_impl/mnist_cnn_pytorch.py")
-    out_dir = cnn.ensure_trained(quick=quick)
-    return cnn.load_trained(out_dir), cnn.load_metadata(out_dir)
+    full = cnn.artefact_dir(quick=False)
+    out_dir = full if cnn.artefacts_exist(full) else cnn.ensure_trained(quick=quick)
+    return cnn.load_trained(out_dir), cnn.load_metadata(out_dir), out_dir
+
+
+def describe_judge(meta: dict, out_dir) -> str:
+    """One line naming the classifier that judges the samples: where, trained how, how good."""
+    return (
+        f"judge: the stage-11 CNN in {out_dir} ({meta['epochs']} epoch(s) on "
+        f"{meta['data_source']}, test accuracy {meta['test_accuracy']:.3f})"
+    )
 
 
 def plot_snapshots(snapshots: dict):
@@ -278,13 +291,12 @@ def report_distance_to_data(before: dict, after: dict) -> None:
 
 def report_digit_coverage(samples: torch.Tensor, quick: bool) -> None:
     """The stage-11 classifier's verdict on the samples; all ten digits asserted on a full run."""
-    classifier, meta = stage11_classifier(quick)
+    classifier, meta, out_dir = stage11_classifier(quick)
     report = coverage(*classify_samples(samples, classifier))
+    print(describe_judge(meta, out_dir))
     print(
-        f"stage-11 classifier (test accuracy {meta['test_accuracy']:.3f} on {meta['data_source']}) "
-        f"on {len(samples)} "
-        f"GAN samples: {report['classes_covered']}/10 classes, counts {report['counts']}, "
-        f"mean top-class confidence {report['mean_confidence']:.3f}"
+        f"on {len(samples)} GAN samples: {report['classes_covered']}/10 classes, "
+        f"counts {report['counts']}, mean top-class confidence {report['mean_confidence']:.3f}"
     )
     if quick:
         print(
