@@ -216,9 +216,15 @@ class StandInWarning(UserWarning):
     """The real dataset is missing: a run goes on with the offline stand-in."""
 
 
+_ANNOUNCED: set[str] = set()
+
+
 def _warn(message: str) -> None:
-    """Say it loudly, once per process (Python shows a given warning once per place)."""
-    warnings.warn(message, StandInWarning, stacklevel=3)
+    """Say it loudly, once per process (libraries that reset the warning filters would
+    otherwise let Python show it again)."""
+    if message not in _ANNOUNCED:
+        _ANNOUNCED.add(message)
+        warnings.warn(message, StandInWarning, stacklevel=3)
 
 
 def mnist_root(
