@@ -388,6 +388,11 @@ BAD_DIGIT_BODIES = {
     "string pixel": (_with_pixel("0.5"), ["body", "images", 1, 3, 5], "float_type"),
     "null pixel": (_with_pixel(None), ["body", "images", 1, 3, 5], "float_type"),
     "huge integer": (_with_pixel(10**400), ["body", "images", 1, 3, 5], "float_type"),
+    "0 and 1 are valid, NaN is not": (  # the bounds are included: one error, not 785
+        {"images": [_image(1.0), _with_pixel(float("nan"))["images"][1]]},
+        ["body", "images", 1, 3, 5],
+        "finite_number",
+    ),
     "27 rows": ({"images": [_image(rows=27)]}, ["body", "images", 0], "too_short"),
     "29 columns": ({"images": [_image(cols=29)]}, ["body", "images", 0, 0], "too_long"),
     "short image, bad pixel": (  # pydantic reports the items' errors, not the missing rows
@@ -429,7 +434,21 @@ def test_bad_digit_requests_are_422_naming_the_field(client, case):
     assert contract.format_loc(loc) in error["message"]
 
 
-@pytest.mark.parametrize("case", BAD_DIGIT_BODIES, ids=str)
+# the cases that grade the hand-written checks: one pixel (16.1), a list's shape (16.2)
+PIXEL_CASES = ["NaN", "infinity", "negative pixel", "pixel above 1", "boolean pixel"]
+PIXEL_CASES += ["string pixel", "null pixel", "huge integer", "0 and 1 are valid, NaN is not"]
+LIST_CASES = ["27 rows", "29 columns", "short image, bad pixel", "long row, bad pixel"]
+LIST_CASES += ["flat image", "rows are numbers", "empty batch", "batch over the limit"]
+LIST_CASES += ["images not a list"]
+
+
+def _graded(case: str):
+    exercise = "16.1" if case in PIXEL_CASES else "16.2" if case in LIST_CASES else None
+    marks = [pytest.mark.exercise(exercise)] if exercise else []
+    return pytest.param(case, id=case, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_graded(case) for case in BAD_DIGIT_BODIES])
 def test_scratch_validation_mirrors_pydantic(client, case):
     body = BAD_DIGIT_BODIES[case][0]
     fastapi_errors = post_json(client, "/predict/digit", body).json()
@@ -499,6 +518,7 @@ def test_raw_bodies_answer_like_on_both_servers(client, scratch_server, case):
     assert scratch_post(scratch_server, body, headers) == (status, answer.json())
 
 
+@pytest.mark.exercise("16.3")
 def test_oversized_bodies_are_413_before_parsing(client, scratch_server):
     too_big = b" " * (contract.MAX_BODY_BYTES + 1)
     answer = client.post("/predict/digit", content=too_big, headers=JSON)
@@ -513,6 +533,14 @@ def test_oversized_bodies_are_413_before_parsing(client, scratch_server):
     upload = client.post("/predict/digit/image", files={"file": ("big.png", too_big, "image/png")})
     assert upload.status_code == 413
     assert client.post("/predict/tabular", content=too_big, headers=JSON).status_code == 413
+
+
+@pytest.mark.exercise("16.3")
+def test_a_body_of_exactly_the_limit_is_read_by_both_servers(client, scratch_server):
+    at_the_limit = b" " * (contract.MAX_BODY_BYTES - 2) + b"{}"  # valid JSON, no images
+    answer = client.post("/predict/digit", content=at_the_limit, headers=JSON)
+    assert answer.status_code == 422 and answer.json()["detail"][0]["type"] == "missing"
+    assert scratch_post(scratch_server, at_the_limit) == (422, answer.json())
 
 
 def test_a_full_batch_fits_the_body_limit(client):

@@ -117,10 +117,19 @@ class DigitHandler(BaseHTTPRequestHandler):
             http_io.drop_after_refusal(self.reader, self.rfile)
 
     def read_body(self) -> bytes:
-        """Framing first (400), then the Host (400), chunked (411), the limit (413), the body."""
+        """Framing first (400), then the Host (400), chunked (411), the limit (413), the body.
+
+        ``size`` is what the headers declare: a number of bytes, or None for a chunked body.
+        The limit is checked on the declared size, *before* a byte of the body is read; then
+        every body is read, whatever the method or route (an unread body would be taken for
+        the next request on this connection).
+        """
         size = http_io.declared_body(self.headers)
         if not contract.host_allowed(self.headers.get("Host", ""), self.server.allowed_hosts):
             raise RequestRefused(400, contract.INVALID_HOST)
+        # BEGIN SOLUTION 16.3
+        # task: refuse a chunked body (411) or one over the limit (413) unread; else read it all
+        # hint: None → 411 contract.CHUNKED; > contract.MAX_BODY_BYTES → 413 too_large_body(size)
         if size is None:
             raise RequestRefused(411, contract.error_body(contract.CHUNKED))
         if size > contract.MAX_BODY_BYTES:
@@ -129,6 +138,7 @@ class DigitHandler(BaseHTTPRequestHandler):
         if len(body) < size:  # the client closed mid-body: nobody is left to answer
             raise http_io.ConnectionIdle
         return body
+        # END SOLUTION
 
     def route(self, body: bytes) -> tuple[int, dict]:
         """404 for an unknown path, 405 for a known path and another method, else the answer."""
