@@ -9,6 +9,7 @@ from journey.gradcheck import check_gradient, relative_error
 
 scratch = journey.load_stage("12", "from_scratch/rnn_lstm_numpy.py")
 timeseries = journey.load_stage("12", "from_scratch/_timeseries.py")
+adam = journey.load_stage("12", "from_scratch/adam_numpy.py")
 library = journey.load_stage("12", "library_impl/lstm_forecaster_torch.py")
 
 BATCH, STEPS, FEATURES, HIDDEN = 4, 7, 3, 5
@@ -24,6 +25,7 @@ def _inputs(num_layers, with_state, seed=0):
     return x, h0, c0
 
 
+@pytest.mark.exercise("12.3")
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("with_state", [False, True])
 def test_lstm_matches_torch(num_layers, with_state):
@@ -41,6 +43,7 @@ def test_lstm_matches_torch(num_layers, with_state):
     assert relative_error(my_c, c_n) <= 1e-10
 
 
+@pytest.mark.exercise("12.2")
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("with_state", [False, True])
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
@@ -67,6 +70,7 @@ def test_parameter_names_and_shapes_are_pytorchs():
         assert {k: v.shape for k, v in mine.items()} == {k: tuple(v.shape) for k, v in ref.items()}
 
 
+@pytest.mark.exercise("12.3")
 def test_weights_copy_from_numpy_to_torch():
     mine = scratch.LSTM(FEATURES, HIDDEN, 2, seed=3)
     ref = torch.nn.LSTM(FEATURES, HIDDEN, 2, batch_first=True).double()
@@ -77,6 +81,7 @@ def test_weights_copy_from_numpy_to_torch():
     assert relative_error(mine(x.numpy())[0], out) <= 1e-10
 
 
+@pytest.mark.exercise("12.5")
 @pytest.mark.parametrize("num_layers", [1, 2])
 def test_lstm_backward_matches_autograd(num_layers):
     torch.manual_seed(5)
@@ -99,6 +104,25 @@ def test_lstm_backward_matches_autograd(num_layers):
         assert relative_error(mine.grads[name], param.grad) <= 1e-8, name
 
 
+@pytest.mark.exercise("12.4")
+def test_lstm_cell_backward_matches_finite_differences():
+    """One step alone: ∂L/∂z is ∂L/∂x_proj (z = x_proj + h W_hhᵀ), then ∂L/∂h_{t-1}, ∂L/∂c_{t-1}."""
+    rng = np.random.default_rng(3)
+    x_proj, h_prev, c_prev = (rng.normal(size=shape) for shape in ((2, 4 * 3), (2, 3), (2, 3)))
+    w_hh = rng.normal(size=(4 * 3, 3))
+    d_h, d_c = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+
+    def loss():
+        h, c, _ = scratch.lstm_cell(x_proj, h_prev, c_prev, w_hh)
+        return float(np.sum(h * d_h) + np.sum(c * d_c))
+
+    _, c, gates = scratch.lstm_cell(x_proj, h_prev, c_prev, w_hh)
+    dz, dh_prev, dc_prev = scratch.lstm_cell_backward(d_h, d_c, gates, c_prev, c, w_hh)
+    for array, grad in ((x_proj, dz), (h_prev, dh_prev), (c_prev, dc_prev)):
+        assert check_gradient(loss, array, grad) <= 1e-8
+
+
+@pytest.mark.exercise("12.5")
 def test_forecaster_gradients_match_finite_differences():
     X, y = timeseries.make_windows(timeseries.sine_mixture(30, seed=2), window=6, horizon=3)
     model = scratch.LSTMForecaster(hidden_size=4, horizon=3, epochs=1, seed=1).fit(X, y)
@@ -112,6 +136,7 @@ def test_forecaster_gradients_match_finite_differences():
         assert error <= 1e-8, name
 
 
+@pytest.mark.exercise("12.3")
 def test_forecaster_loads_torch_weights_and_predicts_the_same():
     torch.manual_seed(0)
     ref = library.LSTMForecaster(hidden_size=8, num_layers=2, horizon=library.HORIZON).double()
@@ -248,12 +273,13 @@ def test_bad_layer_settings_and_forecaster_shapes():
         timeseries.make_windows(np.zeros(5), window=4, horizon=2)
 
 
+@pytest.mark.exercise("12.1")
 def test_adam_matches_torch_over_several_steps():
     """Same gradients in, same parameters out: a missing bias correction would fail at step 1."""
     rng = np.random.default_rng(0)
     ours = {"w": rng.normal(size=(3, 4)), "b": rng.normal(size=4)}
     theirs = [torch.tensor(v, requires_grad=True) for v in ours.values()]
-    optimiser = scratch.Adam(ours, lr=0.05)
+    optimiser = adam.Adam(ours, lr=0.05)
     torch_optimiser = torch.optim.Adam(theirs, lr=0.05)
     for _ in range(6):
         grads = {name: rng.normal(size=v.shape) for name, v in ours.items()}

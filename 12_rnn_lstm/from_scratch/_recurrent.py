@@ -62,7 +62,6 @@ class Recurrent:
         return p[f"weight_ih_l{layer}"], p[f"weight_hh_l{layer}"], bias
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of the weights, ready for the PyTorch twin's ``load_state_dict``."""
         """Copies of the parameters under PyTorch's names."""
         return copy_params(self.params)
 

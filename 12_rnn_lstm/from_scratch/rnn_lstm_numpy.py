@@ -40,11 +40,16 @@ from journey.validation import check_is_fitted, check_option
 
 sigmoid = journey.load_stage("02", "from_scratch/logistic_regression_numpy.py").sigmoid
 _recurrent = journey.load_stage("12", "from_scratch/_recurrent.py")
+Adam = journey.load_stage("12", "from_scratch/adam_numpy.py").Adam  # trains the forecaster
 
 
 def rnn_cell(x_proj, h_prev, w_hh, activation=np.tanh):
     """One RNN step: h_t = φ(x_proj + h_{t-1} W_hhᵀ), where x_proj = x_t W_ihᵀ + b."""
+    # BEGIN SOLUTION 12.2
+    # task: one RNN step for the whole batch: h_t = φ(x_proj + h_{t-1} W_hhᵀ)
+    # hint: h_prev is (B, H) and w_hh (H, H): the recurrent term is h_prev @ w_hh.T
     return activation(x_proj + h_prev @ w_hh.T)
+    # END SOLUTION
 
 
 def rnn_layer_forward(x, h0, w_ih, w_hh, bias, activation=np.tanh) -> np.ndarray:
@@ -63,6 +68,9 @@ def lstm_cell(x_proj, h_prev, c_prev, w_hh):
 
     Returns h_t, c_t and the four gate activations (i, f, g, o side by side) for backward.
     """
+    # BEGIN SOLUTION 12.3
+    # task: the four gates from x_proj + h_{t-1} W_hhᵀ, then c_t and h_t; return h, c, [i f g o]
+    # hint: np.split(…, 4, axis=1) in PyTorch's order i, f, g, o; c = f⊙c_prev + i⊙g, h = o⊙tanh(c)
     z_i, z_f, z_g, z_o = np.split(x_proj + h_prev @ w_hh.T, 4, axis=1)
     i = sigmoid(z_i)  # input gate: how much of the candidate to write
     f = sigmoid(z_f)  # forget gate: how much of the old memory to keep
@@ -71,6 +79,7 @@ def lstm_cell(x_proj, h_prev, c_prev, w_hh):
     c = f * c_prev + i * g
     h = o * np.tanh(c)
     return h, c, np.concatenate([i, f, g, o], axis=1)
+    # END SOLUTION
 
 
 def lstm_layer_forward(x, h0, c0, w_ih, w_hh, bias):
@@ -97,6 +106,9 @@ def lstm_cell_backward(dh, dc_next, gates, c_prev, c, w_hh):
     then through the non-linearities (σ' = σ(1-σ), tanh' = 1-tanh²) to the pre-activations
     dz_t, and dh_{t-1} = dz_t W_hh.
     """
+    # BEGIN SOLUTION 12.4
+    # task: one LSTM step backward: dz (the four gates' pre-activations), dh_{t-1} and dc_{t-1}
+    # hint: follow the docstring; σ' = σ(1 − σ), tanh' = 1 − tanh²; return dz, dz @ w_hh, dc ⊙ f
     i, f, g, o = np.split(gates, 4, axis=1)
     s = np.tanh(c)
     dc = dc_next + dh * o * (1.0 - s * s)
@@ -106,6 +118,7 @@ def lstm_cell_backward(dh, dc_next, gates, c_prev, c, w_hh):
     dz_o = dh * s * o * (1.0 - o)
     dz = np.concatenate([dz_i, dz_f, dz_g, dz_o], axis=1)
     return dz, dz @ w_hh, dc * f
+    # END SOLUTION
 
 
 def lstm_layer_backward(d_out, dh_next, dc_next, cache, w_ih, w_hh):
@@ -115,6 +128,9 @@ def lstm_layer_backward(d_out, dh_next, dc_next, cache, w_ih, w_hh):
     outer products, so they are computed after the loop in one matmul each.
     """
     gates, h, c = cache["gates"], cache["h"], cache["c"]
+    # BEGIN SOLUTION 12.5
+    # task: BPTT: steps T−1 … 0 through lstm_cell_backward, then the weight gradients and ∂L/∂x
+    # hint: dh_t = d_out[:, t] + what step t+1 sent back; ∂L/∂W_hh = Σ_t dz_tᵀ h_{t-1}, b: Σ_t dz_t
     dz = np.empty_like(gates)
     for t in reversed(range(d_out.shape[1])):
         dh = d_out[:, t] + dh_next
@@ -130,30 +146,7 @@ def lstm_layer_backward(d_out, dh_next, dc_next, cache, w_ih, w_hh):
         "bias_hh": d_bias.copy(),
     }
     return dz @ w_ih, dh_next, dc_next, grads
-
-
-class Adam:
-    """Adam (Kingma & Ba) with PyTorch's defaults, updating a dict of arrays in place.
-
-    m ← β1 m + (1-β1) g,   v ← β2 v + (1-β2) g²,   p ← p - lr · m̂ / (√v̂ + ε)
-    with the bias corrections m̂ = m / (1-β1^t), v̂ = v / (1-β2^t).
-    """
-
-    def __init__(self, params: dict, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
-        self.params, self.lr, self.betas, self.eps, self.t = params, lr, betas, eps, 0
-        self.m = {k: np.zeros_like(v) for k, v in params.items()}
-        self.v = {k: np.zeros_like(v) for k, v in params.items()}
-
-    def step(self, grads: dict[str, np.ndarray]) -> None:
-        b1, b2 = self.betas
-        self.t += 1
-        for name, p in self.params.items():
-            g = grads[name]
-            self.m[name] = b1 * self.m[name] + (1 - b1) * g
-            self.v[name] = b2 * self.v[name] + (1 - b2) * g * g
-            m_hat = self.m[name] / (1 - b1**self.t)
-            v_hat = self.v[name] / (1 - b2**self.t)
-            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+    # END SOLUTION
 
 
 class RNN(_recurrent.Recurrent):
