@@ -25,7 +25,6 @@ are only verified, not rebuilt. Nothing here is committed: outputs/ is git-ignor
 """
 
 import argparse
-import json
 import os
 import shutil
 import tempfile
@@ -124,7 +123,27 @@ def _is_current(out_dir: Path, metadata_name: str, expected_source: dict) -> boo
 # ------------------------------------------------------------------------------ builders
 
 
-def _digit_metadata(trained: dict, files: dict, source: dict, out_dir: Path) -> dict:
+def digit_source(stage11_dir: Path) -> dict:
+    """Where the CNN comes from: stage 11's folder, named by the SHA-256 of its two files."""
+    return {
+        "stage": "11_mnist_cnn",
+        "weights_sha256": contract.sha256_file(Path(stage11_dir) / "mnist_cnn.pt"),
+        "arrays_sha256": contract.sha256_file(Path(stage11_dir) / "mnist_cnn.npz"),
+    }
+
+
+def copy_digit_files(stage11_dir: Path, out_dir: Path) -> dict[str, dict]:
+    """Copy stage 11's ``state_dict`` (.pt) and its NumPy arrays (.npz); return their records.
+
+    Stage 11 saved the same float32 numbers twice (``save_artefacts``): torch reads the
+    ``.pt``, the torch-free server the ``.npz``. Each record is the file's SHA-256 and size.
+    """
+    for name in DIGIT_FILES:
+        copy_atomic(Path(stage11_dir) / name, Path(out_dir) / name)
+    return {name: contract.file_record(Path(out_dir) / name) for name in DIGIT_FILES}
+
+
+def digit_metadata(trained: dict, files: dict, source: dict, out_dir: Path) -> dict:
     """What the servers need to know about the CNN, and its answer to the readiness input."""
     normalisation = {
         "mean": trained["normalisation"]["mean"],
@@ -162,23 +181,38 @@ def build_digit_artefacts(
 ) -> dict:
     """Copy stage 11's CNN (trained first if missing) and write its deployment metadata."""
     cnn11.ensure_trained(quick, out_dir=stage11_dir)
-    source = {
-        "stage": "11_mnist_cnn",
-        "weights_sha256": contract.sha256_file(stage11_dir / "mnist_cnn.pt"),
-        "arrays_sha256": contract.sha256_file(stage11_dir / "mnist_cnn.npz"),
-    }
+    source = digit_source(stage11_dir)
     if not force and _is_current(out_dir, contract.DIGIT_METADATA, source):
         return contract.read_metadata(out_dir, contract.DIGIT_METADATA)
-    for name in DIGIT_FILES:
-        copy_atomic(stage11_dir / name, out_dir / name)
-    trained = json.loads((stage11_dir / "mnist_cnn.json").read_text(encoding="utf-8"))
-    files = {name: contract.file_record(out_dir / name) for name in DIGIT_FILES}
-    metadata = _digit_metadata(trained, files, source, out_dir)
+    files = copy_digit_files(stage11_dir, out_dir)
+    metadata = digit_metadata(cnn11.load_metadata(stage11_dir), files, source, out_dir)
     contract.write_json_atomic(out_dir / contract.DIGIT_METADATA, metadata)
     return metadata
 
 
-def _tabular_metadata(pipeline: Pipeline, metrics: dict, files: dict, source: dict) -> dict:
+def tabular_source(seed: int) -> dict:
+    """Where the pipeline comes from: the bundled data set, the split's seed, scikit-learn."""
+    return {
+        "dataset": "sklearn.datasets.load_breast_cancer",
+        "seed": seed,
+        "scikit-learn": sklearn.__version__,
+    }
+
+
+def save_pipeline_arrays(pipeline: Pipeline, out_dir: Path) -> dict[str, dict]:
+    """Write the fitted pipeline as arrays (``_pipeline_arrays``, no pickle); return its record.
+
+    Written to a temporary name and renamed into place, so no reader sees half a file.
+    """
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{TABULAR_FILE}.", suffix=".tmp")
+    os.close(fd)
+    arrays.save_pipeline(pipeline, Path(tmp))
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, Path(out_dir) / TABULAR_FILE)
+    return {TABULAR_FILE: contract.file_record(Path(out_dir) / TABULAR_FILE)}
+
+
+def tabular_metadata(pipeline: Pipeline, metrics: dict, files: dict, source: dict) -> dict:
     """What the servers need to know about the pipeline, and its answer for the median tumour."""
     X, _ = breast_cancer_frame()
     median = {name: float(X[name].median()) for name in X.columns}
@@ -208,21 +242,12 @@ def _tabular_metadata(pipeline: Pipeline, metrics: dict, files: dict, source: di
 
 def build_tabular_artefacts(out_dir: Path, *, seed: int = 0, force: bool = False) -> dict:
     """Fit the breast-cancer pipeline, save its arrays, write its metadata with a checksum."""
-    source = {
-        "dataset": "sklearn.datasets.load_breast_cancer",
-        "seed": seed,
-        "scikit-learn": sklearn.__version__,
-    }
+    source = tabular_source(seed)
     if not force and _is_current(out_dir, contract.TABULAR_METADATA, source):
         return contract.read_metadata(out_dir, contract.TABULAR_METADATA)
     pipeline, metrics = train_tabular_pipeline(seed)
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{TABULAR_FILE}.", suffix=".tmp")
-    os.close(fd)
-    arrays.save_pipeline(pipeline, Path(tmp))
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, out_dir / TABULAR_FILE)
-    files = {TABULAR_FILE: contract.file_record(out_dir / TABULAR_FILE)}
-    metadata = _tabular_metadata(pipeline, metrics, files, source)
+    files = save_pipeline_arrays(pipeline, out_dir)
+    metadata = tabular_metadata(pipeline, metrics, files, source)
     contract.write_json_atomic(out_dir / contract.TABULAR_METADATA, metadata)
     return metadata
 
