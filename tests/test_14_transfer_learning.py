@@ -63,6 +63,7 @@ def tiny_images(n=24, size=32, seed=0):
 # ------------------------------------------------------------------ the NumPy head
 
 
+@pytest.mark.exercise("14.1")
 def test_softmax_gradient_matches_finite_differences():
     X, y = blobs(n=30, d=5, k=3)
     rng = np.random.default_rng(1)
@@ -73,6 +74,7 @@ def test_softmax_gradient_matches_finite_differences():
     assert journey.gradcheck.relative_error(db, numerical_gradient(loss, b)) < 1e-8
 
 
+@pytest.mark.exercise("14.1")
 def test_softmax_gradient_matches_autograd():
     X, y = blobs(n=30, d=5, k=3)
     rng = np.random.default_rng(2)
@@ -89,6 +91,7 @@ def test_softmax_gradient_matches_autograd():
     assert journey.gradcheck.relative_error(db, bt.grad.numpy()) < 1e-10
 
 
+@pytest.mark.exercise("14.1", "14.2", "14.3")
 def test_numpy_gd_follows_torch_gd_step_for_step():
     X, y = blobs()
     model = S.SoftmaxRegression(l2=0.01, n_iter=200).fit(X, y)
@@ -97,6 +100,7 @@ def test_numpy_gd_follows_torch_gd_step_for_step():
     assert journey.gradcheck.relative_error(model.intercept_, head.bias.detach().numpy()) < 1e-10
 
 
+@pytest.mark.exercise("14.1", "14.2", "14.3")
 def test_numpy_head_reaches_sklearns_optimum():
     from sklearn.linear_model import LogisticRegression
 
@@ -111,6 +115,7 @@ def test_numpy_head_reaches_sklearns_optimum():
     np.testing.assert_array_equal(model.predict(X), ref.predict(X))
 
 
+@pytest.mark.exercise("14.1", "14.2", "14.3")
 def test_auto_step_never_increases_the_loss():
     X, y = blobs(noise=0.5)
     history = np.array(S.SoftmaxRegression(l2=0.0, n_iter=300).fit(X * 10, y).loss_history_)
@@ -118,6 +123,7 @@ def test_auto_step_never_increases_the_loss():
     assert history[-1] < 0.5 * history[0]
 
 
+@pytest.mark.exercise("14.1", "14.2", "14.3")
 def test_numpy_head_keeps_arbitrary_class_labels():
     X, y = blobs(k=3)
     labels = np.array([3, 7, 9])[y]
@@ -143,6 +149,7 @@ def test_numpy_head_checks_hyperparameters_in_fit(kwargs, match):
         model.fit(X, y)
 
 
+@pytest.mark.exercise("14.1", "14.2", "14.3")
 def test_tolerance_met_stops_early_without_warning():
     X, y = blobs(noise=0.5)
     with warnings.catch_warnings():
@@ -153,6 +160,17 @@ def test_tolerance_met_stops_early_without_warning():
         S.SoftmaxRegression(l2=0.1, n_iter=3, tol=1e-3).fit(X, y)
 
 
+@pytest.mark.exercise("14.1", "14.2", "14.3")
+def test_intercepts_alone_learn_the_class_frequencies():
+    """Features that carry nothing leave W at 0 with ∂L/∂W = 0 from the first step: only the
+    intercepts' gradient says the fit is not done, and the optimum is p = class frequencies."""
+    X, y = np.zeros((40, 2)), np.array([0] * 30 + [1] * 10)
+    model = S.SoftmaxRegression(n_iter=5000, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(model.predict_proba(X[:1]), [[0.75, 0.25]], atol=1e-8)
+    np.testing.assert_array_equal(model.coef_, 0.0)
+
+
+@pytest.mark.exercise("14.2")
 def test_smoothness_step_counts_the_intercept_column():
     """L = ½·λ_max(X̃ᵀX̃)/n + λ with X̃ = [X, 1]: the bias is a weight on a column of ones.
 
@@ -169,6 +187,7 @@ def test_smoothness_step_counts_the_intercept_column():
     assert S.smoothness_step(X, l2) == pytest.approx(exact, rel=1e-8)
 
 
+@pytest.mark.exercise("14.4")
 def test_standardise_uses_the_training_statistics_for_every_set():
     """The test set is scaled with the training mean and std, never with its own."""
     rng = np.random.default_rng(0)
@@ -179,6 +198,17 @@ def test_standardise_uses_the_training_statistics_for_every_set():
     np.testing.assert_allclose(train_s.std(axis=0), 1.0, rtol=1e-12)
     np.testing.assert_allclose(test_s, (test - train.mean(axis=0)) / train.std(axis=0), rtol=1e-12)
     assert np.all(test_s.mean(axis=0) > 1.0)  # its own statistics would have centred it at 0
+
+
+@pytest.mark.exercise("14.4")
+def test_standardise_maps_a_constant_column_to_zero():
+    """A feature with no spread in the training set (a dead ReLU channel) becomes 0, not NaN."""
+    rng = np.random.default_rng(1)
+    train = np.column_stack([rng.standard_normal(50), np.full(50, 3.0)])
+    test = np.column_stack([rng.standard_normal(20), np.full(20, 4.0)])
+    train_s, test_s = S.standardise(train, test)
+    np.testing.assert_array_equal(train_s[:, 1], 0.0)
+    np.testing.assert_array_equal(test_s[:, 1], 1.0)
 
 
 # ---------------------------------------------------------- freezing, saving, loading

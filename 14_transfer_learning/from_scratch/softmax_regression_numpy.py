@@ -62,15 +62,22 @@ def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
 
 def loss_and_gradients(W: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray, l2: float):
     """Mean cross-entropy + (λ/2)||W||² and its gradients (∂L/∂W, ∂L/∂b) (module docstring)."""
+    # BEGIN SOLUTION 14.1
+    # task: the loss (mean cross-entropy + (λ/2)‖W‖²) and its gradients ∂L/∂W, ∂L/∂b
+    # hint: Z = X @ W.T + b; dZ = (softmax(Z) − one_hot(y, K))/n; ∂L/∂W = dZᵀX + λW, ∂L/∂b = Σ dZ
     Z = X @ W.T + b
     n = len(X)
     loss = -log_softmax(Z)[np.arange(n), y].mean() + 0.5 * l2 * np.sum(W * W)
     dZ = (softmax(Z) - one_hot(y, W.shape[0])) / n
     return loss, dZ.T @ X + l2 * W, dZ.sum(axis=0)
+    # END SOLUTION
 
 
 def smoothness_step(X: np.ndarray, l2: float) -> float:
     """The safe step 1/L, L = ½·λ_max(X̃ᵀX̃)/n + λ (λ_max by power iteration on X̃ᵀX̃)."""
+    # BEGIN SOLUTION 14.2
+    # task: the safe step 1/L, L = ½·λ_max(X̃ᵀX̃)/n + λ, with X̃ = X plus a column of ones
+    # hint: X̃ = np.hstack([X, ones]); λ_max by power iteration v ← X̃ᵀX̃v / ‖X̃ᵀX̃v‖ (or eigvalsh)
     Xt = np.hstack([X, np.ones((len(X), 1))])
     v = np.ones(Xt.shape[1]) / np.sqrt(Xt.shape[1])
     for _ in range(100):
@@ -78,6 +85,7 @@ def smoothness_step(X: np.ndarray, l2: float) -> float:
         v = w / np.linalg.norm(w)
     lam_max = float(v @ (Xt.T @ (Xt @ v)))
     return 1.0 / (0.5 * lam_max / len(X) + l2)
+    # END SOLUTION
 
 
 class SoftmaxRegression(ClassifierMixin, BaseEstimator):
@@ -114,10 +122,14 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         for _ in range(n_iter):
             loss, dW, db = loss_and_gradients(W, b, X, codes, l2)
             self.loss_history_.append(loss)
+            # BEGIN SOLUTION 14.3
+            # task: stop when every gradient entry is below tol, else one gradient-descent step
+            # hint: break if max(|dW|.max(), |db|.max()) < tol; else W ← W − η·dW, b ← b − η·db
             if max(np.abs(dW).max(), np.abs(db).max()) < tol:
                 break
             W -= self.lr_ * dW
             b -= self.lr_ * db
+            # END SOLUTION
         else:
             if tol > 0:
                 warn_not_converged(self, "n_iter", n_iter, f" (largest gradient entry ≥ tol={tol})")
@@ -151,9 +163,13 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
 def standardise(train: np.ndarray, *others: np.ndarray):
     """Centre and scale every column with the *training* mean and std (constant columns → 0)."""
+    # BEGIN SOLUTION 14.4
+    # task: centre and scale train and every other array with the training mean and std
+    # hint: mean, std = train.mean(axis=0), train.std(axis=0); std 0 → 1; (a − mean) / std
     mean, std = train.mean(axis=0), train.std(axis=0)
     std = np.where(std > 0, std, 1.0)
     return [(a - mean) / std for a in (train, *others)]
+    # END SOLUTION
 
 
 def cached_features_file(quick: bool) -> Path:
