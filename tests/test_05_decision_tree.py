@@ -52,11 +52,41 @@ CLASSIFIER_CASES = [
 ]
 
 
-def _case_id(case):
-    return "-".join(str(v) for v in case)
+def _graded(case):
+    """Each case grades its impurity (05.1 Gini or 05.2 entropy), the split search and growing."""
+    impurity = "05.1" if case[1] == "gini" else "05.2"
+    marks = pytest.mark.exercise(impurity, "05.3", "05.4")
+    return pytest.param(case, marks=marks, id="-".join(str(v) for v in case))
 
 
-@pytest.mark.parametrize("case", CLASSIFIER_CASES, ids=_case_id)
+def _left_counts(n_samples=30, n_classes=3, n_features=4, seed=0):
+    """Left class counts of every split of a node, as the split search builds them."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, n_classes, size=(n_features, n_samples))
+    counts = np.cumsum(np.eye(n_classes)[labels], axis=1)[:, :-1]  # (f, n-1, k)
+    return counts, np.arange(1, n_samples, dtype=np.float64)
+
+
+@pytest.mark.exercise("05.1")
+def test_gini_of_class_counts_for_every_candidate_at_once():
+    counts, n_left = _left_counts()
+    expected = 1.0 - np.sum((counts / n_left[:, None]) ** 2, axis=-1)
+    np.testing.assert_allclose(tree.gini(counts, n_left), expected, rtol=1e-12, atol=1e-15)
+    assert tree.gini(np.array([50.0, 50.0, 50.0]), np.float64(150.0)) == pytest.approx(2 / 3)
+    assert tree.gini(np.array([7.0, 0.0]), np.float64(7.0)) == 0.0
+
+
+@pytest.mark.exercise("05.2")
+def test_entropy_in_bits_for_every_candidate_at_once():
+    from scipy.stats import entropy as scipy_entropy
+
+    counts, n_left = _left_counts()  # the first positions hold classes with no sample (0·log 0)
+    expected = scipy_entropy(counts, base=2, axis=-1)
+    np.testing.assert_allclose(tree.entropy(counts, n_left), expected, rtol=1e-12, atol=1e-15)
+    assert tree.entropy(np.array([4.0, 4.0, 0.0]), np.float64(8.0)) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("case", [_graded(case) for case in CLASSIFIER_CASES])
 def test_classifier_is_scikit_learns_tree(case):
     name, criterion, depth, leaf, split = case
     X, y = load_bundled(name)
@@ -80,6 +110,7 @@ def test_classifier_is_scikit_learns_tree(case):
     assert mine.get_depth() == lib.get_depth() and mine.get_n_leaves() == lib.get_n_leaves()
 
 
+@pytest.mark.exercise("05.1", "05.3", "05.4")
 def test_without_ties_every_random_state_gives_the_same_tree():
     X, y = load_bundled("wine")
     mine = tree.DecisionTreeClassifier(max_depth=2).fit(X, y)
@@ -88,6 +119,7 @@ def test_without_ties_every_random_state_gives_the_same_tree():
         assert twins.same_structure(mine, SkClassifier(max_depth=2, random_state=seed).fit(X, y))
 
 
+@pytest.mark.exercise("05.1", "05.3", "05.4")
 def test_detected_ties_are_the_only_freedom_scikit_learn_has():
     """Iris: petal length and petal width both isolate setosa perfectly at the root."""
     X, y = load_bundled("iris")
@@ -99,6 +131,7 @@ def test_detected_ties_are_the_only_freedom_scikit_learn_has():
     assert roots == {2, 3}  # scikit-learn picks either, depending on random_state; nothing else
 
 
+@pytest.mark.exercise("05.1", "05.3", "05.4")
 def test_thresholds_are_float32_midpoints():
     """0.1 and 0.2 are not float32 numbers: the threshold is the midpoint of their roundings."""
     X = np.array([[0.1], [0.2], [0.3]])
@@ -110,6 +143,7 @@ def test_thresholds_are_float32_midpoints():
     assert mine.tree_.threshold[0] != 0.1 / 2 + 0.2 / 2
 
 
+@pytest.mark.exercise("05.1", "05.3", "05.4")
 def test_tied_thresholds_of_one_feature_resolve_to_the_first():
     """0.5 and 2.5 both leave one pure child and one [1, 1, 0]: the smaller threshold wins."""
     X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 1, 1, 0])
@@ -138,6 +172,7 @@ def test_export_text_matches_scikit_learn_exactly():
         assert drawing.export_text(mine, **kwargs) == sk_export_text(lib, **kwargs)
 
 
+@pytest.mark.exercise("05.3", "05.4")
 @pytest.mark.parametrize("depth", [1, 3])
 @pytest.mark.parametrize("data", ["diabetes", "friedman"])
 def test_regressor_is_scikit_learns_tree(data, depth):
@@ -159,6 +194,7 @@ def test_regressor_is_scikit_learns_tree(data, depth):
     )
 
 
+@pytest.mark.exercise("05.3", "05.4")
 def test_full_depth_regressor_reproduces_training_targets():
     X, y = make_friedman1(200, random_state=1)
     mine = tree.DecisionTreeRegressor().fit(X, y)
@@ -168,6 +204,7 @@ def test_full_depth_regressor_reproduces_training_targets():
     )
 
 
+@pytest.mark.exercise("05.1", "05.3", "05.4")
 def test_max_features_draws_random_features_reproducibly():
     X, y = load_bundled("wine")
     roots = {
@@ -182,6 +219,7 @@ def test_max_features_draws_random_features_reproducibly():
     assert compat.resolve_max_features(0.5, 13) == 6
 
 
+@pytest.mark.exercise("05.1", "05.3", "05.4")
 def test_string_labels_and_probabilities():
     X, y = load_bundled("iris")
     labels = np.array(["setosa", "versicolor", "virginica"])[y.astype(int)]

@@ -15,6 +15,8 @@ so that a test can compare the two trees array by array:
   among exactly tied splits can differ. ``record_ties`` lists the nodes where that happened
   (``tied_splits_``), so that a comparison can detect it;
 - the hyper-parameters are checked in ``fit`` with scikit-learn's rules.
+- ``get_depth`` / ``get_n_leaves`` (``TreeQueries``), and the forests' importances: the
+  mean of the trees' importances, single-leaf trees left out (``mean_feature_importances``).
 """
 
 import numbers
@@ -86,6 +88,18 @@ class Tree:
         for node in np.flatnonzero(~self.is_leaf):  # parents come before children
             depth[[self.children_left[node], self.children_right[node]]] = depth[node] + 1
         return int(depth.max())
+
+
+class TreeQueries:
+    """scikit-learn's ``get_depth`` and ``get_n_leaves`` for a tree fitted into ``tree_``."""
+
+    def get_depth(self) -> int:
+        check_is_fitted(self, "tree_")
+        return self.tree_.max_depth
+
+    def get_n_leaves(self) -> int:
+        check_is_fitted(self, "tree_")
+        return self.tree_.n_leaves
 
 
 def to_float32(X: np.ndarray) -> np.ndarray:
@@ -187,3 +201,13 @@ def check_hyperparameters(model, criteria) -> None:
             "random_state must be None, a non-negative integer or a np.random.Generator, "
             f"got {seed!r}"
         )
+
+
+def mean_feature_importances(trees, n_features: int) -> np.ndarray:
+    """The mean of the trees' normalised importances, renormalised to sum to 1 (single-leaf
+    trees, which split nothing, are skipped), as scikit-learn's forests compute them."""
+    per_tree = [t.feature_importances_ for t in trees if t.tree_.node_count > 1]
+    if not per_tree:
+        return np.zeros(n_features)
+    mean = np.mean(per_tree, axis=0)
+    return mean / mean.sum()

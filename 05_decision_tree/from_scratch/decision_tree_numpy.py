@@ -41,6 +41,7 @@ from journey.validation import check_classification_targets, check_is_fitted, ch
 
 compat = journey.load_stage("05", "from_scratch/_sklearn_compat.py")
 EPSILON = np.finfo(np.float64).eps  # a node this pure is a leaf
+mean_feature_importances = compat.mean_feature_importances  # the forests' (stage 06)
 
 
 # ------------------------------------------------------------------------------- impurity
@@ -51,18 +52,26 @@ def gini(counts: np.ndarray, n: np.ndarray) -> np.ndarray:
 
     Computed as 1 − (Σ_k c_k²) / n²: the counts are integers, so the sum of squares is exact.
     """
+    # BEGIN SOLUTION 05.1
+    # task: the Gini impurity of every node (or candidate child) from its class counts
+    # hint: G = 1 − (Σ_k c_k²) / n²; np.einsum("...k,...k->...", counts, counts) is Σ_k c_k²
     sum_of_squares = np.einsum("...k,...k->...", counts, counts)
     return 1.0 - sum_of_squares / (n * n)
+    # END SOLUTION
 
 
 def entropy(counts: np.ndarray, n: np.ndarray) -> np.ndarray:
     """H = −Σ_k p_k log₂ p_k with p_k = c_k / n, and 0·log 0 = 0 (summed class by class)."""
+    # BEGIN SOLUTION 05.2
+    # task: the entropy in bits of every node from its class counts, with 0·log 0 = 0
+    # hint: p = counts / n[..., None]; H = −Σ_k p_k·log(p_k)/log(2), skipping classes with p_k = 0
     p = counts / np.asarray(n)[..., None]
     p = np.where(p > 0.0, p, 1.0)  # log 1 = 0: an empty class contributes nothing
     h = np.zeros(counts.shape[:-1])
     for k in range(counts.shape[-1]):
         h = h - p[..., k] * (np.log(p[..., k]) / np.log(2.0))
     return h
+    # END SOLUTION
 
 
 def squared_error(y: np.ndarray) -> float:
@@ -85,6 +94,9 @@ def best_split(values, Y_sorted, total, proxy, min_samples_leaf: int):
     ``min_samples_leaf`` samples on each side. ``argmax`` keeps the first maximum: among tied
     thresholds the smallest wins, among tied features the first visited one.
     """
+    # BEGIN SOLUTION 05.3
+    # task: score every allowed split of every feature at once and return the best one
+    # hint: left sums = cumsum of Y_sorted over samples; mask ties and small leaves with −inf
     left_sums = np.cumsum(Y_sorted, axis=1)[:, :-1]  # (f, n-1, k)
     n = values.shape[1]
     n_left = np.arange(1, n, dtype=np.float64)  # (n-1,)
@@ -97,12 +109,13 @@ def best_split(values, Y_sorted, total, proxy, min_samples_leaf: int):
     if best_scores[winner] == -np.inf:
         return None
     return winner, int(best_pos[winner]), scores
+    # END SOLUTION
 
 
 # ------------------------------------------------------------------------- growing the tree
 
 
-class BaseDecisionTree(BaseEstimator):
+class BaseDecisionTree(compat.TreeQueries, BaseEstimator):
     """Growing, ``apply``, importances; a subclass gives the target matrix ``Y`` (one-hot
     labels, or y as one column), ``_impurity`` (of a node) and ``_split_proxy``."""
 
@@ -133,6 +146,9 @@ class BaseDecisionTree(BaseEstimator):
         n = len(samples)
         impurity = self._impurity(Y_node)
         node = self.tree_.add_node(impurity, n, Y_node.sum(axis=0) / n)  # the mean row of Y
+        # BEGIN SOLUTION 05.4
+        # task: stop (a leaf) or split the node's samples and grow both children, depth first
+        # hint: leaf at max depth, below min split or when pure; else mask = x_f ≤ t, recurse
         if depth >= self._max_depth or n < self._min_split or impurity <= EPSILON:
             return node
         split = self._best_split(sorted_idx, Y_node.sum(axis=0), node)
@@ -147,6 +163,7 @@ class BaseDecisionTree(BaseEstimator):
         right = self._grow(sorted_idx[~mask].reshape(len(sorted_idx), n - n_left), depth + 1)
         self.tree_.set_split(node, feature, threshold, left, right)
         return node
+        # END SOLUTION
 
     def _best_split(self, sorted_idx: np.ndarray, total: np.ndarray, node: int):
         """The (feature, threshold) of the best allowed split, or None."""
@@ -194,14 +211,6 @@ class BaseDecisionTree(BaseEstimator):
         importances /= t.n_node_samples[0]
         total = importances.sum()
         return importances / total if total > 0.0 else importances
-
-    def get_depth(self) -> int:
-        check_is_fitted(self, "tree_")
-        return self.tree_.max_depth
-
-    def get_n_leaves(self) -> int:
-        check_is_fitted(self, "tree_")
-        return self.tree_.n_leaves
 
 
 class DecisionTreeClassifier(ClassifierMixin, BaseDecisionTree):
@@ -303,16 +312,6 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
         """The mean training target of each sample's leaf."""
         leaves = self.apply(X)  # validates X and checks that the tree is fitted
         return self.tree_.value[leaves, 0, 0]
-
-
-def mean_feature_importances(trees, n_features: int) -> np.ndarray:
-    """The mean of the trees' normalised importances, renormalised to sum to 1 (single-leaf
-    trees, which split nothing, are skipped), as scikit-learn's forests compute them."""
-    per_tree = [t.feature_importances_ for t in trees if t.tree_.node_count > 1]
-    if not per_tree:
-        return np.zeros(n_features)
-    mean = np.mean(per_tree, axis=0)
-    return mean / mean.sum()
 
 
 # ------------------------------------------------------------------------------------ script
