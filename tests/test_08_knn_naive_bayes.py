@@ -33,6 +33,7 @@ def dataset(request):
 # --------------------------------------------------------------------------------- KNN
 
 
+@pytest.mark.exercise("08.2", "08.3", "08.4")
 @pytest.mark.parametrize("weights", ["uniform", "distance"])
 @pytest.mark.parametrize("k", [1, 3, 5, 15])
 def test_knn_matches_sklearn_brute_outside_kth_distance_ties(dataset, k, weights):
@@ -55,6 +56,7 @@ def test_knn_matches_sklearn_brute_outside_kth_distance_ties(dataset, k, weights
     assert ours.score(X_test, y_test) > 0.85
 
 
+@pytest.mark.exercise("08.4")
 @pytest.mark.parametrize("k", [1, 5, 15])
 def test_kneighbors_distances_match_sklearn(dataset, k):
     _, (X_train, X_test, y_train, _) = dataset
@@ -73,6 +75,7 @@ def test_kneighbors_distances_match_sklearn(dataset, k):
     )
 
 
+@pytest.mark.exercise("08.2", "08.3", "08.4")
 @pytest.mark.parametrize("k", [40, 100])
 def test_large_k_matches_sklearn(k):
     """k = 40 still takes argmin passes, k = 100 takes the argpartition path."""
@@ -100,6 +103,7 @@ def test_k_smallest_paths_agree_with_a_full_sort():
             np.testing.assert_array_equal(values, expected_values)
 
 
+@pytest.mark.exercise("08.1")
 def test_squared_distances_matrix_form():
     X_train, X_test, _, _ = split("iris")
     direct = ((X_test[:, None, :] - X_train[None, :, :]) ** 2).sum(axis=2)
@@ -107,6 +111,7 @@ def test_squared_distances_matrix_form():
     assert knn.squared_distances(X_train, X_train).min() >= 0.0
 
 
+@pytest.mark.exercise("08.2", "08.3", "08.4")
 def test_uniform_vote_tie_goes_to_first_class_like_sklearn():
     X = np.array([[1.0], [-2.0], [5.0], [6.0]])
     y = np.array(["b", "a", "b", "a"])
@@ -117,6 +122,7 @@ def test_uniform_vote_tie_goes_to_first_class_like_sklearn():
     np.testing.assert_array_equal(ours.predict_proba(query), lib.predict_proba(query))
 
 
+@pytest.mark.exercise("08.2", "08.3", "08.4")
 def test_distance_weights_exact_hit_wins_like_sklearn():
     X = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.1], [1.0, 1.0]])
     y = np.array([0, 1, 1, 0])
@@ -128,11 +134,29 @@ def test_distance_weights_exact_hit_wins_like_sklearn():
     assert relative_error(ours.predict_proba(query), lib.predict_proba(query)) <= 1e-10
 
 
+@pytest.mark.exercise("08.2", "08.3", "08.4")
 def test_chunked_queries_give_the_same_answer():
     X_train, X_test, y_train, _ = split("iris")
     whole = knn.KNeighborsClassifier(5, weights="distance").fit(X_train, y_train)
     chunked = knn.KNeighborsClassifier(5, weights="distance", chunk_size=7).fit(X_train, y_train)
     np.testing.assert_array_equal(whole.predict_proba(X_test), chunked.predict_proba(X_test))
+
+
+@pytest.mark.exercise("08.2")
+def test_vote_weights_uniform_inverse_distance_and_exact_hits():
+    distances = np.array([[1.0, 2.0, 4.0], [0.0, 0.5, 0.0], [0.25, 0.25, 3.0]])
+    np.testing.assert_array_equal(knn.vote_weights(distances, "uniform"), np.ones((3, 3)))
+    expected = np.array([[1.0, 0.5, 0.25], [1.0, 0.0, 1.0], [4.0, 4.0, 1.0 / 3.0]])
+    np.testing.assert_allclose(knn.vote_weights(distances, "distance"), expected, rtol=1e-15)
+
+
+@pytest.mark.exercise("08.3")
+def test_class_votes_add_each_neighbours_weight_to_its_class():
+    rng = np.random.default_rng(3)
+    classes, weights = rng.integers(0, 4, size=(20, 7)), rng.random((20, 7))
+    expected = np.zeros((20, 5))  # class 4 never appears: its column stays 0
+    np.add.at(expected, (np.arange(20)[:, None], classes), weights)
+    np.testing.assert_allclose(knn.class_votes(classes, weights, 5), expected, rtol=1e-12)
 
 
 def test_kth_distance_ties_detector():
@@ -163,19 +187,47 @@ def test_knn_settings_are_checked_at_fit_and_at_kneighbors():
 # ------------------------------------------------------------------------ Gaussian NB
 
 
-@pytest.mark.parametrize("var_smoothing", [1e-9, 1e-2])
-@pytest.mark.parametrize("name", ["iris", "wine", "breast_cancer", "digits"])
-def test_gaussian_nb_matches_sklearn(name, var_smoothing):
-    X_train, X_test, y_train, _ = split(name)
+NB_CASES = pytest.mark.parametrize(
+    "name, var_smoothing",
+    [(n, s) for n in ("iris", "wine", "breast_cancer", "digits") for s in (1e-9, 1e-2)],
+)
+
+
+@pytest.mark.exercise("08.5")
+@NB_CASES
+def test_gaussian_nb_fit_matches_sklearn(name, var_smoothing):
+    X_train, _, y_train, _ = split(name)
     ours = nb.GaussianNB(var_smoothing=var_smoothing).fit(X_train, y_train)
     lib = SkGaussianNB(var_smoothing=var_smoothing).fit(X_train, y_train)
     for attribute in ("theta_", "var_", "class_prior_", "class_count_", "epsilon_"):
         assert relative_error(getattr(ours, attribute), getattr(lib, attribute)) <= 1e-12, attribute
+
+
+@pytest.mark.exercise("08.6")
+@NB_CASES
+def test_joint_log_likelihood_of_sklearns_fit(name, var_smoothing):
+    """Our jll from scikit-learn's fitted means, variances and priors: 08.6 graded alone."""
+    X_train, X_test, y_train, _ = split(name)
+    lib = SkGaussianNB(var_smoothing=var_smoothing).fit(X_train, y_train)
+    ours = nb.GaussianNB(var_smoothing=var_smoothing)
+    for attribute in ("classes_", "theta_", "var_", "class_prior_", "n_features_in_"):
+        setattr(ours, attribute, getattr(lib, attribute))
+    jll = ours.joint_log_likelihood(X_test)
+    assert relative_error(jll, lib.predict_joint_log_proba(X_test)) <= 1e-12
+
+
+@pytest.mark.exercise("08.5", "08.6")
+@NB_CASES
+def test_gaussian_nb_matches_sklearn(name, var_smoothing):
+    X_train, X_test, y_train, _ = split(name)
+    ours = nb.GaussianNB(var_smoothing=var_smoothing).fit(X_train, y_train)
+    lib = SkGaussianNB(var_smoothing=var_smoothing).fit(X_train, y_train)
     assert relative_error(ours.predict_proba(X_test), lib.predict_proba(X_test)) <= 1e-10
     assert relative_error(ours.predict_log_proba(X_test), lib.predict_log_proba(X_test)) <= 1e-10
     np.testing.assert_array_equal(ours.predict(X_test), lib.predict(X_test))
 
 
+@pytest.mark.exercise("08.5", "08.6")
 def test_gaussian_nb_string_labels_and_variance_floor():
     X_train, X_test, y_train, _ = split("digits")
     labels = np.array([f"digit-{d}" for d in range(10)])[y_train]

@@ -60,12 +60,16 @@ def squared_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     The full matrix, for inspection; ``kneighbors`` ranks with s = ‖b‖² − 2a·b and adds ‖a‖²
     to the k winners only.
     """
+    # BEGIN SOLUTION 08.1
+    # task: every squared distance between the rows of A and of B, without a loop
+    # hint: ‖a‖²·1ᵀ − 2 A Bᵀ + 1·‖b‖²ᵀ (np.einsum("ij,ij->i", A, A) is ‖a‖²), clipped at 0
     sq = (
         np.einsum("ij,ij->i", A, A)[:, None]
         - 2.0 * (A @ B.T)
         + np.einsum("ij,ij->i", B, B)[None, :]
     )
     return np.maximum(sq, 0.0, out=sq)
+    # END SOLUTION
 
 
 def k_smallest_by_argmin(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -100,6 +104,9 @@ def k_smallest(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def vote_weights(distances: np.ndarray, weights: str) -> np.ndarray:
     """Each neighbour's vote: 1 (uniform) or 1/d (distance; d = 0 → weight 1, others 0)."""
+    # BEGIN SOLUTION 08.2
+    # task: each neighbour's vote weight, uniform or inverse distance with exact hits winning
+    # hint: 1 / distances (errstate divide="ignore"); rows with an inf keep 1 on the hits, 0 else
     if weights == "uniform":
         return np.ones_like(distances)
     with np.errstate(divide="ignore"):
@@ -108,14 +115,19 @@ def vote_weights(distances: np.ndarray, weights: str) -> np.ndarray:
     rows = exact_hit.any(axis=1)
     w[rows] = exact_hit[rows]
     return w
+    # END SOLUTION
 
 
 def class_votes(neighbour_classes: np.ndarray, weights: np.ndarray, n_classes: int) -> np.ndarray:
     """Total vote per class (n_queries × n_classes): Σⱼ wⱼ [class of neighbour j = c]."""
+    # BEGIN SOLUTION 08.3
+    # task: add up the neighbours' vote weights class by class, one column per class
+    # hint: column c is np.sum(np.where(neighbour_classes == c, weights, 0.0), axis=1)
     return np.stack(
         [np.sum(np.where(neighbour_classes == c, weights, 0.0), axis=1) for c in range(n_classes)],
         axis=1,
     )
+    # END SOLUTION
 
 
 class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
@@ -155,12 +167,16 @@ class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
         ind = np.empty((len(X), k), dtype=np.intp)
         for start in range(0, len(X), self.chunk_size):
             A = X[start : start + self.chunk_size]
+            # BEGIN SOLUTION 08.4
+            # task: the k nearest training points of the block A: indices and true distances
+            # hint: rank by s = ‖b‖² − 2a·b, k_smallest(s, k); distance = √max(‖a‖² + s, 0)
             scores = A @ self._fit_X.T  # s = ‖b‖² − 2a·b, ranked like ‖a − b‖²
             scores *= -2.0
             scores += self._fit_sq_norms
             ind[start : start + len(A)], best = k_smallest(scores, k)
             sq = np.einsum("ij,ij->i", A, A)[:, None] + best
             dist[start : start + len(A)] = np.sqrt(np.maximum(sq, 0.0))
+            # END SOLUTION
         return (dist, ind) if return_distance else ind
 
     def _votes(self, X) -> np.ndarray:

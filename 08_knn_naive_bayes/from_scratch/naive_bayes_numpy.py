@@ -68,12 +68,16 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         X, y = check_X_y(X, y, y_numeric=False)
         check_float(self.var_smoothing, "var_smoothing", minimum=0.0)
         self.classes_, y_index = check_classification_targets(y)
+        # BEGIN SOLUTION 08.5
+        # task: ε, and each class's count, prior, feature means and variances (plus ε)
+        # hint: ε = var_smoothing · max_j Var(X_j); per class X[y == c].mean(0), .var(0) + ε, n_c/n
         members = [X[y_index == c] for c in range(len(self.classes_))]
         self.epsilon_ = self.var_smoothing * np.max(np.var(X, axis=0))
         self.theta_ = np.stack([Xc.mean(axis=0) for Xc in members])
         self.var_ = np.stack([Xc.var(axis=0) for Xc in members]) + self.epsilon_
         self.class_count_ = np.array([len(Xc) for Xc in members], dtype=np.float64)
         self.class_prior_ = self.class_count_ / self.class_count_.sum()
+        # END SOLUTION
         self.n_features_in_ = X.shape[1]
         return self
 
@@ -82,6 +86,9 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "theta_")
         X = check_array(X)
         check_n_features(X, self.n_features_in_)
+        # BEGIN SOLUTION 08.6
+        # task: the joint log likelihood log P(c) + Σ_j log N(x_j; θ_cj, σ²_cj) of every x and c
+        # hint: log P(c) − ½ Σ_j log(2π σ²_cj) − ½ Σ_j (x_j − θ_cj)² / σ²_cj, one class at a time
         log_norm = -0.5 * np.sum(np.log(2.0 * np.pi * self.var_), axis=1)
         # one (n × d) pass per class: an (n × K × d) broadcast would need K times the memory
         mahalanobis = np.stack(
@@ -92,6 +99,7 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
             axis=1,
         )
         return np.log(self.class_prior_) + log_norm - 0.5 * mahalanobis
+        # END SOLUTION
 
     def predict_log_proba(self, X) -> np.ndarray:
         """log P(c | x): the joint log likelihood normalised by log-sum-exp over classes."""
