@@ -55,6 +55,7 @@ SDPA_CASES = {
 }
 
 
+@pytest.mark.exercise("13.1")
 @pytest.mark.parametrize("case", SDPA_CASES, ids=list(SDPA_CASES))
 def test_sdpa_matches_torch(case):
     kwargs = SDPA_CASES[case]
@@ -70,6 +71,7 @@ def test_sdpa_matches_torch(case):
     assert relative_error(weights, _torch_weights(q, k, **kwargs)) <= 1e-10
 
 
+@pytest.mark.exercise("13.1")
 def test_fully_masked_rows_get_zero_weights_and_zero_output():
     q, k, v = (
         x.numpy()
@@ -90,6 +92,26 @@ def test_softmax_is_stable_for_huge_scores():
     weights = scratch.masked_softmax(scores)
     assert np.all(np.isfinite(weights))
     assert relative_error(weights, torch.softmax(torch.tensor(scores), dim=-1)) <= 1e-12
+
+
+@pytest.mark.exercise("13.3")
+def test_split_heads_gives_each_head_its_own_slice_of_features():
+    mha = scratch.MultiheadAttention(12, 3)
+    x = np.arange(2 * 5 * 12, dtype=np.float64).reshape(2, 5, 12)
+    heads = mha.split_heads(x)
+    assert heads.shape == (2, 3, 5, 4)
+    for j in range(3):
+        np.testing.assert_array_equal(heads[:, j], x[..., 4 * j : 4 * (j + 1)])
+
+
+@pytest.mark.exercise("13.4")
+def test_merge_heads_puts_the_heads_side_by_side():
+    mha = scratch.MultiheadAttention(12, 3)
+    heads = np.arange(2 * 3 * 5 * 4, dtype=np.float64).reshape(2, 3, 5, 4)
+    merged = mha.merge_heads(heads)
+    assert merged.shape == (2, 5, 12)
+    for j in range(3):
+        np.testing.assert_array_equal(merged[..., 4 * j : 4 * (j + 1)], heads[:, j])
 
 
 def _mha(seed=0, num_heads=2):
@@ -121,6 +143,7 @@ MHA_CASES = {
 }
 
 
+@pytest.mark.exercise("13.1", "13.3", "13.4")
 @pytest.mark.parametrize("case", MHA_CASES, ids=list(MHA_CASES))
 def test_multihead_attention_matches_torch(case):
     kwargs = MHA_CASES[case]
@@ -134,6 +157,7 @@ def test_multihead_attention_matches_torch(case):
     assert relative_error(my_weights, weights) <= 1e-10
 
 
+@pytest.mark.exercise("13.1", "13.3", "13.4")
 def test_causal_self_attention_with_pytorchs_float_mask():
     ref, mine = _mha(seed=1)
     x = _randn(B, L, E, seed=6)
@@ -174,6 +198,7 @@ def test_parameter_layout_is_pytorchs_and_copies_both_ways():
     assert relative_error(mine(x.numpy(), x.numpy(), x.numpy())[0], out) <= 1e-10
 
 
+@pytest.mark.exercise("13.3", "13.4")
 @pytest.mark.parametrize("masks", ["none", "causal", "padding"])
 def test_transformer_block_matches_torch_block_and_encoder_layer(masks):
     torch.manual_seed(3)
@@ -207,6 +232,7 @@ def test_transformer_block_matches_torch_block_and_encoder_layer(masks):
     assert relative_error(my_out, out_layer) <= 1e-10
 
 
+@pytest.mark.exercise("13.2")
 @pytest.mark.parametrize("mask", ["causal", "boolean mask"])
 def test_attention_backward_matches_autograd(mask):
     kwargs = SDPA_CASES[mask]
@@ -228,6 +254,7 @@ def test_attention_backward_matches_autograd(mask):
         assert relative_error(mine, ref) <= 1e-8
 
 
+@pytest.mark.exercise("13.2")
 def test_attention_backward_matches_finite_differences():
     rng = np.random.default_rng(0)
     q, k, v, d_out = (
@@ -250,6 +277,16 @@ def test_attention_backward_matches_finite_differences():
         assert check_gradient(loss, array, grad) <= 1e-8
 
 
+@pytest.mark.exercise("13.5")
+def test_reversal_gradients_match_finite_differences():
+    X, y = sequences.reversal_task(16, 4, seed=2)
+    model = reversal.ReversalAttention(4, sequences.VOCAB, d_k=3, seed=1)
+    _, d_w_q, d_w_k = model.loss_and_gradients(X, y)
+    for weights, grad in ((model.w_q, d_w_q), (model.w_k, d_w_k)):
+        assert check_gradient(lambda: model.loss_and_gradients(X, y)[0], weights, grad) <= 1e-8
+
+
+@pytest.mark.exercise("13.5")
 def test_numpy_attention_learns_to_reverse():
     X, y = sequences.reversal_task(256, 6, seed=0)
     X_test, y_test = sequences.reversal_task(200, 6, seed=1)

@@ -73,16 +73,21 @@ def _softmax_in_place(scores: np.ndarray, allowed: np.ndarray | None) -> np.ndar
     return scores
 
 
-def attend(q, k, v, scale: float, allowed=None, bias=None) -> tuple[np.ndarray, np.ndarray]:
-    """softmax(Q Kᵀ · scale + bias, over allowed keys) V, batched over all leading axes.
-
-    Scaling Q (L × d numbers) instead of the scores (L × S) saves a pass over the big array.
-    """
+def attend(q, k, v, scale=None, allowed=None, bias=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(softmax(Q Kᵀ · scale + bias, over allowed keys) V, weights)``, batched over all leading
+    axes; ``scale`` defaults to 1/√d_k (d_k = q.shape[-1]). Scaling Q (L × d numbers) instead of
+    the scores (L × S) saves a pass over the big array."""
+    # BEGIN SOLUTION 13.1
+    # task: scores = Q Kᵀ · scale (1/√d_k unless given) + bias, their masked softmax P, and P V
+    # hint: Kᵀ of a batch is np.swapaxes(k, -1, -2); P = _softmax_in_place(scores, allowed)
+    if scale is None:
+        scale = 1.0 / np.sqrt(q.shape[-1])
     scores = (q * q.dtype.type(scale)) @ np.swapaxes(k, -1, -2)
     if bias is not None:
         scores += bias
     weights = _softmax_in_place(scores, allowed)  # scores is our own fresh array
     return weights @ v, weights
+    # END SOLUTION
 
 
 def causal_mask(n_queries: int, n_keys: int | None = None) -> np.ndarray:
@@ -102,7 +107,7 @@ def scaled_dot_product_attention(
     ``scale`` defaults to 1/√E.
     """
     q, k, v = _masks.check_qkv(query, key, value)
-    scale = 1.0 / np.sqrt(q.shape[-1]) if scale is None else float(scale)
+    scale = None if scale is None else float(scale)
     if is_causal and attn_mask is not None:
         raise ValueError("give either attn_mask or is_causal=True, not both (as in PyTorch)")
     if is_causal:
@@ -128,10 +133,14 @@ def scaled_dot_product_attention_backward(
     q, k, v = _masks.check_qkv(query, key, value)
     d_output, weights = _masks.check_backward(d_output, weights, q, k, v)
     scale = 1.0 / np.sqrt(q.shape[-1]) if scale is None else float(scale)
+    # BEGIN SOLUTION 13.2
+    # task: ∂L/∂Q, ∂L/∂K, ∂L/∂V from dO and the weights P, following the docstring's chain rule
+    # hint: transpose the last two axes with np.swapaxes(·, -1, -2); rowsum = sum(axis=-1, keepdims)
     d_value = np.swapaxes(weights, -1, -2) @ d_output
     d_weights = d_output @ np.swapaxes(v, -1, -2)
     d_scores = weights * (d_weights - np.sum(d_weights * weights, axis=-1, keepdims=True))
     return d_scores @ k * scale, np.swapaxes(d_scores, -1, -2) @ q * scale, d_value
+    # END SOLUTION
 
 
 # ---- layers with PyTorch's parameter layout ------------------------------------------------
@@ -192,13 +201,21 @@ class MultiheadAttention(Module):
 
     def split_heads(self, x: np.ndarray) -> np.ndarray:
         """(B, T, E) → (B, h, T, d_k): each head gets its own slice of the features."""
+        # BEGIN SOLUTION 13.3
+        # task: (B, T, E) → (B, h, T, d_k): head j gets features j·d_k … (j+1)·d_k − 1
+        # hint: reshape to (B, T, h, d_k), then swap the T and h axes with .transpose(0, 2, 1, 3)
         batch, steps, _ = x.shape
         return x.reshape(batch, steps, self.num_heads, self.head_dim).transpose(0, 2, 1, 3)
+        # END SOLUTION
 
     def merge_heads(self, x: np.ndarray) -> np.ndarray:
         """(B, h, T, d_k) → (B, T, E): the heads' outputs side by side (concatenated)."""
+        # BEGIN SOLUTION 13.4
+        # task: (B, h, T, d_k) → (B, T, E): the heads' outputs side by side, head 0 first
+        # hint: split_heads backwards: put T before h with .transpose(0, 2, 1, 3), then reshape
         batch, _, steps, _ = x.shape
         return x.transpose(0, 2, 1, 3).reshape(batch, steps, self.embed_dim)
+        # END SOLUTION
 
     def project(self, query, key, value, self_attention: bool):
         """Q, K, V = x W_qᵀ + b_q, …, split into heads (B, h, T, d_k)."""
@@ -234,8 +251,8 @@ class MultiheadAttention(Module):
         )
         q, k, v = self.project(query, key, value, self_attention)
         scores_shape = q.shape[:-1] + (k.shape[-2],)  # (B, h, L, S)
-        masks = _masks.multihead_mask_terms(attn_mask, key_padding_mask, scores_shape)
-        heads, weights = attend(q, k, v, 1.0 / np.sqrt(self.head_dim), *masks)
+        allowed, bias = _masks.multihead_mask_terms(attn_mask, key_padding_mask, scores_shape)
+        heads, weights = attend(q, k, v, allowed=allowed, bias=bias)  # scale 1/√d_k, per head
         output = self.children["out_proj"](self.merge_heads(heads))
         if not need_weights:
             return output, None

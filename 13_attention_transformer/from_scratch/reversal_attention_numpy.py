@@ -56,6 +56,9 @@ class ReversalAttention:
         q, k, v = self._qkv(tokens)
         targets = sequences.check_tokens(targets, q.shape[:2], self.vocab, "targets")
         probs, weights = attention.scaled_dot_product_attention(q, k, v)
+        # BEGIN SOLUTION 13.5
+        # task: the mean NLL of the target tokens and its gradients for W_q and W_k (see docstring)
+        # hint: ŷ_i[y_i] by np.take_along_axis; ∂L/∂ŷ by np.put_along_axis; then attention backward
         picked = np.take_along_axis(probs, targets[..., None], axis=-1)[..., 0]
         d_probs = np.zeros_like(probs)
         d_picked = (-1.0 / picked.size / picked)[..., None]
@@ -64,6 +67,7 @@ class ReversalAttention:
         positions = np.eye(self.length)
         loss = float(-np.mean(np.log(picked)))
         return loss, positions.T @ d_q.sum(axis=0), positions.T @ d_k.sum(axis=0)
+        # END SOLUTION
 
     def fit(self, tokens, targets, *, steps: int = 200, lr: float = 2.0) -> "ReversalAttention":
         if steps < 1 or not lr > 0:
