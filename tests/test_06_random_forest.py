@@ -30,14 +30,25 @@ def five_seed_runs():
         X_tr, X_te, y_tr, y_te = train_test_split(
             X, y, test_size=0.3, random_state=seed, stratify=y
         )
-        mine = Forest(N_TREES, oob_score=True, random_state=seed).fit(X_tr, y_tr)
+        mine = Forest(N_TREES, random_state=seed).fit(X_tr, y_tr)
         lib = SkForest(N_TREES, oob_score=True, random_state=seed, n_jobs=1).fit(X_tr, y_tr)
         runs.append(
             dict(mine=mine, lib=lib, acc_mine=mine.score(X_te, y_te), acc_lib=lib.score(X_te, y_te))
         )
+        runs[-1].update(X_train=X_tr, y_train=y_tr)
     return runs
 
 
+@pytest.fixture(scope="module")
+def five_seed_oob(five_seed_runs):
+    """The same forests (same seeds, so the same trees) grown again with the OOB estimate."""
+    return [
+        Forest(N_TREES, oob_score=True, random_state=seed).fit(run["X_train"], run["y_train"])
+        for seed, run in zip(SEEDS, five_seed_runs, strict=True)
+    ]
+
+
+@pytest.mark.exercise("06.1", "06.2", "06.3")
 def test_accuracy_within_two_points_of_scikit_learn(five_seed_runs):
     mine = np.mean([r["acc_mine"] for r in five_seed_runs])
     lib = np.mean([r["acc_lib"] for r in five_seed_runs])
@@ -52,21 +63,24 @@ def test_importances_rank_features_like_scikit_learn(five_seed_runs):
     np.testing.assert_allclose(mine.sum(), 1.0)
 
 
-def test_oob_estimate_agrees_with_scikit_learn_and_with_the_test_set(five_seed_runs):
-    oob_mine = np.mean([r["mine"].oob_score_ for r in five_seed_runs])
+@pytest.mark.exercise("06.4")
+def test_oob_estimate_agrees_with_scikit_learn_and_with_the_test_set(five_seed_runs, five_seed_oob):
+    oob_mine = np.mean([forest.oob_score_ for forest in five_seed_oob])
     oob_lib = np.mean([r["lib"].oob_score_ for r in five_seed_runs])
     acc_mine = np.mean([r["acc_mine"] for r in five_seed_runs])
     assert abs(oob_mine - oob_lib) <= 0.02
     assert abs(oob_mine - acc_mine) <= 0.03  # OOB is an honest estimate of held-out accuracy
 
 
+@pytest.mark.exercise("06.2")
 def test_bootstrap_leaves_out_about_a_third(five_seed_runs):
     mine = five_seed_runs[0]["mine"]
-    n = len(mine.oob_decision_function_)
+    n = len(five_seed_runs[0]["y_train"])
     left_out = [1 - len(np.unique(rows)) / n for rows in mine.estimators_samples_]
     assert abs(np.mean(left_out) - (1 - 1 / n) ** n) < 0.01  # ≈ e⁻¹ ≈ 0.368
 
 
+@pytest.mark.exercise("06.1", "06.2", "06.3")
 def test_without_randomness_every_tree_is_the_stage_05_tree():
     X, y = load_bundled("wine")
     forest = Forest(3, bootstrap=False, max_features=None, random_state=0).fit(X, y)
@@ -77,6 +91,7 @@ def test_without_randomness_every_tree_is_the_stage_05_tree():
     np.testing.assert_array_equal(forest.feature_importances_, single.feature_importances_)
 
 
+@pytest.mark.exercise("06.1", "06.2", "06.3")
 def test_one_tree_forest_votes_like_its_tree():
     X, y = load_bundled("iris")
     forest = Forest(1, random_state=3).fit(X, y)
@@ -85,6 +100,7 @@ def test_one_tree_forest_votes_like_its_tree():
     np.testing.assert_array_equal(forest.predict_by_majority(X), tree.predict(X))
 
 
+@pytest.mark.exercise("06.1", "06.2", "06.3")
 def test_probabilities_cover_classes_missing_from_a_bootstrap():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 3))
@@ -97,6 +113,7 @@ def test_probabilities_cover_classes_missing_from_a_bootstrap():
     assert set(forest.predict(X)) <= {"a", "b", "c"}
 
 
+@pytest.mark.exercise("06.1", "06.2", "06.3")
 def test_forest_reduces_variance_of_a_single_tree():
     """Fixed test set, 8 different training subsamples: the forest's accuracy varies less."""
     X, y = load_bundled("breast_cancer")
@@ -114,6 +131,7 @@ def test_forest_reduces_variance_of_a_single_tree():
     assert np.std(forest_acc) < np.std(tree_acc)
 
 
+@pytest.mark.exercise("06.1", "06.2", "06.3")
 def test_same_seed_same_forest_other_seed_other_forest():
     X, y = load_bundled("wine")
     a = Forest(5, random_state=7).fit(X, y).predict_proba(X)
@@ -152,6 +170,7 @@ def test_importances_follow_scikit_learns_forest_convention():
     )
 
 
+@pytest.mark.exercise("06.4")
 def test_oob_votes_are_averaged_over_the_trees_that_did_not_see_the_sample():
     """Each OOB row is a probability (sums to 1), the mean over that sample's unseen trees only."""
     X, y = load_bundled("wine")
@@ -170,6 +189,7 @@ def test_oob_votes_are_averaged_over_the_trees_that_did_not_see_the_sample():
     assert forest.oob_score_ == pytest.approx(hits.mean(), rel=1e-12)
 
 
+@pytest.mark.exercise("06.2")
 def test_bootstrap_draws_every_row_including_the_last():
     """n rows drawn with replacement from all n: each row is drawn about once per tree."""
     rng = np.random.default_rng(0)
@@ -181,6 +201,7 @@ def test_bootstrap_draws_every_row_including_the_last():
     assert draws.min() >= 30 and draws.max() <= 90  # 60 expected per row; the last row included
 
 
+@pytest.mark.exercise("06.1", "06.2", "06.3")
 def test_each_trees_probabilities_are_mapped_through_its_classes():
     """A bootstrap that misses the rare *first* class gives a tree with classes_ = [1, 2]: its
     columns belong to classes 1 and 2, not 0 and 1."""

@@ -48,9 +48,13 @@ def tree_proba(tree, X: np.ndarray, n_classes: int) -> np.ndarray:
     A bootstrap sample may miss a class, so the tree knows fewer classes than the forest:
     its column j holds the forest's class ``tree.classes_[j]`` and goes to that column.
     """
+    # BEGIN SOLUTION 06.1
+    # task: put the tree's probability columns into the forest's n_classes columns
+    # hint: start from np.zeros((len(X), n_classes)); column j goes to column tree.classes_[j]
     proba = np.zeros((len(X), n_classes))
     proba[:, tree.classes_] = tree.predict_proba(X)
     return proba
+    # END SOLUTION
 
 
 class RandomForestClassifier(ClassifierMixin, BaseEstimator):
@@ -98,7 +102,11 @@ class RandomForestClassifier(ClassifierMixin, BaseEstimator):
         n = len(X)
         self.estimators_, self.estimators_samples_ = [], []
         for _ in journey.progress(range(self.n_estimators), desc="trees"):
+            # BEGIN SOLUTION 06.2
+            # task: the tree's training rows: a bootstrap sample, or every row without bootstrap
+            # hint: n indices drawn with replacement from 0..n−1: rng.integers(0, n, size=n)
             rows = rng.integers(0, n, size=n) if self.bootstrap else np.arange(n)
+            # END SOLUTION
             tree = self._new_tree(random_state=rng.spawn(1)[0])
             self.estimators_.append(tree.fit(X[rows], encoded[rows]))
             self.estimators_samples_.append(rows)
@@ -109,8 +117,12 @@ class RandomForestClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """P(k | x) = mean over the trees of their leaf class proportions."""
         X = self._validate(X)
+        # BEGIN SOLUTION 06.3
+        # task: the soft vote: the mean over the trees of their class probabilities
+        # hint: P(k | x) = (1/B) Σ_b tree_proba(tree_b, X, n_classes)
         total = sum(tree_proba(tree, X, len(self.classes_)) for tree in self.estimators_)
         return total / len(self.estimators_)
+        # END SOLUTION
 
     def predict(self, X) -> np.ndarray:
         """The class with the highest mean probability (soft vote)."""
@@ -135,6 +147,9 @@ class RandomForestClassifier(ClassifierMixin, BaseEstimator):
     def _set_oob(self, X: np.ndarray, encoded: np.ndarray) -> None:
         """Average, for each sample, the trees that did not see it; score the arg max."""
         n_classes = len(self.classes_)
+        # BEGIN SOLUTION 06.4
+        # task: oob_decision_function_: each row the mean tree_proba of the trees that left it out
+        # hint: per tree, unseen = rows not in its bootstrap; sum and count per row; NaN if count 0
         votes = np.zeros((len(X), n_classes))
         n_trees = np.zeros(len(X), dtype=np.intp)
         for tree, rows in zip(self.estimators_, self.estimators_samples_, strict=True):
@@ -143,6 +158,10 @@ class RandomForestClassifier(ClassifierMixin, BaseEstimator):
             votes[unseen] += tree_proba(tree, X[unseen], n_classes)
             n_trees += unseen
         covered = n_trees > 0
+        self.oob_decision_function_ = np.full_like(votes, np.nan)
+        self.oob_decision_function_[covered] = votes[covered] / n_trees[covered, None]
+        # END SOLUTION
+        covered = ~np.isnan(self.oob_decision_function_).any(axis=1)
         if not covered.all():
             warnings.warn(
                 f"{np.sum(~covered)} samples were in every bootstrap sample and have no OOB "
@@ -150,9 +169,8 @@ class RandomForestClassifier(ClassifierMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=3,
             )
-        self.oob_decision_function_ = np.full_like(votes, np.nan)
-        self.oob_decision_function_[covered] = votes[covered] / n_trees[covered, None]
-        self.oob_score_ = float(np.mean(np.argmax(votes[covered], axis=1) == encoded[covered]))
+        best = np.argmax(self.oob_decision_function_[covered], axis=1)
+        self.oob_score_ = float(np.mean(best == encoded[covered]))
 
     # -- settings and input checks ---------------------------------------------------------
 
