@@ -57,6 +57,31 @@ def run_stage_tests(stage: Stage, workspace: Path, only: str | None, verbose: bo
         return json.loads(report.read_text(encoding="utf-8"))
 
 
+def check_many(stage: Stage, jobs: list[tuple[Path, str]]) -> list[Verdict]:
+    """Grade several workspaces of ``stage`` — ``(workspace, exercise id)`` pairs — in one
+    process, one after the other; one verdict per job (for the mistake catalogue)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        specs = [
+            {"workspace": str(ws), "stage": stage.number, "only": only, "report": f"{tmp}/{i}"}
+            for i, (ws, only) in enumerate(jobs)
+        ]
+        spec_file = Path(tmp) / "jobs.json"
+        spec_file.write_text(json.dumps({"tests": list(map(str, stage.tests)), "jobs": specs}))
+        env = dict(os.environ, PYTEST_ADDOPTS="-p journey.exercise_plugin")
+        command = [sys.executable, "-m", "journey.exercise_batch", str(spec_file)]
+        proc = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True)
+        result = []
+        for (workspace, only), job in zip(jobs, specs, strict=True):
+            report = Path(job["report"])
+            if not report.is_file():
+                output = proc.stdout.decode(errors="replace")[-3000:]
+                raise RuntimeError(f"grading {workspace} did not run:\n{output}")
+            exercises = [ex for ex in stage_exercises(stage, root=workspace) if ex.id == only]
+            records = json.loads(report.read_text(encoding="utf-8"))
+            result += verdicts(exercises, records)
+        return result
+
+
 def verdicts(exercises: list[Exercise], records: list[dict]) -> list[Verdict]:
     """One verdict per exercise from its region and the results of its tests."""
     not_started = {ex.id for ex in exercises if not is_started(ex)}

@@ -46,6 +46,10 @@ def _message(report) -> str:
     return crash.message if crash else (str(report.longrepr) if report.failed else "")
 
 
+def pytest_sessionstart(session):
+    _results.clear()  # one process may grade several workspaces (journey.exercise_batch)
+
+
 def pytest_sessionfinish(session):
     path = os.environ.get("JOURNEY_CHECK_REPORT")
     if path:
