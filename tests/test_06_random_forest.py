@@ -6,6 +6,8 @@ accuracy is within 2 points of scikit-learn's and the importances rank the featu
 bootstrap and feature sampling every tree *is* the stage-05 tree.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
@@ -234,3 +236,18 @@ def test_bad_settings_are_refused_at_fit(kwargs, message):
     forest = Forest(**{"n_estimators": 3, **kwargs})  # __init__ only stores them
     with pytest.raises(ValueError, match=message):
         forest.fit(X, y)
+
+
+@pytest.mark.exercise("06.4")
+def test_a_tree_whose_bootstrap_drew_every_row_adds_no_oob_vote():
+    """Three samples and many trees: some bootstrap draws hold every row; OOB still works."""
+    X = np.array([[0.0], [1.0], [2.0]])
+    y = np.array([0, 1, 1])
+    forest = Forest(n_estimators=40, oob_score=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        forest.fit(X, y)
+    drew_all = [len(np.unique(rows)) == 3 for rows in forest.estimators_samples_]
+    assert any(drew_all)
+    rows = ~np.isnan(forest.oob_decision_function_).any(axis=1)
+    np.testing.assert_allclose(forest.oob_decision_function_[rows].sum(axis=1), 1.0)

@@ -155,7 +155,8 @@ class RandomForestClassifier(ClassifierMixin, BaseEstimator):
         for tree, rows in zip(self.estimators_, self.estimators_samples_, strict=True):
             unseen = np.ones(len(X), dtype=bool)
             unseen[rows] = False
-            votes[unseen] += tree_proba(tree, X[unseen], n_classes)
+            if unseen.any():  # a small bootstrap can draw every row
+                votes[unseen] += tree_proba(tree, X[unseen], n_classes)
             n_trees += unseen
         covered = n_trees > 0
         self.oob_decision_function_ = np.full_like(votes, np.nan)
