@@ -373,6 +373,7 @@ def report(metrics: dict, out_dir, full_run: bool) -> None:
             f"MnistCNN test accuracy after {metrics['epochs']} epochs ({name})",
             metrics["test_accuracy"],
             0.99 if metrics["data_source"] == "mnist" else 0.97,
+            side="library",
         )
     journey.save_figure(
         curves_figure(metrics["history"], f"MnistCNN on {name}"), STAGE, "training_curves"

@@ -162,7 +162,10 @@ def main() -> None:
         f"({100 * (1 - mse_model / mse_naive):.1f}% better)"
     )
     parity.at_least(
-        "torch LSTM forecaster: improvement over naive baseline", 1 - mse_model / mse_naive, 0.5
+        "torch LSTM forecaster: improvement over naive baseline",
+        1 - mse_model / mse_naive,
+        0.5,
+        side="library",
     )
 
     path = journey.stage_output_dir("12_rnn_lstm") / "lstm_forecaster.pt"

@@ -193,7 +193,9 @@ def train_and_evaluate(args) -> None:
             np.ones(len(before), bool),
         )
         parity.equal("saved+reloaded network predicts as head on cached features", pred, head_pred)
-    parity.at_least(f"test accuracy, {init} ResNet-18 + new head ({source})", accuracy, 0.3)
+    parity.at_least(
+        f"test accuracy, {init} ResNet-18 + new head ({source})", accuracy, 0.3, side="library"
+    )
     title = f"{init} ResNet-18, head trained on {source}: acc {accuracy:.3f}"
     journey.save_figure(plot_confusion(labels, pred, classes, title), STAGE, "confusion_matrix")
 

@@ -286,7 +286,10 @@ def measure_and_plot(args) -> None:
     for r in rows:
         if r["n_train"] == largest:
             parity.at_least(
-                f"{r['variant']}, {largest} images: test accuracy above chance", r["accuracy"], 0.3
+                f"{r['variant']}, {largest} images: test accuracy above chance",
+                r["accuracy"],
+                0.3,
+                side="library",
             )
     journey.save_figure(plot_gain(rows, note, source), STAGE, "transfer_gain")
 

@@ -333,6 +333,7 @@ def main() -> None:
         "deployed breast-cancer pipeline: held-out accuracy",
         built["tabular"]["metrics"]["test_accuracy"],
         0.93,
+        side="library",
     )
     print(f"CNN taken from {stage11_dir}; artefacts in {out_dir}")
 
