@@ -136,9 +136,8 @@ def run_notebook(notebook: Path, env: dict[str, str], out_dir: Path) -> str | No
     executed.unlink(missing_ok=True)  # a failed run must never leave an older copy standing
     saved = dict(os.environ)
     os.environ.update(env, JOURNEY_PARITY_SOURCE=shown(notebook))
-    os.environ.pop(
-        "MPLBACKEND", None
-    )  # the kernel's inline backend is headless and embeds the figures
+    os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend embeds the figures
+    error = f"{notebook.name} was interrupted"  # until the execution below ends
     try:
         NotebookClient(
             nb,
@@ -150,6 +149,8 @@ def run_notebook(notebook: Path, env: dict[str, str], out_dir: Path) -> str | No
     except CellExecutionError as exc:
         plain = ANSI_ESCAPE.sub("", str(exc))  # tracebacks arrive coloured for a terminal
         error = f"{notebook.name} failed:\n{plain[-2000:]}"
+    except Exception as exc:  # the kernel died, a cell timed out, ...
+        error = f"{notebook.name} could not run: {type(exc).__name__}: {exc}"
     finally:
         os.environ.clear()
         os.environ.update(saved)
