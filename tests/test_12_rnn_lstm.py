@@ -279,13 +279,13 @@ def test_adam_matches_torch_over_several_steps():
     rng = np.random.default_rng(0)
     ours = {"w": rng.normal(size=(3, 4)), "b": rng.normal(size=4)}
     theirs = [torch.tensor(v, requires_grad=True) for v in ours.values()]
-    optimiser = adam.Adam(ours, lr=0.05)
-    torch_optimiser = torch.optim.Adam(theirs, lr=0.05)
+    optimizer = adam.Adam(ours, lr=0.05)
+    torch_optimizer = torch.optim.Adam(theirs, lr=0.05)
     for _ in range(6):
         grads = {name: rng.normal(size=v.shape) for name, v in ours.items()}
         for param, grad in zip(theirs, grads.values(), strict=True):
             param.grad = torch.from_numpy(grad.copy())
-        torch_optimiser.step()
-        optimiser.step(grads)
+        torch_optimizer.step()
+        optimizer.step(grads)
         for mine, reference in zip(ours.values(), theirs, strict=True):
             assert relative_error(mine, reference.detach()) <= 1e-12

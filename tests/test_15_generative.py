@@ -357,7 +357,7 @@ def test_vae_elbo_improves_on_initialisation(standin):
 
 
 def test_gan_training_moves_a_toy_generator_onto_the_data():
-    """The training loop, losses and optimisers wired right: a tiny GAN learns a 2-D blob."""
+    """The training loop, losses and optimizers wired right: a tiny GAN learns a 2-D blob."""
     g = torch.Generator().manual_seed(0)
     data = torch.tensor([0.8, 0.2]) + 0.05 * torch.randn(512, 2, generator=g)
     torch.manual_seed(0)

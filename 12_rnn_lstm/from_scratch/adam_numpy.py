@@ -1,4 +1,4 @@
-"""Adam from scratch: the optimiser that trains this stage's NumPy LSTM, step for step as PyTorch's.
+"""Adam from scratch: the optimizer that trains this stage's NumPy LSTM, step for step as PyTorch's.
 
 Adam (Kingma & Ba, 2015) keeps two exponential moving averages per parameter, of the gradient g
 and of its square:
@@ -62,12 +62,12 @@ def quadratic(w: np.ndarray, curvatures: np.ndarray) -> tuple[float, np.ndarray]
 def descend(curvatures: np.ndarray, steps: int, lr: float, adam: bool) -> list[float]:
     """f after each of ``steps`` steps from w = (1, …, 1), by Adam or by plain gradient descent."""
     w = np.ones_like(curvatures)
-    optimiser = Adam({"w": w}, lr=lr) if adam else None
+    optimizer = Adam({"w": w}, lr=lr) if adam else None
     history = []
     for _ in range(steps):
         _, grad = quadratic(w, curvatures)
         if adam:
-            optimiser.step({"w": grad})
+            optimizer.step({"w": grad})
         else:
             w -= lr * grad
         history.append(quadratic(w, curvatures)[0])
@@ -76,7 +76,7 @@ def descend(curvatures: np.ndarray, steps: int, lr: float, adam: bool) -> list[f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=500, help="steps of each optimiser")
+    parser.add_argument("--steps", type=int, default=500, help="steps of each optimizer")
     parser.add_argument("--lr", type=float, default=0.05, help="Adam's learning rate")
     parser.add_argument("--condition", type=float, default=1000.0, help="largest / smallest c")
     args = parser.parse_args()

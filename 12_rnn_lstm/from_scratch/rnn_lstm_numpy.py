@@ -250,7 +250,7 @@ class LSTMForecaster(_recurrent.ForecasterWeights, RegressorMixin, BaseEstimator
         _recurrent.check_forecaster(self)
         X, y = _recurrent.check_windows(X, y, self.horizon)
         self._init_network()
-        optimiser = Adam(self.parameters(), lr=self.learning_rate)
+        optimizer = Adam(self.parameters(), lr=self.learning_rate)
         rng = np.random.default_rng(self.seed)
         self.loss_curve_ = []
         for _ in journey.progress(range(self.epochs), desc="numpy LSTM epochs"):
@@ -258,7 +258,7 @@ class LSTMForecaster(_recurrent.ForecasterWeights, RegressorMixin, BaseEstimator
             for start in range(0, len(X), self.batch_size):
                 batch = order[start : start + self.batch_size]
                 loss, grads = self.loss_and_gradients(X[batch], y[batch])
-                optimiser.step(grads)
+                optimizer.step(grads)
                 total += loss * len(batch)
             self.loss_curve_.append(total / len(X))
         return self

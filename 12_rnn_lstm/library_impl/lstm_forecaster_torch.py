@@ -73,7 +73,7 @@ def train_forecaster(
         windows_to_tensor(X_train), torch.as_tensor(y_train, dtype=torch.float32)
     )
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.MSELoss()
     history = {"train_mse": [], "test_mse": [], "seconds": []}
     for epoch in journey.progress(range(epochs), desc="torch LSTM epochs"):
@@ -81,10 +81,10 @@ def train_forecaster(
         model.train()
         for xb, yb in loader:
             xb, yb = xb.to(device), yb.to(device)
-            optimiser.zero_grad()
+            optimizer.zero_grad()
             loss = loss_fn(model(xb), yb)
             loss.backward()
-            optimiser.step()
+            optimizer.step()
             total += loss.item() * len(xb)
         history["seconds"].append(time.perf_counter() - start)
         history["train_mse"].append(total / len(dataset))

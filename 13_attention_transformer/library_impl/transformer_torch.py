@@ -119,7 +119,7 @@ def train_reversal(
     generator = torch.Generator().manual_seed(seed)
     dataset = TensorDataset(torch.as_tensor(X_train), torch.as_tensor(y_train))
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     history = {"loss": [], "test_accuracy": [], "seconds": []}
     for epoch in journey.progress(range(epochs), desc="transformer epochs"):
@@ -127,11 +127,11 @@ def train_reversal(
         model.train()
         for xb, yb in loader:
             xb, yb = xb.to(device), yb.to(device)
-            optimiser.zero_grad()
+            optimizer.zero_grad()
             logits = model(xb)
             loss = loss_fn(logits.reshape(-1, logits.shape[-1]), yb.reshape(-1))
             loss.backward()
-            optimiser.step()
+            optimizer.step()
             total += loss.item() * len(xb)
         history["seconds"].append(time.perf_counter() - start)
         history["loss"].append(total / len(dataset))

@@ -1,8 +1,8 @@
 """The one training loop of the stage-15 PyTorch models.
 
 The autoencoder, the VAE and the GAN train the same way — seeded mini-batches, one
-optimisation step per batch, a row of averages per epoch — and differ only in what that step
-does. Each script writes its step (its loss, its optimisers) and hands it to ``train_epochs``.
+optimization step per batch, a row of averages per epoch — and differ only in what that step
+does. Each script writes its step (its loss, its optimizers) and hands it to ``train_epochs``.
 
 Not a script (the leading underscore keeps the runner from executing it).
 """
@@ -30,7 +30,7 @@ def train_epochs(
 ) -> list[dict]:
     """Run ``epochs`` passes over ``x_train`` in seeded mini-batches; return one row per epoch.
 
-    ``step(batch)`` takes one optimisation step on a batch (already on ``device``) and returns
+    ``step(batch)`` takes one optimization step on a batch (already on ``device``) and returns
     the numbers to log; the epoch's row holds their mean over the images, the epoch, its
     seconds and whatever ``after_epoch(epoch)`` adds (test metrics, say). ``seed`` fixes both
     the batch order and PyTorch's global generator, which draws the steps' noise.
@@ -72,7 +72,7 @@ def shuffled_batches(x: torch.Tensor, batch_size: int, generator: torch.Generato
 
 
 def epochs_for(n_samples: int, batch_size: int, steps: int) -> int:
-    """Epochs for about ``steps`` optimisation steps: one budget for MNIST and the stand-in."""
+    """Epochs for about ``steps`` optimization steps: one budget for MNIST and the stand-in."""
     return max(1, math.ceil(steps / math.ceil(n_samples / batch_size)))
 
 
