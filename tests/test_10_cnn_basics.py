@@ -12,6 +12,7 @@ from journey.data import StandInWarning
 from journey.gradcheck import numerical_gradient, relative_error
 
 conv = journey.load_stage("10", "from_scratch/conv2d_numpy.py")
+demo = journey.load_stage("10", "from_scratch/_conv2d_demo.py")
 lib = journey.load_stage("10", "library_impl/conv2d_pytorch.py")
 
 # (batch, C_in, H, W, C_out, kernel, stride, padding): odd sizes, rectangular kernels, odd strides
@@ -31,6 +32,13 @@ POOL_CASES = [
 ]
 
 
+def assert_close(ours, reference, bar, what):
+    """``relative_error(ours, reference) <= bar``, failing with one line a learner can read."""
+    error = relative_error(ours, reference)
+    worst = np.max(np.abs(np.asarray(ours) - np.asarray(reference)))
+    assert error <= bar, f"{what}: relative error {error:.3g} > {bar:g} (max abs error {worst:.3g})"
+
+
 def _random_case(case, seed=0):
     n, c_in, h, w, c_out, kernel, _, _ = case
     kh, kw = conv.pair(kernel, "kernel", 1)
@@ -39,13 +47,14 @@ def _random_case(case, seed=0):
     return x, w, rng.standard_normal(c_out)
 
 
+@pytest.mark.exercise("10.1")
 def test_single_kernel_loops_match_vectorised_on_odd_sizes():
     rng = np.random.default_rng(1)
     image, kernel = rng.standard_normal((9, 13)), rng.standard_normal((3, 4))
     loops = conv.correlate2d_loops(image, kernel)
     vectorised = conv.conv2d_forward(image[None, None], kernel[None, None])[0, 0]
-    assert loops.shape == (7, 10)
-    assert relative_error(loops, vectorised) <= 1e-12
+    assert vectorised.shape == (7, 10)
+    assert_close(vectorised, loops, 1e-12, "conv2d_forward vs correlate2d_loops")
 
 
 def test_true_convolution_flips_the_kernel():
@@ -62,6 +71,7 @@ def test_true_convolution_flips_the_kernel():
     assert relative_error(convolved, correlated) > 1e-3
 
 
+@pytest.mark.exercise("10.1")
 @pytest.mark.parametrize("case", CONV_CASES, ids=str)
 def test_conv_loops_vectorised_and_torch_agree(case):
     x, w, b = _random_case(case)
@@ -71,66 +81,95 @@ def test_conv_loops_vectorised_and_torch_agree(case):
     x_t, w_t, b_t = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
     torch_out = F.conv2d(x_t, w_t, b_t, stride, padding).numpy()
     assert vectorised.shape == torch_out.shape
-    assert relative_error(vectorised, loops) <= 1e-12
-    assert relative_error(vectorised, torch_out) <= 1e-10
+    assert_close(vectorised, torch_out, 1e-10, "conv2d_forward vs F.conv2d")
+    assert_close(vectorised, loops, 1e-12, "conv2d_forward vs conv2d_loops")
 
 
+@pytest.mark.exercise("10.2")
 @pytest.mark.parametrize("case", CONV_CASES, ids=str)
 def test_conv_backward_matches_autograd(case):
     x, w, b = _random_case(case, seed=3)
     stride, padding = case[6], case[7]
-    grad_out = np.random.default_rng(4).standard_normal(
-        conv.conv2d_forward(x, w, b, stride, padding).shape
-    )
-    grad_x, grad_w, grad_b = conv.conv2d_backward(grad_out, x, w, stride, padding)
     x_t, w_t, b_t = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    F.conv2d(x_t, w_t, b_t, stride, padding).backward(torch.from_numpy(grad_out))
-    assert relative_error(grad_x, x_t.grad.numpy()) <= 1e-8
-    assert relative_error(grad_w, w_t.grad.numpy()) <= 1e-8
-    assert relative_error(grad_b, b_t.grad.numpy()) <= 1e-8
+    out_t = F.conv2d(x_t, w_t, b_t, stride, padding)
+    grad_out = np.random.default_rng(4).standard_normal(tuple(out_t.shape))
+    out_t.backward(torch.from_numpy(grad_out))
+    grad_x, grad_w, grad_b = conv.conv2d_backward(grad_out, x, w, stride, padding)
+    assert_close(grad_b, b_t.grad.numpy(), 1e-8, "∂L/∂b vs autograd")
+    assert_close(grad_w, w_t.grad.numpy(), 1e-8, "∂L/∂w vs autograd")
+    assert_close(grad_x, x_t.grad.numpy(), 1e-8, "∂L/∂x vs autograd")
 
 
+@pytest.mark.exercise("10.2")
 def test_conv_backward_matches_finite_differences():
+    """L = Σ weights · out, differentiated numerically through the loop version of the layer."""
     x, w, b = _random_case((2, 2, 6, 7, 3, 3, 2, 1), seed=5)
-    weights = np.random.default_rng(6).standard_normal(conv.conv2d_forward(x, w, b, 2, 1).shape)
+    weights = np.random.default_rng(6).standard_normal(conv.conv2d_loops(x, w, b, 2, 1).shape)
     grad_x, grad_w, grad_b = conv.conv2d_backward(weights, x, w, 2, 1)
 
     def loss():
-        return float(np.sum(weights * conv.conv2d_forward(x, w, b, 2, 1)))
+        return float(np.sum(weights * conv.conv2d_loops(x, w, b, 2, 1)))
 
-    for param, analytic in ((x, grad_x), (w, grad_w), (b, grad_b)):
-        assert relative_error(analytic, numerical_gradient(loss, param)) <= 1e-8
+    for name, param, analytic in (("x", x, grad_x), ("w", w, grad_w), ("b", b, grad_b)):
+        numerical = numerical_gradient(loss, param)
+        assert_close(analytic, numerical, 1e-8, f"∂L/∂{name} vs finite differences")
 
 
+def _torch_pool(x, kernel, stride, padding, grad_out=None):
+    """PyTorch's pooled maps, argmax indices and (given ∂L/∂out) ∂L/∂x."""
+    x_t = torch.tensor(x, requires_grad=True)
+    out_t, indices_t = F.max_pool2d(x_t, kernel, stride, padding, return_indices=True)
+    grad_out = np.ones(tuple(out_t.shape)) if grad_out is None else grad_out
+    out_t.backward(torch.from_numpy(grad_out))
+    return out_t.detach().numpy(), indices_t.numpy(), x_t.grad.numpy()
+
+
+@pytest.mark.exercise("10.3")
 @pytest.mark.parametrize("case", POOL_CASES, ids=str)
-def test_maxpool_forward_indices_and_backward_match_torch(case):
+def test_maxpool_forward_and_indices_match_torch(case):
+    n, c, h, w, kernel, stride, padding = case
+    x = np.random.default_rng(7).standard_normal((n, c, h, w))
+    out, indices = conv.maxpool2d_forward(x, kernel, stride, padding)
+    out_t, indices_t, _ = _torch_pool(x, kernel, stride, padding)
+    assert_close(out, out_t, 1e-10, "pooled maps vs F.max_pool2d")
+    np.testing.assert_array_equal(indices, indices_t, err_msg="argmax indices vs PyTorch's")
+
+
+@pytest.mark.exercise("10.4")
+@pytest.mark.parametrize("case", POOL_CASES, ids=str)
+def test_maxpool_backward_matches_autograd_from_torchs_indices(case):
     n, c, h, w, kernel, stride, padding = case
     rng = np.random.default_rng(7)
     x = rng.standard_normal((n, c, h, w))
-    out, indices = conv.maxpool2d_forward(x, kernel, stride, padding)
-    x_t = torch.tensor(x, requires_grad=True)
-    out_t, indices_t = F.max_pool2d(x_t, kernel, stride, padding, return_indices=True)
-    grad_out = rng.standard_normal(out.shape)
-    out_t.backward(torch.from_numpy(grad_out))
-    assert relative_error(out, out_t.detach().numpy()) <= 1e-10
-    np.testing.assert_array_equal(indices, indices_t.numpy())
-    assert (
-        relative_error(conv.maxpool2d_backward(grad_out, indices, x.shape), x_t.grad.numpy())
-        <= 1e-8
-    )
+    out_shape = tuple(F.max_pool2d(torch.from_numpy(x), kernel, stride, padding).shape)
+    grad_out = rng.standard_normal(out_shape)
+    _, indices_t, grad_x_t = _torch_pool(x, kernel, stride, padding, grad_out)
+    grad_x = conv.maxpool2d_backward(grad_out, indices_t, x.shape)
+    assert_close(grad_x, grad_x_t, 1e-8, "max-pool ∂L/∂x vs autograd")
 
 
-def test_maxpool_ties_and_overlaps_route_gradient_like_torch():
-    """ReLU outputs are full of zero ties; overlapping windows pick the same pixel twice."""
+def _relu_with_ties():
+    """ReLU outputs are full of zero ties; one plane is all zeros."""
     x = np.maximum(np.random.default_rng(8).standard_normal((2, 2, 7, 7)), 0.0)
     x[0, 0] = 0.0
-    out, indices = conv.maxpool2d_forward(x, 3, stride=1)
-    x_t = torch.tensor(x, requires_grad=True)
-    out_t, indices_t = F.max_pool2d(x_t, 3, 1, return_indices=True)
-    out_t.sum().backward()
-    np.testing.assert_array_equal(indices, indices_t.numpy())
-    grad_x = conv.maxpool2d_backward(np.ones_like(out), indices, x.shape)
-    assert relative_error(grad_x, x_t.grad.numpy()) <= 1e-12
+    return x
+
+
+@pytest.mark.exercise("10.3")
+def test_maxpool_ties_go_to_the_first_maximum_like_torch():
+    x = _relu_with_ties()
+    _, indices = conv.maxpool2d_forward(x, 3, stride=1)
+    np.testing.assert_array_equal(indices, _torch_pool(x, 3, 1, 0)[1], err_msg="tied windows")
+
+
+@pytest.mark.exercise("10.4")
+def test_maxpool_overlapping_windows_add_up_their_gradients_like_torch():
+    """With stride 1 < kernel 3 one pixel can win several windows: its gradients add up."""
+    x = _relu_with_ties()
+    _, indices_t, grad_x_t = _torch_pool(x, 3, 1, 0)
+    grad_x = conv.maxpool2d_backward(np.ones(indices_t.shape), indices_t, x.shape)
+    assert grad_x_t.max() > 1.0  # some pixel did win more than one window
+    assert_close(grad_x, grad_x_t, 1e-12, "max-pool ∂L/∂x with overlapping windows vs autograd")
 
 
 def test_layers_copy_weights_to_torch_modules():
@@ -139,6 +178,7 @@ def test_layers_copy_weights_to_torch_modules():
     assert all(r.passed for r in records), [r.line() for r in records if not r.passed]
 
 
+@pytest.mark.exercise("10.5")
 @pytest.mark.parametrize("c_in, c_out, kernel", [(1, 32, 3), (3, 64, (5, 3)), (16, 8, (2, 4))])
 def test_conv2d_starts_like_nn_conv2d_with_fan_in_c_in_kh_kw(c_in, c_out, kernel):
     """Both draw U(−b, b) with b = 1/√(C_in·kh·kw): same bound, same spread (std = b/√3)."""
@@ -157,6 +197,7 @@ def test_conv2d_starts_like_nn_conv2d_with_fan_in_c_in_kh_kw(c_in, c_out, kernel
     assert np.std(weight) == pytest.approx(bound / np.sqrt(3), rel=0.15)
 
 
+@pytest.mark.exercise("10.1")
 def test_float32_stays_float32_for_trained_networks():
     x, w, b = (a.astype(np.float32) for a in _random_case((2, 3, 9, 9, 4, 3, 1, 1)))
     out = conv.conv2d_forward(x, w, b, 1, 1)
@@ -215,7 +256,7 @@ def test_offline_standin_warning_is_shown_once_per_process(tmp_path):
 def test_handmade_kernels_find_edges_and_blur():
     image = np.zeros((1, 1, 8, 8))
     image[..., :, 4:] = 1.0  # a vertical edge between columns 3 and 4
-    maps = conv.handmade_conv()(image)[0]
+    maps = demo.handmade_conv()(image)[0]
     sobel_x, sobel_y, blur = maps[0], maps[1], maps[3]
     assert np.all(sobel_x[1:-1, 3:5] > 0) and np.allclose(sobel_x[1:-1, :2], 0)
     assert np.allclose(sobel_y[1:-1], 0)

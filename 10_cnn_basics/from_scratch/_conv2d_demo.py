@@ -1,4 +1,5 @@
-"""Digits to look at, the feature-map figure and the self-checks of ``conv2d_numpy.py``.
+"""Digits to look at, hand-made kernels, the feature-map figure and the self-checks of
+``conv2d_numpy.py``.
 
 The images are read straight from the MNIST IDX files: real MNIST when it is on disk or can
 be downloaded (torchvision fetches it into ``data/`` when you are online), otherwise the
@@ -13,6 +14,22 @@ import numpy as np
 import journey
 from journey import parity
 from journey.gradcheck import numerical_gradient
+
+HANDMADE_KERNELS = {
+    "vertical edges (Sobel x)": np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]),
+    "horizontal edges (Sobel y)": np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]]),
+    "outline (Laplacian)": np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]),
+    "box blur 3×3": np.full((3, 3), 1.0 / 9.0),
+    "Gaussian blur": np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]) / 16.0,
+}
+
+
+def handmade_conv():
+    """A 1 → 5 channel convolution holding the hand-made kernels (padding 1, no bias)."""
+    conv = journey.load_stage("10", "from_scratch/conv2d_numpy.py")
+    layer = conv.Conv2d(1, len(HANDMADE_KERNELS), 3, padding=1, bias=False)
+    layer.weight = np.stack(list(HANDMADE_KERNELS.values()))[:, None]
+    return layer
 
 
 @functools.cache

@@ -40,10 +40,10 @@ position that won (the *argmax*, kept from the forward pass); every other input 
 The indices follow PyTorch's ``return_indices=True`` convention: the flat position
 row·W + col in the (unpadded) input plane, the first maximum winning a tie.
 
-Input checks live in ``_conv2d_validation.py``, the digits and the figure in ``_conv2d_digits.py``.
-Run ``python conv2d_numpy.py`` to check the three versions against each other and the
-backward passes against finite differences, and to draw the feature maps of hand-made
-kernels (edges, blur) on a digit.
+Input checks live in ``_conv2d_validation.py``; the digits, the hand-made kernels (edges,
+blur), the figure and the self-checks in ``_conv2d_demo.py``. Run ``python conv2d_numpy.py``
+to check the three versions against each other and the backward passes against finite
+differences, and to draw the feature maps of the hand-made kernels on a digit.
 """
 
 import argparse
@@ -166,12 +166,16 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
     x, weight, bias, stride, padding, out_hw = validation.check_conv_inputs(
         x, weight, bias, stride, padding
     )
+    # BEGIN SOLUTION 10.1
+    # task: the layer as one matrix product: weights (C_out, C_in·kh·kw) times the im2col columns
+    # hint: cols = im2col(pad_images(x, padding), (kh, kw), stride); W.reshape(C_out, -1) @ cols + b
     n_out = weight.shape[0]
     cols = im2col(pad_images(x, padding), weight.shape[2:], stride)
     out = weight.reshape(n_out, -1) @ cols  # (C_out, K) @ (N, K, P) -> (N, C_out, P)
     if bias is not None:
         out += bias[:, None]
     return out.reshape(x.shape[0], n_out, *out_hw)
+    # END SOLUTION
 
 
 def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
@@ -185,6 +189,9 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
     n, n_out = x.shape[0], weight.shape[0]
     dtype = np.result_type(x, weight)
     grad_out = validation.check_grad_out(grad_out, (n, n_out, *out_hw), dtype)
+    # BEGIN SOLUTION 10.2
+    # task: ∂L/∂b, ∂L/∂w and ∂L/∂x from G = grad_out, with im2col and its adjoint col2im
+    # hint: ∂b = Σ G; ∂W = G·colsᵀ summed over the batch; ∂cols = Wᵀ·G, col2im, cut the padding off
     xp = pad_images(x, (ph, pw))
     cols = im2col(xp, weight.shape[2:], stride)  # (N, K, P)
     g = grad_out.reshape(n, n_out, -1)  # (N, C_out, P)
@@ -194,6 +201,7 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0):
     grad_xp = col2im(grad_cols, xp.shape, weight.shape[2:], stride, out_hw)
     grad_x = grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
     return np.ascontiguousarray(grad_x), grad_weight, grad_bias
+    # END SOLUTION
 
 
 # ------------------------------------------------------------------------- max-pooling
@@ -208,6 +216,9 @@ def maxpool2d_forward(x, kernel_size, stride=None, padding=0) -> tuple[np.ndarra
     x, (kh, kw), (sh, sw), (ph, pw), (out_h, out_w) = validation.check_pool_inputs(
         x, kernel_size, stride, padding
     )
+    # BEGIN SOLUTION 10.3
+    # task: the max of every window and the flat index row·W + col of its first maximum
+    # hint: pad with −inf, sliding_window_view, np.argmax over kh·kw; divmod(winner, kw) → (a, b)
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
     windows = sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
     windows = windows.reshape(*windows.shape[:4], kh * kw)  # (N, C, H_out, W_out, kh·kw)
@@ -217,6 +228,7 @@ def maxpool2d_forward(x, kernel_size, stride=None, padding=0) -> tuple[np.ndarra
     rows = np.arange(out_h)[:, None] * sh + a - ph
     cols = np.arange(out_w)[None, :] * sw + b - pw
     return out, rows * x.shape[3] + cols
+    # END SOLUTION
 
 
 def maxpool2d_backward(grad_out, indices, input_shape) -> np.ndarray:
@@ -230,12 +242,16 @@ def maxpool2d_backward(grad_out, indices, input_shape) -> np.ndarray:
         raise ValueError(
             f"grad_out {grad_out.shape} and indices {indices.shape} must have the same shape"
         )
+    # BEGIN SOLUTION 10.4
+    # task: send each output gradient to the input pixel that won its window, adding repeats
+    # hint: offset each (n, c) plane by its start, then np.bincount(flat index, weights=grad_out)
     n, c, height, width = input_shape
     plane = np.arange(n * c).reshape(n, c, 1, 1) * (height * width)
     flat = np.bincount(
         (plane + indices).ravel(), weights=grad_out.ravel(), minlength=n * c * height * width
     )
     return flat.reshape(input_shape).astype(grad_out.dtype, copy=False)
+    # END SOLUTION
 
 
 # ------------------------------------------------------------------------------ layers
@@ -257,9 +273,13 @@ class Conv2d:
         self.stride = pair(stride, "stride", 1)
         self.padding = pair(padding, "padding", 0)
         rng = np.random.default_rng(seed)
+        # BEGIN SOLUTION 10.5
+        # task: PyTorch's default start: weight and bias drawn from U(−1/√fan_in, 1/√fan_in)
+        # hint: fan_in = C_in·kh·kw (the inputs one output unit sees); rng.uniform(−b, b, size)
         bound = 1.0 / np.sqrt(in_channels * kh * kw)
         self.weight = rng.uniform(-bound, bound, size=(out_channels, in_channels, kh, kw))
         self.bias = rng.uniform(-bound, bound, size=out_channels) if bias else None
+        # END SOLUTION
         self.grad_weight = self.grad_bias = self._x = None
 
     def forward(self, x) -> np.ndarray:
@@ -301,24 +321,6 @@ class MaxPool2d:
         return maxpool2d_backward(grad_out, self.indices, self._input_shape)
 
 
-# ------------------------------------------------------------------ hand-made kernels
-
-HANDMADE_KERNELS = {
-    "vertical edges (Sobel x)": np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]),
-    "horizontal edges (Sobel y)": np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]]),
-    "outline (Laplacian)": np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]),
-    "box blur 3×3": np.full((3, 3), 1.0 / 9.0),
-    "Gaussian blur": np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]) / 16.0,
-}
-
-
-def handmade_conv() -> Conv2d:
-    """A 1 → 5 channel convolution holding the hand-made kernels (padding 1, no bias)."""
-    layer = Conv2d(1, len(HANDMADE_KERNELS), 3, padding=1, bias=False)
-    layer.weight = np.stack(list(HANDMADE_KERNELS.values()))[:, None]
-    return layer
-
-
 # ------------------------------------------------------------------------------- main
 
 
@@ -333,10 +335,10 @@ def main() -> None:
     failed = [r for r in demo.self_checks(args.seed) if not r.passed]
     standin = "always" if journey.is_quick() else MNIST_DATA[args.data]
     image, label, source = load_digit(args.data_dir, args.index, standin)
-    maps = handmade_conv()(image[None, None])
+    maps = demo.handmade_conv()(image[None, None])
     pooled = MaxPool2d(2)(maps)
     title = f"hand-made kernels on a '{label}' ({source})"
-    fig = demo.feature_maps_figure(image, maps[0], pooled[0], list(HANDMADE_KERNELS), title)
+    fig = demo.feature_maps_figure(image, maps[0], pooled[0], list(demo.HANDMADE_KERNELS), title)
     journey.save_figure(fig, STAGE, "handmade_feature_maps")
     verdict = "all self-checks passed" if not failed else f"{len(failed)} self-check(s) FAILED"
     print(f"feature maps {maps.shape} -> pooled {pooled.shape}; {verdict}")
