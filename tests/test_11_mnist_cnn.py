@@ -7,9 +7,17 @@ import os
 import numpy as np
 import pytest
 import torch
+from torch.nn import functional as F
 
 import journey
-from journey.data import MissingDatasetError, digits_as_mnist, missing_mnist_files, write_mnist_idx
+from journey.data import (
+    MNIST_MEAN,
+    MNIST_STD,
+    MissingDatasetError,
+    digits_as_mnist,
+    missing_mnist_files,
+    write_mnist_idx,
+)
 
 lib = journey.load_stage("11", "library_impl/mnist_cnn_pytorch.py")
 scratch = journey.load_stage("11", "from_scratch/mnist_cnn_numpy.py")
@@ -19,6 +27,53 @@ def write_small_mnist(root, n_train=640, n_test=200):
     """Real digits (the bundled set at 28×28) written as the four MNIST IDX files."""
     tr_x, tr_y, te_x, te_y = digits_as_mnist()
     return write_mnist_idx(root, (tr_x[:n_train], tr_y[:n_train]), (te_x[:n_test], te_y[:n_test]))
+
+
+@pytest.fixture(scope="module")
+def seeded_net():
+    """An untrained MnistCNN with seeded weights, in float64, and its NumPy twin: the forward
+    pass is the same function whatever the weights, so these tests need no training."""
+    torch.manual_seed(0)
+    net = lib.MnistCNN().double().eval()
+    state = {name: tensor.numpy() for name, tensor in net.state_dict().items()}
+    return net, scratch.NumpyMnistCNN(state, dtype=np.float64)
+
+
+def assert_close(ours, reference, bar, what):
+    error = journey.gradcheck.relative_error(ours, reference)
+    assert error <= bar, f"{what}: relative error {error:.3g} > {bar:g}"
+
+
+@pytest.mark.exercise("11.2")
+def test_feature_maps_match_pytorchs_convolution_blocks(seeded_net):
+    net, ours = seeded_net
+    x = np.random.default_rng(0).standard_normal((8, 1, 28, 28))
+    with torch.no_grad():
+        h = net.pool(F.relu(net.conv1(torch.from_numpy(x))))
+        reference = net.pool(F.relu(net.conv2(h))).numpy()
+    features = ours.features(x)
+    assert features.shape == (8, 64, 5, 5)
+    assert_close(features, reference, 1e-10, "feature maps vs PyTorch's conv blocks")
+
+
+@pytest.mark.exercise("11.3")
+def test_dense_head_matches_pytorchs_on_the_same_feature_maps(seeded_net):
+    net, ours = seeded_net
+    h = np.random.default_rng(1).random((8, 64, 5, 5))  # ReLU-pooled maps are non-negative
+    with torch.no_grad():
+        reference = net.fc2(F.relu(net.fc1(torch.from_numpy(h).flatten(1)))).numpy()
+    assert_close(ours.classify(h), reference, 1e-10, "logits from the head vs PyTorch's")
+
+
+@pytest.mark.exercise("11.2", "11.3")
+def test_whole_forward_pass_matches_pytorch_on_digits(seeded_net):
+    net, ours = seeded_net
+    images = digits_as_mnist()[2][:32]
+    x = ((images[:, None] / 255.0 - MNIST_MEAN) / MNIST_STD).astype(np.float64)
+    with torch.no_grad():
+        reference = net(torch.from_numpy(x)).numpy()
+    assert_close(ours.forward(x), reference, 1e-10, "logits vs MnistCNN")
+    np.testing.assert_array_equal(ours.predict(x), reference.argmax(1))
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +120,7 @@ def test_reloaded_weights_give_the_recorded_accuracy(trained):
     assert not lib.load_trained(out_dir).training
 
 
+@pytest.mark.exercise("11.1", "11.2", "11.3")
 def test_numpy_forward_matches_pytorch_logits_and_labels(trained):
     root, out_dir, _ = trained
     images, labels, _ = scratch.conv.load_mnist_idx(root, train=False, standin="never")
@@ -93,12 +149,15 @@ def test_numpy_forward_matches_pytorch_in_float64(trained):
     assert journey.gradcheck.relative_error(numpy_logits, torch_logits) <= 1e-10
 
 
+@pytest.mark.exercise("11.1")
 def test_numpy_normalise_matches_torchvision_transform():
     images = digits_as_mnist()[2][:20]
     from PIL import Image
 
     reference = torch.stack([lib.TRANSFORM(Image.fromarray(img)) for img in images]).numpy()
-    np.testing.assert_allclose(scratch.normalise(images), reference, rtol=0, atol=1e-6)
+    ours = scratch.normalise(images)
+    assert ours.dtype == np.float32 and ours.shape == (20, 1, 28, 28)
+    np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-6)
 
 
 def test_fast_path_matches_dataloader_path(data_dir, tmp_path):

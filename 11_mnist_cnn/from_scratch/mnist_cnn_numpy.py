@@ -61,8 +61,12 @@ def normalise(images) -> np.ndarray:
         images = images[:, None]
     if images.ndim != 4 or images.shape[1:] != (1, 28, 28):
         raise ValueError(f"images must be (N, 28, 28) or (N, 1, 28, 28), got shape {images.shape}")
+    # BEGIN SOLUTION 11.1
+    # task: scale the pixels to [0, 1] and standardise them as torchvision's transform does
+    # hint: x = images as float32 / 255 (ToTensor), then (x − MNIST_MEAN) / MNIST_STD, float32
     x = images.astype(np.float32) / np.float32(255)
     return (x - np.float32(MNIST_MEAN)) / np.float32(MNIST_STD)
+    # END SOLUTION
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -102,15 +106,28 @@ class NumpyMnistCNN:
         with np.load(path) as arrays:
             return cls({name: arrays[name] for name in arrays.files}, batch_size)
 
-    def _forward_batch(self, x: np.ndarray) -> np.ndarray:
+    def features(self, x: np.ndarray) -> np.ndarray:
+        """The two convolution blocks: (N, 1, 28, 28) → (N, 32, 13, 13) → (N, 64, 5, 5)."""
         p = self.params_
+        # BEGIN SOLUTION 11.2
+        # task: conv → ReLU → 2×2 max-pool, twice, with the conv1 and conv2 weights
+        # hint: relu(conv.conv2d_forward(h, W, b)), then conv.maxpool2d_forward(h, 2)[0]
         h = relu(conv.conv2d_forward(x, p["conv1.weight"], p["conv1.bias"]))
         h = conv.maxpool2d_forward(h, 2)[0]
         h = relu(conv.conv2d_forward(h, p["conv2.weight"], p["conv2.bias"]))
-        h = conv.maxpool2d_forward(h, 2)[0]
+        return conv.maxpool2d_forward(h, 2)[0]
+        # END SOLUTION
+
+    def classify(self, h: np.ndarray) -> np.ndarray:
+        """The dense head: feature maps (N, 64, 5, 5) → logits (N, 10)."""
+        p = self.params_
+        # BEGIN SOLUTION 11.3
+        # task: flatten the maps as torch.flatten does, then fc1 → ReLU → fc2
+        # hint: h.reshape(N, -1) keeps the (C, H, W) order; a linear layer is h @ W.T + b
         h = h.reshape(len(h), -1)  # (N, 64·5·5) in (C, H, W) order, like torch.flatten
         h = relu(h @ p["fc1.weight"].T + p["fc1.bias"])
         return h @ p["fc2.weight"].T + p["fc2.bias"]
+        # END SOLUTION
 
     def forward(self, x) -> np.ndarray:
         """Logits (N, 10) for normalised images x (N, 1, 28, 28), in batches to bound memory."""
@@ -123,7 +140,7 @@ class NumpyMnistCNN:
         x = x.astype(self.dtype, copy=False)
         return np.concatenate(
             [
-                self._forward_batch(x[i : i + self.batch_size])
+                self.classify(self.features(x[i : i + self.batch_size]))
                 for i in range(0, len(x), self.batch_size)
             ]
         )
