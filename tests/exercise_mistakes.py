@@ -886,4 +886,28 @@ MISTAKES = [
         'h = h @ p["fc1.weight"].T + p["fc1.bias"]',
         "no ReLU between fc1 and fc2",
     ),
+    Mistake(
+        "17",
+        "17.1",
+        "from_scratch/ring_allreduce_numpy.py",
+        "buffers[(sender + 1) % n][start:stop] += payload",
+        "buffers[(sender + 1) % n][start:stop] = payload",
+        "reduce-scatter overwrites instead of adding",
+    ),
+    Mistake(
+        "17",
+        "17.2",
+        "from_scratch/ring_allreduce_numpy.py",
+        "start, stop = bounds[(sender + 1 - step) % n]",
+        "start, stop = bounds[(sender - step) % n]",
+        "all-gather passes the chunk it is still reducing",
+    ),
+    Mistake(
+        "17",
+        "17.3",
+        "from_scratch/data_parallel_numpy.py",
+        "unflatten(total / n_workers, params)",
+        "unflatten(total, params)",
+        "summed gradients not averaged over the workers",
+    ),
 ]

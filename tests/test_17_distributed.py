@@ -30,6 +30,7 @@ def worker_arrays(n_workers, size, seed=0):
 # ---------------------------------------------------------------------- the collectives
 
 
+@pytest.mark.exercise("17.1", "17.2")
 @pytest.mark.parametrize("allreduce", list(ring.ALGORITHMS.values()), ids=list(ring.ALGORITHMS))
 def test_every_allreduce_gives_every_worker_the_sum(allreduce):
     for n_workers, size in CASES:
@@ -41,6 +42,7 @@ def test_every_allreduce_gives_every_worker_the_sum(allreduce):
             np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.exercise("17.1", "17.2")
 def test_ring_keeps_shape_and_leaves_the_inputs_alone():
     arrays = [np.arange(12.0).reshape(3, 4) * (w + 1) for w in range(3)]
     before = [a.copy() for a in arrays]
@@ -51,6 +53,7 @@ def test_ring_keeps_shape_and_leaves_the_inputs_alone():
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.exercise("17.1", "17.2")
 def test_ring_bytes_match_the_formula():
     for n_workers, size in CASES:
         _, sent = ring.ring_allreduce(worker_arrays(n_workers, size))
@@ -72,6 +75,7 @@ def test_naive_and_tree_load_the_root():
     assert np.all(ring_sent == 2 * 7 * 768 // 8)  # 2(N-1)/N · S, the same for everyone
 
 
+@pytest.mark.exercise("17.1", "17.2")
 def test_ring_trace_is_a_ring_and_every_chunk_ends_complete():
     n = 5
     trace = []
@@ -120,6 +124,7 @@ def digits_problem():
     return state, X, y, settings
 
 
+@pytest.mark.exercise("17.3")
 def test_data_parallel_sgd_equals_one_worker_on_the_global_batch(digits_problem):
     state, X, y, _ = digits_problem
     batches = simulation.global_batches(len(X), 24, 6, np.random.default_rng(1))
