@@ -182,11 +182,13 @@ def test_linear_ae_refuses_bad_hyperparameters_and_data_at_fit():
 
 def test_numpy_and_torch_loaders_read_the_same_idx_files(data_dir):
     rng = np.random.default_rng(5)
-    raw = jdata.mnist_raw_dir(data_dir)
-    for train, n in ((True, 40), (False, 15)):
-        images_name, labels_name = jdata.MNIST_FILES[train]
-        jdata.write_idx(raw / images_name, rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
-        jdata.write_idx(raw / labels_name, rng.integers(0, 10, n, dtype=np.uint8))
+
+    def split(n):
+        return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(
+            0, 10, n, dtype=np.uint8
+        )
+
+    jdata.write_mnist_idx(data_dir, split(40), split(15))
     X, y, Xt, yt, source = LAE.load_mnist("mnist", data_dir, n_train=30, seed=1)
     x, yy, xt, yyt, source_t = D.load_mnist_tensors("mnist", data_dir, n_train=30, seed=1)
     assert source == source_t == "mnist"
