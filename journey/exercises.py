@@ -124,7 +124,7 @@ def is_started(exercise: Exercise) -> bool:
 
 
 def stage_exercises(stage: Stage, root: Path | None = None) -> list[Exercise]:
-    """The exercises of a stage's lesson files (in ``root``, a workspace, when given)."""
+    """The exercises of a stage's lesson files (in ``root``, a workspace, when given), by id."""
     folder = (root / stage.name) if root else stage.path
     exercises = []
     for reference in stage.scratch_scripts:
@@ -132,7 +132,7 @@ def stage_exercises(stage: Stage, root: Path | None = None) -> list[Exercise]:
         path = folder / relative
         if path.is_file():
             exercises += parse(path.read_text(encoding="utf-8"), relative)
-    return exercises
+    return sorted(exercises, key=lambda ex: int(ex.id.split(".")[1]))  # 17.1, 17.2, … 17.10
 
 
 def workspace_root(workspace: str | Path | None) -> Path:
