@@ -31,9 +31,13 @@ SHIM = "assets/javascripts/iframe-worker-shim.js"  # search from file:// without
 
 
 def build_book(outputs: Path = OUTPUTS_DIR, site: Path | None = None) -> Path:
-    """Assemble the MkDocs project under ``outputs/book_src`` and build it; return the site."""
+    """Assemble the MkDocs project beside the site (``outputs/book_src``) and build it.
+
+    Returns the site folder. Each site gets its own source folder, so two builds never
+    share (or delete) each other's files.
+    """
     site = Path(site) if site else outputs / "book"
-    source = outputs / "book_src"
+    source = source_folder(site)
     shutil.rmtree(source, ignore_errors=True)
     docs = source / "docs"
     docs.mkdir(parents=True)
@@ -51,6 +55,11 @@ def build_book(outputs: Path = OUTPUTS_DIR, site: Path | None = None) -> Path:
     config.write_text(json.dumps(_mkdocs_config(nav, docs, site), indent=2), encoding="utf-8")
     _run_mkdocs(config)
     return site
+
+
+def source_folder(site: Path) -> Path:
+    """Where the MkDocs project of ``site`` is assembled: ``<site>_src`` beside it."""
+    return site.with_name(site.name + "_src")
 
 
 def _code_stages() -> list[Stage]:

@@ -1,9 +1,10 @@
 """The book builds from the notebooks the suite has just executed, and a browser can read it.
 
-These tests share the ``notebooks`` xdist group with ``test_notebooks.py`` and come after it
-(``--dist loadgroup``), so they render the executed copies the notebook tests wrote instead
-of executing every notebook a second time. Run on their own, they execute only the
-notebooks that were not executed in this session.
+The notebook tests (``test_notebooks.py``) leave each executed copy and its status file in
+``outputs/``; the fixture copies the ones finished in this session into a private folder
+and builds the site from them, so nothing is executed twice. A notebook not executed yet in
+this session (these tests run on their own, or ahead of the notebook tests on another
+worker) is executed by the fixture itself, into that private folder.
 """
 
 import json
@@ -17,8 +18,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from journey import OUTPUTS_DIR, list_stages, stage_output_dir
-from journey.book import build_book
+from journey import OUTPUTS_DIR, list_stages
+from journey.book import build_book, source_folder
 from journey.runner import run_notebook
 
 pytestmark = pytest.mark.xdist_group("notebooks")
@@ -27,21 +28,33 @@ SESSION_START = time.time()
 CODE_STAGES = [s for s in list_stages() if s.notebook]
 
 
-def _executed_this_session(stage) -> bool:
-    executed = OUTPUTS_DIR / stage.name / "comparison.ipynb"
-    return executed.is_file() and executed.stat().st_mtime >= SESSION_START - 3600
+def _finished_this_session(stage) -> bool:
+    """The notebook tests wrote this stage's executed copy, completely, in this session (the
+    status file is written after the notebook)."""
+    status = OUTPUTS_DIR / stage.name / "comparison.status.json"
+    return status.is_file() and status.stat().st_mtime >= SESSION_START - 3600
 
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
-    """The site, built from this session's executed notebooks; returns (site, seconds)."""
+    """The site, built from this session's executed notebooks; returns (site, seconds).
+
+    The executed copies are read into a private folder, so a notebook test still running on
+    another worker never shares a file with the build; a notebook not executed yet in this
+    session (a test run on its own) is executed there.
+    """
+    outputs = tmp_path_factory.mktemp("outputs")
     for stage in CODE_STAGES:
-        if not _executed_this_session(stage):
+        (outputs / stage.name).mkdir()
+        if _finished_this_session(stage):
+            for name in ("comparison.ipynb", "comparison.status.json"):
+                shutil.copy2(OUTPUTS_DIR / stage.name / name, outputs / stage.name / name)
+        else:
             env = {"JOURNEY_QUICK": "1", "MPLBACKEND": "Agg"}
-            run_notebook(stage.notebook, env, stage_output_dir(stage.name))
+            run_notebook(stage.notebook, env, outputs / stage.name)
     start = time.perf_counter()
-    site = build_book(site=tmp_path_factory.mktemp("book"))
-    return site, time.perf_counter() - start
+    site = build_book(outputs=outputs, site=tmp_path_factory.mktemp("book"))
+    return site, time.perf_counter() - start, outputs
 
 
 class _Links(HTMLParser):
@@ -67,7 +80,7 @@ def _parse(page: Path) -> _Links:
 
 
 def test_every_stage_has_a_chapter_with_a_figure_and_no_error_output(book):
-    site, seconds = book
+    site, seconds, _ = book
     print(f"book built in {seconds:.1f} s")
     assert (site / "index.html").is_file()
     for stage in CODE_STAGES:
@@ -75,7 +88,7 @@ def test_every_stage_has_a_chapter_with_a_figure_and_no_error_output(book):
         assert page.is_file(), f"no chapter for {stage.name}"
         images = _parse(page).images
         assert any(src.startswith("data:image/png") for src in images), f"{stage.name}: no figure"
-        source = OUTPUTS_DIR / "book_src" / "docs" / "chapters" / f"{stage.name}.ipynb"
+        source = source_folder(site) / "docs" / "chapters" / f"{stage.name}.ipynb"
         cells = json.loads(source.read_text(encoding="utf-8"))["cells"]
         errors = [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
         assert not errors, f"{stage.name}: error output {errors[0].get('ename')}"
@@ -83,7 +96,7 @@ def test_every_stage_has_a_chapter_with_a_figure_and_no_error_output(book):
 
 
 def test_internal_links_resolve_and_nothing_comes_from_a_network(book):
-    site, _ = book
+    site, _, _ = book
     broken, external = [], []
     for page in site.rglob("*.html"):
         links = _parse(page)
@@ -105,7 +118,7 @@ def test_internal_links_resolve_and_nothing_comes_from_a_network(book):
 def test_a_failed_notebook_shows_its_failure_not_a_stale_page(book, tmp_path):
     stage = CODE_STAGES[0]
     outputs = tmp_path / "outputs"
-    shutil.copytree(OUTPUTS_DIR / stage.name, outputs / stage.name)
+    shutil.copytree(book[2] / stage.name, outputs / stage.name)
     status = {"ok": False, "error": "comparison.ipynb failed:\nZeroDivisionError", "quick": True}
     status["finished"] = "2026-01-01 00:00 UTC"
     (outputs / stage.name / "comparison.status.json").write_text(json.dumps(status))
@@ -128,7 +141,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def test_a_real_browser_renders_the_home_page_and_a_chapter(book):
     from playwright.sync_api import sync_playwright
 
-    site, _ = book
+    site, _, _ = book
     assert CHROMIUM, "CI must have Chromium: .ci/run installs it"
     problems = []
     with sync_playwright() as playwright:
