@@ -84,6 +84,7 @@ def _mkdocs_config(nav: list, docs: Path, site: Path) -> dict:
             {
                 "mkdocs-jupyter": {
                     "include_source": False,
+                    "cache": False,  # nothing executes here, and no .cache/ left behind
                     "ignore_h1_titles": True,
                     "custom_mathjax_url": f"../assets/mathjax/MathJax.js?config={MATHJAX_CONFIG}",
                 }

@@ -1,9 +1,9 @@
 """The book builds from the notebooks the suite has just executed, and a browser can read it.
 
 The notebook tests (``test_notebooks.py``) leave each executed copy and its status file in
-``outputs/``; the fixture copies the ones finished in this session into a private folder
-and builds the site from them, so nothing is executed twice. A notebook not executed yet in
-this session (these tests run on their own, or ahead of the notebook tests on another
+``outputs/``; the fixture copies the ones finished in this test run into a private folder
+and builds the site from them: what the suite executed is not executed again. A notebook not yet run in
+this test run (these tests run on their own, or ahead of the notebook tests on another
 worker) is executed by the fixture itself, into that private folder.
 """
 
@@ -29,7 +29,7 @@ CODE_STAGES = [s for s in list_stages() if s.notebook]
 
 
 def _finished_this_session(stage) -> bool:
-    """The notebook tests wrote this stage's executed copy, completely, in this session (the
+    """The notebook tests wrote this stage's executed copy, completely, in this test run (the
     status file is written after the notebook)."""
     status = OUTPUTS_DIR / stage.name / "comparison.status.json"
     return status.is_file() and status.stat().st_mtime >= SESSION_START - 3600
@@ -37,7 +37,7 @@ def _finished_this_session(stage) -> bool:
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
-    """The site, built from this session's executed notebooks; returns (site, seconds).
+    """The site, built from this test run's executed notebooks; returns (site, seconds).
 
     The executed copies are read into a private folder, so a notebook test still running on
     another worker never shares a file with the build; a notebook not executed yet in this

@@ -11,7 +11,9 @@ import pytest
 
 from journey import REPO_ROOT, list_stages
 
-FOREIGN_REFERENCES = re.compile(r"\.\./shared|DESIGN\.md|\bthe issue\b|\bissue #?\d+", re.I)
+FOREIGN_REFERENCES = re.compile(
+    r"\.\./shared|DESIGN\.md|\bthe issue\b|\bissue #?\d+|\b(this|in this|to this) session\b", re.I
+)
 TEXT_SUFFIXES = {".py", ".md", ".ipynb", ".toml", ".txt", ".yaml", ".yml", ".cfg"}
 
 
