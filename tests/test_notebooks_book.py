@@ -2,9 +2,9 @@
 
 The notebook tests (``test_notebooks.py``) leave each executed copy and its status file in
 ``outputs/``; the fixture copies the ones finished in this test run into a private folder
-and builds the site from them: what the suite executed is not executed again. A notebook not yet run in
-this test run (these tests run on their own, or ahead of the notebook tests on another
-worker) is executed by the fixture itself, into that private folder.
+and builds the site from them: what the suite executed is not executed again. A notebook
+not yet run in this test run (these tests run on their own, or ahead of the notebook tests
+on another worker) is executed by the fixture itself, into that private folder.
 """
 
 import json
