@@ -48,6 +48,16 @@ class BaseEstimator:
             names.append(name)
         return sorted(names)
 
+    def _store_hyperparameters(self, arguments: dict) -> None:
+        """Store every ``__init__`` argument unchanged under its own name, and do nothing else.
+
+        Call it as the whole body of ``__init__``: ``self._store_hyperparameters(locals())``.
+        It is the same as writing ``self.C = C`` once per argument (PyTorch Lightning's
+        ``save_hyperparameters`` does the same job); checking the values waits for ``fit``.
+        """
+        for name in self._param_names():
+            setattr(self, name, arguments[name])
+
     def get_params(self, deep: bool = True) -> dict:
         """The hyper-parameters as a dict (nested ones as ``name__param`` when ``deep``)."""
         params = {}
