@@ -11,6 +11,8 @@ A script builds its own parser on top of this parent, so ``--device``, ``--epoch
 
 import argparse
 
+from journey.paths import is_quick
+
 DEVICE_CHOICES = ("auto", "cuda", "mps", "cpu")
 
 # --data for the MNIST stages: the value handed to ``journey.data.mnist_root(standin=…)``.
@@ -62,6 +64,24 @@ def deep_learning_flags(
     if data is not None:
         choices = list(data)
         parser.add_argument("--data", choices=choices, default=choices[0], help=data_help)
+    return parser
+
+
+def ensemble_flags(*, n_estimators: int, quick_n_estimators: int, seed: int = 0):
+    """A parent parser with ``--n-estimators`` and ``--seed``, for the tree-ensemble scripts.
+
+    The default number of trees is ``n_estimators``, or ``quick_n_estimators`` in quick mode.
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        "--n-estimators",
+        type=_positive_int,
+        default=quick_n_estimators if is_quick() else n_estimators,
+        help=f"number of trees (default: {n_estimators}; {quick_n_estimators} in quick mode)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=seed, help=f"seed for every random draw (default: {seed})"
+    )
     return parser
 
 
