@@ -36,13 +36,10 @@ import numpy as np
 import journey
 from journey.estimator import BaseEstimator, ClassifierMixin
 from journey.validation import (
-    check_array,
+    check_fitted_input,
     check_float,
     check_int,
-    check_is_fitted,
-    check_n_features,
     check_option,
-    check_X_y,
     warn_not_converged,
 )
 
@@ -124,20 +121,13 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         tol: float = 1e-3,
         max_iter: int = 1_000_000,
     ):
-        self.C = C
-        self.kernel = kernel
-        self.degree = degree
-        self.gamma = gamma
-        self.coef0 = coef0
-        self.tol = tol
-        self.max_iter = max_iter
+        self._store_hyperparameters(locals())
 
     def fit(self, X, y):
         """Map the two classes to −1/+1 (``classes_[1]`` is +1), build K and run SMO on it."""
-        X, y = check_X_y(X, y, y_numeric=False)
-        C, tol, max_iter = self._check_params()
-        self.classes_, codes = svm.binary_classes(y, type(self).__name__)
-        signs = 2.0 * codes - 1.0
+        X, self.classes_, signs = svm.binary_signs(self, X, y)
+        self._check_kernel_params()
+        C, tol, max_iter = svm.check_svm_params(self)
         self.gamma_ = resolve_gamma(self.gamma, X)
         K = self._kernel(X, X)
         alpha, b, self.n_iter_, self.converged_ = svm.smo(K, signs, C, tol, max_iter)
@@ -145,7 +135,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
             warn_not_converged(self, "max_iter", max_iter, f" (tol={tol:g})")
         self.support_ = np.flatnonzero(alpha > 0)
         self.support_vectors_ = X[self.support_]
-        self.n_support_ = np.bincount(codes[self.support_], minlength=2)
+        self.n_support_ = np.bincount(signs[self.support_] > 0, minlength=2)
         self.dual_coef_ = (alpha * signs)[self.support_][None, :]
         self.intercept_ = np.array([b])
         self.n_features_in_ = X.shape[1]
@@ -154,9 +144,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
     def decision_function(self, X) -> np.ndarray:
         """f(x) = Σᵢ αᵢyᵢ K(svᵢ, x) + b over the support vectors: positive means ``classes_[1]``,
         |f| = 1 on the margin."""
-        check_is_fitted(self, "dual_coef_")
-        X = check_array(X)
-        check_n_features(X, self.n_features_in_)
+        X = check_fitted_input(self, X, "dual_coef_")
         return self._kernel(X, self.support_vectors_) @ self.dual_coef_[0] + self.intercept_[0]
 
     def predict(self, X) -> np.ndarray:
@@ -167,8 +155,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
     def _kernel(self, X: np.ndarray, Z: np.ndarray) -> np.ndarray:
         return kernel_matrix(X, Z, self.kernel, self.gamma_, self.degree, self.coef0)
 
-    def _check_params(self) -> tuple[float, float, int]:
-        C = check_float(self.C, "C", minimum=0.0, strict_minimum=True)
+    def _check_kernel_params(self) -> None:
         check_option(self.kernel, "kernel", KERNELS)
         check_int(self.degree, "degree", minimum=0)
         if isinstance(self.gamma, str):
@@ -176,8 +163,6 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         else:
             check_float(self.gamma, "gamma", minimum=0.0)
         check_float(self.coef0, "coef0")
-        tol = check_float(self.tol, "tol", minimum=0.0, strict_minimum=True)
-        return C, tol, check_int(self.max_iter, "max_iter", minimum=1)
 
 
 def circles(n_samples: int, noise: float = 0.1, factor: float = 0.45, seed: int = 0):
@@ -204,10 +189,7 @@ def curved_data(n_samples: int, seed: int) -> dict:
 def main() -> None:
     from journey.plotting import pyplot
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--C", type=float, default=1.0, help="hinge-loss weight C")
-    parser.add_argument("--samples", type=int, default=200, help="training points per data set")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the toy data")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], parents=[svm.toy_flags()])
     args = parser.parse_args()
     n_samples = min(args.samples, 100) if journey.is_quick() else args.samples
     models = {

@@ -49,14 +49,12 @@ import numpy as np
 from journey.data import two_blobs
 from journey.estimator import BaseEstimator, ClassifierMixin
 from journey.validation import (
-    check_array,
-    check_classification_targets,
+    check_classification_data,
+    check_fitted_input,
     check_float,
     check_int,
     check_is_fitted,
-    check_n_features,
     check_option,
-    check_X_y,
     warn_not_converged,
 )
 
@@ -185,17 +183,13 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
     def __init__(
         self, C: float = 1.0, solver: str = "smo", tol: float = 1e-3, max_iter: int = 1_000_000
     ):
-        self.C = C
-        self.solver = solver
-        self.tol = tol
-        self.max_iter = max_iter
+        self._store_hyperparameters(locals())
 
     def fit(self, X, y):
         """Map the two classes to −1/+1 (``classes_[1]`` is +1, as in ``SVC``) and solve."""
-        X, y = check_X_y(X, y, y_numeric=False)
-        C, tol, max_iter = self._check_params()
-        self.classes_, y_index = binary_classes(y, type(self).__name__)
-        signs = 2.0 * y_index - 1.0
+        X, self.classes_, signs = binary_signs(self, X, y)
+        check_option(self.solver, "solver", SOLVERS)
+        C, tol, max_iter = check_svm_params(self)
         if self.solver == "smo":
             alpha, b, self.n_iter_, self.converged_ = smo(X @ X.T, signs, C, tol, max_iter)
             w = (alpha * signs) @ X
@@ -215,9 +209,7 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X) -> np.ndarray:
         """f(x) = w·x + b: positive means ``classes_[1]``; |f| = 1 on the margin."""
-        check_is_fitted(self, "coef_")
-        X = check_array(X)
-        check_n_features(X, self.n_features_in_)
+        X = check_fitted_input(self, X, "coef_")
         return X @ self.coef_[0] + self.intercept_[0]
 
     def predict(self, X) -> np.ndarray:
@@ -238,22 +230,27 @@ class LinearSVM(ClassifierMixin, BaseEstimator):
             raise ValueError(f"y must have one label per row of X: shape {f.shape}, got {y.shape}")
         return np.flatnonzero(np.where(y == self.classes_[1], 1.0, -1.0) * f <= 1.0 + tol)
 
-    def _check_params(self) -> tuple[float, float, int]:
-        C = check_float(self.C, "C", minimum=0.0, strict_minimum=True)
-        check_option(self.solver, "solver", SOLVERS)
-        tol = check_float(self.tol, "tol", minimum=0.0, strict_minimum=True)
-        return C, tol, check_int(self.max_iter, "max_iter", minimum=1)
+
+# --- the checks both SVMs (linear and kernel) start fit with ----------------------------------
 
 
-def binary_classes(y, owner: str) -> tuple[np.ndarray, np.ndarray]:
-    """``classes_`` and 0/1 codes; anything but exactly two classes is refused."""
-    classes, codes = check_classification_targets(y)
+def binary_signs(model, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """X, ``classes_`` and the labels as signs yᵢ ∈ {−1, +1} (+1 is ``classes_[1]``, as in
+    ``SVC``); anything but exactly two classes is refused."""
+    X, classes, codes = check_classification_data(X, y)
     if len(classes) != 2:
         raise ValueError(
-            f"{owner} is a binary classifier: y has {len(classes)} classes "
+            f"{type(model).__name__} is a binary classifier: y has {len(classes)} classes "
             f"({classes[:5]}); train one model per pair of classes instead"
         )
-    return classes, codes
+    return X, classes, 2.0 * codes - 1.0
+
+
+def check_svm_params(model) -> tuple[float, float, int]:
+    """The hyper-parameters both SVMs have: C > 0, tol > 0, max_iter ≥ 1."""
+    C = check_float(model.C, "C", minimum=0.0, strict_minimum=True)
+    tol = check_float(model.tol, "tol", minimum=0.0, strict_minimum=True)
+    return C, tol, check_int(model.max_iter, "max_iter", minimum=1)
 
 
 def toy_data(kind: str, n_samples: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -281,6 +278,15 @@ def plot_margin(ax, model: LinearSVM, X, y, title: str) -> None:
     ax.set_title(title)
 
 
+def toy_flags() -> argparse.ArgumentParser:
+    """The flags of both SVM scripts (this one and ``kernel_svm_numpy.py``), as a parent parser."""
+    flags = argparse.ArgumentParser(add_help=False)
+    flags.add_argument("--C", type=float, default=1.0, help="hinge-loss weight C")
+    flags.add_argument("--samples", type=int, default=200, help="training points per data set")
+    flags.add_argument("--seed", type=int, default=0, help="seed of the toy data")
+    return flags
+
+
 def fit_both_solvers(kind: str, C: float, n_samples: int, seed: int, steps: int):
     """SMO (tol 1e-6) and ``steps`` subgradient steps on one toy set; prints what they found."""
     X, y = toy_data(kind, n_samples, seed=seed)
@@ -303,10 +309,7 @@ def main() -> None:
     import journey
     from journey.plotting import pyplot
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--C", type=float, default=1.0, help="hinge-loss weight C")
-    parser.add_argument("--samples", type=int, default=200, help="points per toy data set")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the toy data")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], parents=[toy_flags()])
     args = parser.parse_args()
     steps = 2_000 if journey.is_quick() else 20_000
 
