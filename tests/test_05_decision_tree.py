@@ -27,27 +27,24 @@ compat = journey.load_stage("05", "from_scratch/_sklearn_compat.py")
 drawing = journey.load_stage("05", "from_scratch/_tree_drawing.py")
 twins = journey.load_stage("05", "library_impl/_tree_parity.py")
 
-# (dataset, criterion, max_depth, min_samples_leaf, min_samples_split)
+# Classifier parity cases (dataset, criterion, max_depth, min_samples_leaf, min_samples_split):
+# the depths below with the default leaf and split sizes, then larger leaves and splits.
+DEPTHS = {
+    ("iris", "gini"): (1, 3, None),
+    ("iris", "entropy"): (2, None),
+    ("wine", "gini"): (1, 2, 3),
+    ("wine", "entropy"): (2, 3, None),
+    ("breast_cancer", "gini"): (1, 2, 3),
+    ("breast_cancer", "entropy"): (2, 3),
+}
 CLASSIFIER_CASES = [
-    ("iris", "gini", 1, 1, 2),
-    ("iris", "gini", 3, 1, 2),
-    ("iris", "gini", None, 1, 2),
-    ("iris", "entropy", 2, 1, 2),
-    ("iris", "entropy", None, 1, 2),
+    (name, criterion, depth, 1, 2)
+    for (name, criterion), depths in DEPTHS.items()
+    for depth in depths
+] + [
     ("iris", "gini", None, 5, 2),
-    ("wine", "gini", 1, 1, 2),
-    ("wine", "gini", 2, 1, 2),
-    ("wine", "gini", 3, 1, 2),
-    ("wine", "entropy", 2, 1, 2),
-    ("wine", "entropy", 3, 1, 2),
-    ("wine", "entropy", None, 1, 2),
     ("wine", "gini", None, 10, 2),
     ("wine", "entropy", None, 3, 10),
-    ("breast_cancer", "gini", 1, 1, 2),
-    ("breast_cancer", "gini", 2, 1, 2),
-    ("breast_cancer", "gini", 3, 1, 2),
-    ("breast_cancer", "entropy", 2, 1, 2),
-    ("breast_cancer", "entropy", 3, 1, 2),
     ("breast_cancer", "entropy", 4, 3, 10),
 ]
 
@@ -233,24 +230,23 @@ def test_string_labels_and_probabilities():
 # estimator contract covers those for both trees; these are the tree's own rules.
 
 
+BAD_SETTINGS = {
+    "max_depth": [0],
+    "min_samples_split": [1],
+    "min_samples_leaf": [0],
+    "criterion": ["mse"],
+    "random_state": [-1],
+    "max_features": [0, 14, "all", 1.5],  # wine has 13 features
+}
+
+
 @pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({"max_depth": 0}, "max_depth"),
-        ({"min_samples_split": 1}, "min_samples_split"),
-        ({"min_samples_leaf": 0}, "min_samples_leaf"),
-        ({"criterion": "mse"}, "criterion"),
-        ({"random_state": -1}, "random_state"),
-        ({"max_features": 0}, "max_features"),
-        ({"max_features": 14}, "max_features"),
-        ({"max_features": "all"}, "max_features"),
-        ({"max_features": 1.5}, "max_features"),
-    ],
+    "name, value", [(name, value) for name, values in BAD_SETTINGS.items() for value in values]
 )
-def test_bad_hyperparameters_are_refused_at_fit(kwargs, message):
+def test_bad_hyperparameters_are_refused_at_fit(name, value):
     X, y = load_bundled("wine")
-    model = tree.DecisionTreeClassifier(**kwargs)  # __init__ only stores them
-    with pytest.raises(ValueError, match=message):
+    model = tree.DecisionTreeClassifier(**{name: value})  # __init__ only stores them
+    with pytest.raises(ValueError, match=name):
         model.fit(X, y)
 
 

@@ -23,13 +23,7 @@ import numbers
 
 import numpy as np
 
-from journey.validation import (
-    check_array,
-    check_int,
-    check_is_fitted,
-    check_n_features,
-    check_option,
-)
+from journey.validation import check_fitted_input, check_int, check_is_fitted, check_option
 
 TREE_LEAF = -1  # children of a leaf
 TREE_UNDEFINED = -2  # feature and threshold of a leaf
@@ -120,10 +114,7 @@ def to_float32(X: np.ndarray) -> np.ndarray:
 
 def check_X_predict(model, X) -> np.ndarray:
     """Finite 2-D ``X`` with the fitted number of features, rounded to float32 like the tree."""
-    check_is_fitted(model, "tree_")
-    X = check_array(X, name="X")
-    check_n_features(X, model.n_features_in_)
-    return to_float32(X)
+    return to_float32(check_fitted_input(model, X, "tree_"))
 
 
 def features_to_visit(

@@ -37,7 +37,7 @@ import numpy as np
 import journey
 from journey.data import load_bundled
 from journey.estimator import BaseEstimator, ClassifierMixin, RegressorMixin
-from journey.validation import check_classification_targets, check_is_fitted, check_X_y
+from journey.validation import check_classification_data, check_is_fitted, check_X_y
 
 compat = journey.load_stage("05", "from_scratch/_sklearn_compat.py")
 EPSILON = np.finfo(np.float64).eps  # a node this pure is a leaf
@@ -227,23 +227,18 @@ class DecisionTreeClassifier(ClassifierMixin, BaseDecisionTree):
 
     def __init__(
         self,
-        criterion="gini",
-        max_depth=None,
-        min_samples_split=2,
-        min_samples_leaf=1,
-        max_features=None,
-        random_state=None,
+        *,
+        criterion: str = "gini",
+        max_depth: int | None = None,
+        min_samples_split: int = 2,
+        min_samples_leaf: int = 1,
+        max_features: int | float | str | None = None,
+        random_state: int | np.random.Generator | None = None,
     ):
-        self.criterion = criterion
-        self.max_depth = max_depth
-        self.min_samples_split = min_samples_split
-        self.min_samples_leaf = min_samples_leaf
-        self.max_features = max_features
-        self.random_state = random_state
+        self._store_hyperparameters(locals())
 
     def fit(self, X, y):
-        X, y = check_X_y(X, y, y_numeric=False)
-        self.classes_, codes = check_classification_targets(y)
+        X, self.classes_, codes = check_classification_data(X, y)
         self.n_classes_ = len(self.classes_)
         one_hot = np.zeros((len(codes), self.n_classes_))
         one_hot[np.arange(len(codes)), codes] = 1.0
@@ -281,19 +276,15 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
 
     def __init__(
         self,
-        criterion="squared_error",
-        max_depth=None,
-        min_samples_split=2,
-        min_samples_leaf=1,
-        max_features=None,
-        random_state=None,
+        *,
+        criterion: str = "squared_error",
+        max_depth: int | None = None,
+        min_samples_split: int = 2,
+        min_samples_leaf: int = 1,
+        max_features: int | float | str | None = None,
+        random_state: int | np.random.Generator | None = None,
     ):
-        self.criterion = criterion
-        self.max_depth = max_depth
-        self.min_samples_split = min_samples_split
-        self.min_samples_leaf = min_samples_leaf
-        self.max_features = max_features
-        self.random_state = random_state
+        self._store_hyperparameters(locals())
 
     def fit(self, X, y):
         X, y = check_X_y(X, y)
