@@ -26,11 +26,9 @@ import numpy as np
 
 from journey.estimator import BaseEstimator, RegressorMixin
 from journey.validation import (
-    check_array,
+    check_fitted_input,
     check_float,
     check_int,
-    check_is_fitted,
-    check_n_features,
     check_X_y,
     warn_not_converged,
 )
@@ -95,9 +93,7 @@ class LinearRegressionGD(RegressorMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """ŷ = X·w + b."""
-        check_is_fitted(self, "coef_")
-        X = check_array(X)
-        check_n_features(X, self.n_features_in_)
+        X = check_fitted_input(self, X, "coef_")
         return X @ self.coef_ + self.intercept_
 
 

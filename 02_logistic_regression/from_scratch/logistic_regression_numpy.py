@@ -29,13 +29,10 @@ import numpy as np
 
 from journey.estimator import BaseEstimator, ClassifierMixin
 from journey.validation import (
-    check_array,
-    check_classification_targets,
+    check_classification_data,
+    check_fitted_input,
     check_float,
     check_int,
-    check_is_fitted,
-    check_n_features,
-    check_X_y,
     warn_not_converged,
 )
 
@@ -113,9 +110,7 @@ class _BinaryLogisticModel(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X) -> np.ndarray:
         """The log-odds z = X·w + b of the class ``classes_[1]``."""
-        check_is_fitted(self, "coef_")
-        X = check_array(X)
-        check_n_features(X, self.n_features_in_)
+        X = check_fitted_input(self, X, "coef_")
         return X @ self.coef_[0] + self.intercept_[0]
 
     def predict_proba(self, X) -> np.ndarray:
@@ -142,10 +137,7 @@ class LogisticRegressionGD(_BinaryLogisticModel):
     def __init__(
         self, C: float = 1.0, learning_rate: float = 0.5, max_iter: int = 200_000, tol: float = 1e-9
     ):
-        self.C = C
-        self.learning_rate = learning_rate
-        self.max_iter = max_iter
-        self.tol = tol
+        self._store_hyperparameters(locals())
 
     def fit(self, X, y) -> "LogisticRegressionGD":
         check_float(self.learning_rate, "learning_rate", minimum=0.0, strict_minimum=True)
@@ -220,8 +212,7 @@ def check_inputs(model, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         check_float(model.C, "C", minimum=0.0, strict_minimum=True)
     check_int(model.max_iter, "max_iter", minimum=1)
     check_float(model.tol, "tol", minimum=0.0)
-    X, y = check_X_y(X, y, y_numeric=False)
-    classes, codes = check_classification_targets(y, min_classes=2)
+    X, classes, codes = check_classification_data(X, y, min_classes=2)
     if len(classes) > 2:
         raise ValueError(
             f"{type(model).__name__} is binary but y has {len(classes)} classes "

@@ -30,8 +30,8 @@ import numpy as np
 
 from journey.estimator import BaseEstimator, ClassifierMixin
 from journey.validation import (
-    check_array,
     check_classification_targets,
+    check_fitted_input,
     check_float,
     check_int,
     check_is_fitted,
@@ -129,9 +129,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X) -> np.ndarray:
         """The score w·x + b of each sample (its signed distance to the line, times ‖w‖)."""
-        check_is_fitted(self, "coef_")
-        X = check_array(X)
-        check_n_features(X, self.n_features_in_)
+        X = check_fitted_input(self, X, "coef_")
         return X @ self.coef_[0] + self.intercept_[0]
 
     def predict(self, X) -> np.ndarray:
