@@ -28,18 +28,19 @@ import warnings
 import numpy as np
 
 import journey
+from journey.cli import ensemble_flags
+from journey.data import load_bundled
 from journey.estimator import BaseEstimator, ClassifierMixin
 from journey.validation import (
-    check_array,
-    check_classification_targets,
+    check_classification_data,
+    check_fitted_input,
     check_int,
     check_is_fitted,
-    check_n_features,
-    check_X_y,
 )
 
 STAGE = "06_random_forest"
 tree_module = journey.load_stage("05", "from_scratch/decision_tree_numpy.py")
+TREE_PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf", "max_features")
 
 
 def tree_proba(tree, X: np.ndarray, n_classes: int) -> np.ndarray:
@@ -73,30 +74,21 @@ class RandomForestClassifier(ClassifierMixin, BaseEstimator):
         self,
         n_estimators: int = 100,
         *,
-        criterion="gini",
-        max_depth=None,
-        min_samples_split=2,
-        min_samples_leaf=1,
-        max_features="sqrt",
-        bootstrap=True,
-        oob_score=False,
-        random_state=None,
+        criterion: str = "gini",
+        max_depth: int | None = None,
+        min_samples_split: int = 2,
+        min_samples_leaf: int = 1,
+        max_features: int | float | str | None = "sqrt",
+        bootstrap: bool = True,
+        oob_score: bool = False,
+        random_state: int | None = None,
     ):
-        self.n_estimators = n_estimators
-        self.criterion = criterion
-        self.max_depth = max_depth
-        self.min_samples_split = min_samples_split
-        self.min_samples_leaf = min_samples_leaf
-        self.max_features = max_features
-        self.bootstrap = bootstrap
-        self.oob_score = oob_score
-        self.random_state = random_state
+        self._store_hyperparameters(locals())
 
     def fit(self, X, y):
         """Grow each tree on its own bootstrap sample (n rows drawn with replacement)."""
-        X, y = check_X_y(X, y, y_numeric=False)
+        X, self.classes_, encoded = check_classification_data(X, y)
         self._check_params()
-        self.classes_, encoded = check_classification_targets(y)
         self.n_features_in_ = X.shape[1]
         rng = np.random.default_rng(self.random_state)
         n = len(X)
@@ -116,7 +108,7 @@ class RandomForestClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """P(k | x) = mean over the trees of their leaf class proportions."""
-        X = self._validate(X)
+        X = check_fitted_input(self, X, "estimators_")
         # BEGIN SOLUTION 06.3
         # task: the soft vote: the mean over the trees of their class probabilities
         # hint: P(k | x) = (1/B) Σ_b tree_proba(tree_b, X, n_classes)
@@ -131,7 +123,7 @@ class RandomForestClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_by_majority(self, X) -> np.ndarray:
         """One vote per tree for its predicted class; the most voted class wins (hard vote)."""
-        X = self._validate(X)
+        X = check_fitted_input(self, X, "estimators_")
         votes = np.zeros((len(X), len(self.classes_)), dtype=np.intp)
         for tree in self.estimators_:
             votes[np.arange(len(X)), tree.predict(X)] += 1
@@ -176,14 +168,9 @@ class RandomForestClassifier(ClassifierMixin, BaseEstimator):
     # -- settings and input checks ---------------------------------------------------------
 
     def _new_tree(self, random_state):
-        return tree_module.DecisionTreeClassifier(
-            criterion=self.criterion,
-            max_depth=self.max_depth,
-            min_samples_split=self.min_samples_split,
-            min_samples_leaf=self.min_samples_leaf,
-            max_features=self.max_features,
-            random_state=random_state,
-        )
+        """A stage-05 tree with the forest's ``TREE_PARAMS`` and its own feature-draw seed."""
+        settings = {name: getattr(self, name) for name in TREE_PARAMS}
+        return tree_module.DecisionTreeClassifier(**settings, random_state=random_state)
 
     def _check_params(self) -> None:
         check_int(self.n_estimators, "n_estimators", minimum=1)
@@ -192,12 +179,6 @@ class RandomForestClassifier(ClassifierMixin, BaseEstimator):
                 "oob_score=True needs bootstrap=True: without bootstrap no sample is left out "
                 "of a tree"
             )
-
-    def _validate(self, X) -> np.ndarray:
-        check_is_fitted(self, "estimators_")
-        X = check_array(X, name="X")
-        check_n_features(X, self.n_features_in_)
-        return X
 
 
 def importance_figure(forest: RandomForestClassifier, dataset: str, top: int = 10):
@@ -213,32 +194,24 @@ def importance_figure(forest: RandomForestClassifier, dataset: str, top: int = 1
 
 
 def main() -> None:
-    from journey.data import load_bundled
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0],
+        parents=[ensemble_flags(n_estimators=100, quick_n_estimators=20)],
+    )
     parser.add_argument(
         "--dataset", default="breast_cancer", choices=["iris", "wine", "breast_cancer"]
     )
-    parser.add_argument(
-        "--n-estimators", type=int, default=None, help="default: 100 (20 in quick mode)"
-    )
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    n_estimators = args.n_estimators or (20 if journey.is_quick() else 100)
 
-    X, y = load_bundled(args.dataset)
-    rng = np.random.default_rng(args.seed)
-    test = np.zeros(len(y), dtype=bool)
-    test[rng.permutation(len(y))[: len(y) // 4]] = True
-    single = tree_module.DecisionTreeClassifier().fit(X[~test], y[~test])
-    forest = RandomForestClassifier(n_estimators, oob_score=True, random_state=args.seed)
-    forest.fit(X[~test], y[~test])
-    one_tree = np.mean(single.predict(X[test]) == y[test])
-    majority = np.mean(forest.predict_by_majority(X[test]) == y[test])
-    print(f"{args.dataset}: one full-depth tree, test accuracy {one_tree:.3f}")
+    X_tr, X_te, y_tr, y_te = tree_module.held_out_split(*load_bundled(args.dataset), seed=args.seed)
+    single = tree_module.DecisionTreeClassifier().fit(X_tr, y_tr)
+    forest = RandomForestClassifier(args.n_estimators, oob_score=True, random_state=args.seed)
+    forest.fit(X_tr, y_tr)
+    majority = np.mean(forest.predict_by_majority(X_te) == y_te)
+    print(f"{args.dataset}: one full-depth tree, test accuracy {single.score(X_te, y_te):.3f}")
     print(
-        f"{args.dataset}: forest of {n_estimators} trees, test accuracy "
-        f"{forest.score(X[test], y[test]):.3f} (majority vote {majority:.3f}), "
+        f"{args.dataset}: forest of {args.n_estimators} trees, test accuracy "
+        f"{forest.score(X_te, y_te):.3f} (majority vote {majority:.3f}), "
         f"OOB estimate {forest.oob_score_:.3f}"
     )
     fig = importance_figure(forest, args.dataset)

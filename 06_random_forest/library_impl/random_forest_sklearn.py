@@ -16,6 +16,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.model_selection import train_test_split
 
 import journey
+from journey.cli import ensemble_flags
 
 STAGE = "06_random_forest"
 
@@ -46,26 +47,24 @@ def importance_figure(names, impurity, permutation_mean, permutation_std, top: i
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--n-estimators", type=int, default=None, help="default: 300 (50 in quick mode)"
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0],
+        parents=[ensemble_flags(n_estimators=300, quick_n_estimators=50)],
     )
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    quick = journey.is_quick()
-    n_estimators = args.n_estimators or (50 if quick else 300)
 
     data = load_breast_cancer()
     X_tr, X_te, y_tr, y_te = train_test_split(
         data.data, data.target, test_size=0.3, random_state=args.seed, stratify=data.target
     )
-    forest = fit_forest(X_tr, y_tr, n_estimators=n_estimators, random_state=args.seed)
+    forest = fit_forest(X_tr, y_tr, n_estimators=args.n_estimators, random_state=args.seed)
     print(
-        f"forest of {n_estimators} trees: OOB accuracy {forest.oob_score_:.3f}, "
+        f"forest of {args.n_estimators} trees: OOB accuracy {forest.oob_score_:.3f}, "
         f"test accuracy {forest.score(X_te, y_te):.3f}"
     )
+    repeats = 3 if journey.is_quick() else 10
     perm = permutation_importance(
-        forest, X_te, y_te, n_repeats=3 if quick else 10, random_state=args.seed, n_jobs=1
+        forest, X_te, y_te, n_repeats=repeats, random_state=args.seed, n_jobs=1
     )
     top_impurity = data.feature_names[np.argmax(forest.feature_importances_)]
     top_permutation = data.feature_names[np.argmax(perm.importances_mean)]
