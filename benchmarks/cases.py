@@ -20,6 +20,17 @@ def disagreement(a, b) -> float:
     return float(np.mean(np.asarray(a) != np.asarray(b)))
 
 
+def same_labels(scratch_predict, library_predict) -> Prepared:
+    """A classifier case: the two sides must predict exactly the same labels."""
+    return Prepared(
+        scratch_predict,
+        library_predict,
+        disagreement,
+        tolerance=0.0,
+        difference_kind="labels differing",
+    )
+
+
 def linear_regression(quick: bool) -> Prepared:
     from sklearn.linear_model import LinearRegression
 
@@ -60,13 +71,7 @@ def knn_predict(quick: bool) -> Prepared:
     X_train, y_train, X_test = X[:n_train], y[:n_train], X[n_train:]
     ours = scratch.KNeighborsClassifier(n_neighbors=5).fit(X_train, y_train)
     theirs = KNeighborsClassifier(n_neighbors=5, algorithm="brute").fit(X_train, y_train)
-    return Prepared(
-        lambda: ours.predict(X_test),
-        lambda: theirs.predict(X_test),
-        disagreement,
-        tolerance=0.0,
-        difference_kind="labels differing",
-    )
+    return same_labels(lambda: ours.predict(X_test), lambda: theirs.predict(X_test))
 
 
 def gaussian_nb(quick: bool) -> Prepared:
@@ -169,12 +174,9 @@ def decision_tree_fit(quick: bool) -> Prepared:
     n, d = (500, 8) if quick else (5_000, 20)
     X = _rng().normal(size=(n, d))
     y = (X[:, 0] * X[:, 1] + X[:, 2] + 0.5 * _rng(1).normal(size=n) > 0).astype(int)
-    return Prepared(
+    return same_labels(
         lambda: scratch.DecisionTreeClassifier(max_depth=6).fit(X, y).predict(X),
         lambda: DecisionTreeClassifier(max_depth=6, random_state=0).fit(X, y).predict(X),
-        disagreement,
-        tolerance=0.0,
-        difference_kind="labels differing",
     )
 
 
@@ -223,12 +225,7 @@ CASES = [
     Case("logistic regression fit (Newton vs lbfgs)", "10,000 × 30", 3, logistic_regression),
     Case("KNN predict, k=5 (vs brute force)", "10,000 train, 2,000 queries × 32", 2, knn_predict),
     Case("Gaussian NB fit + predict_proba", "50,000 × 50, 10 classes", 2, gaussian_nb),
-    Case(
-        "MLP training step, float32 (10 SGD steps)",
-        "batch 128, 784 → 256 → 10",
-        3,
-        mlp_training_step,
-    ),
+    Case("MLP training, 10 SGD steps, float32", "batch 128, 784 → 256 → 10", 3, mlp_training_step),
     Case("decision tree fit + predict (depth 6)", "5,000 × 20", 20, decision_tree_fit),
     Case("gradient boosting fit + predict (100 trees)", "2,000 × 10", 20, gradient_boosting_fit),
     Case("conv2d forward, float64", "64 × 1 × 28 × 28, 32 filters 3×3", 5, conv2d_forward),

@@ -69,17 +69,18 @@ def drawn_picture() -> bytes | None:
     return canvas.image_bytes if (canvas.json_data or {}).get("objects") else None
 
 
+def pick_example(description: str, count: int, key: str) -> int:
+    """A number box choosing one of ``count`` examples by its index, 0 to ``count - 1``."""
+    return st.number_input(
+        f"{description} (0–{count - 1})", min_value=0, max_value=count - 1, value=0, key=key
+    )
+
+
 def digit_frame(mode: str) -> np.ndarray | None:
     """The 28×28 frame to classify: a held-out stand-in digit, an upload or a drawing."""
     if mode == INPUT_MODES[0]:
         images, labels = test_digits()
-        index = st.number_input(
-            f"held-out digit of the bundled stand-in (0–{len(images) - 1})",
-            min_value=0,
-            max_value=len(images) - 1,
-            value=0,
-            key="digit_index",
-        )
+        index = pick_example("held-out digit of the bundled stand-in", len(images), "digit_index")
         st.caption(f"its true label: {labels[index]}")
         return images[index]
     if mode == INPUT_MODES[1]:
@@ -136,12 +137,8 @@ def feature_inputs(row: pd.Series, sample: int) -> dict[str, float]:
 
 def tumour_section(source) -> None:
     frame, labels = tumours()
-    sample = st.number_input(
-        f"prefill with tumour number (0–{len(frame) - 1}) of scikit-learn's breast-cancer set",
-        min_value=0,
-        max_value=len(frame) - 1,
-        value=0,
-        key="tumour_index",
+    sample = pick_example(
+        "prefill with a tumour of scikit-learn's breast-cancer set", len(frame), "tumour_index"
     )
     st.caption(f"its recorded diagnosis: {backend.build.TABULAR_CLASSES[labels[sample]]}")
     with st.form("tumour"):

@@ -128,37 +128,24 @@ def equal(name: str, scratch, library, *, raise_on_fail: bool = False) -> Parity
     return _record(record, raise_on_fail)
 
 
-def at_least(
-    name: str,
-    value,
-    threshold: float,
-    *,
-    library=None,
-    side: str = "scratch",
-    raise_on_fail: bool = False,
-) -> ParityRecord:
-    """Pass when ``value`` (and ``library`` when given) is ≥ ``threshold``.
+def at_least(name: str, value, threshold: float, **options) -> ParityRecord:
+    """Pass when ``value`` (and ``library=`` when given) is ≥ ``threshold``.
 
     ``side="library"`` says that ``value`` is the library's (a quality bar for a PyTorch
     model, say): the report then shows it under "library", not under "scratch".
+    ``raise_on_fail=True`` raises ``AssertionError`` when the check fails.
     """
-    return _threshold(name, value, library, threshold, "≥", side, raise_on_fail)
+    return _threshold(name, value, threshold, "≥", **options)
 
 
-def at_most(
-    name: str,
-    value,
-    threshold: float,
-    *,
-    library=None,
-    side: str = "scratch",
-    raise_on_fail: bool = False,
+def at_most(name: str, value, threshold: float, **options) -> ParityRecord:
+    """Pass when ``value`` (and ``library=`` when given) is ≤ ``threshold`` (options as above)."""
+    return _threshold(name, value, threshold, "≤", **options)
+
+
+def _threshold(
+    name, value, threshold, op, *, library=None, side="scratch", raise_on_fail=False
 ) -> ParityRecord:
-    """Pass when ``value`` (and ``library`` when given) is ≤ ``threshold`` (``side`` as above)."""
-    return _threshold(name, value, library, threshold, "≤", side, raise_on_fail)
-
-
-def _threshold(name, value, library, threshold, op, side, raise_on_fail) -> ParityRecord:
     if side not in ("scratch", "library"):
         raise ValueError(f"side must be 'scratch' or 'library', got {side!r}")
     if side == "library" and library is not None:
