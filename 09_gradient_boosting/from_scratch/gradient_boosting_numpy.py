@@ -36,43 +36,39 @@ import argparse
 import numpy as np
 
 import journey
+from journey.cli import ensemble_flags
+from journey.data import load_bundled
 from journey.estimator import BaseEstimator, ClassifierMixin, RegressorMixin
 from journey.validation import (
-    check_array,
-    check_classification_targets,
+    check_classification_data,
+    check_fitted_input,
     check_float,
     check_int,
     check_is_fitted,
-    check_n_features,
     check_X_y,
 )
 
 STAGE = "09_gradient_boosting"
 tree_module = journey.load_stage("05", "from_scratch/decision_tree_numpy.py")
+TREE_PARAMS = ("max_depth", "min_samples_split", "min_samples_leaf", "max_features")
 sigmoid = journey.load_stage("02", "from_scratch/logistic_regression_numpy.py").sigmoid
 
 
 class _BaseGradientBoosting(BaseEstimator):
     """The boosting loop; a subclass supplies F₀, the negative gradient and the leaf values."""
 
-    def __init__(
+    def __init__(  # scikit-learn's order of the same hyper-parameters
         self,
         *,
-        n_estimators: int = 100,
         learning_rate: float = 0.1,
-        max_depth=3,
+        n_estimators: int = 100,
         min_samples_split: int = 2,
         min_samples_leaf: int = 1,
-        max_features=None,
-        random_state=None,
+        max_depth: int | None = 3,
+        random_state: int | None = None,
+        max_features: int | float | str | None = None,
     ):
-        self.n_estimators = n_estimators
-        self.learning_rate = learning_rate
-        self.max_depth = max_depth
-        self.min_samples_split = min_samples_split
-        self.min_samples_leaf = min_samples_leaf
-        self.max_features = max_features
-        self.random_state = random_state
+        self._store_hyperparameters(locals())
 
     def _boost(self, X: np.ndarray, y: np.ndarray):
         """F ← F₀; for each stage: r = −∂L/∂F, grow a tree on r, set its leaves, F ← F + ν·h."""
@@ -97,24 +93,20 @@ class _BaseGradientBoosting(BaseEstimator):
         return self
 
     def _new_tree(self, rng):
-        return tree_module.DecisionTreeRegressor(
-            max_depth=self.max_depth,
-            min_samples_split=self.min_samples_split,
-            min_samples_leaf=self.min_samples_leaf,
-            max_features=self.max_features,
-            random_state=rng,
-        )
+        """A stage-05 regression tree with the model's ``TREE_PARAMS`` and its own seed."""
+        settings = {name: getattr(self, name) for name in TREE_PARAMS}
+        return tree_module.DecisionTreeRegressor(**settings, random_state=rng)
 
     def raw_predict(self, X) -> np.ndarray:
         """F(x) = F₀ + ν Σ_m h_m(x)."""
-        X = self._validate(X)
+        X = check_fitted_input(self, X, "estimators_")
         return self.init_ + self.learning_rate * np.sum(
             [tree.predict(X) for tree in self.estimators_], axis=0
         )
 
     def staged_raw_predict(self, X):
         """F after 1, 2, ..., M trees (a generator): for learning curves."""
-        X = self._validate(X)
+        X = check_fitted_input(self, X, "estimators_")
         raw = np.full(len(X), self.init_)
         for tree in self.estimators_:
             raw = raw + self.learning_rate * tree.predict(X)
@@ -134,12 +126,6 @@ class _BaseGradientBoosting(BaseEstimator):
     def _check_hyperparameters(self) -> None:
         check_int(self.n_estimators, "n_estimators", minimum=1)
         check_float(self.learning_rate, "learning_rate", minimum=0.0, strict_minimum=True)
-
-    def _validate(self, X) -> np.ndarray:
-        check_is_fitted(self, "estimators_")
-        X = check_array(X, name="X")
-        check_n_features(X, self.n_features_in_)
-        return X
 
 
 def impurity_decrease(tree) -> np.ndarray:
@@ -197,8 +183,7 @@ class GradientBoostingClassifier(ClassifierMixin, _BaseGradientBoosting):
     """
 
     def fit(self, X, y):
-        X, y = check_X_y(X, y, y_numeric=False)
-        self.classes_, codes = check_classification_targets(y, min_classes=2)
+        X, self.classes_, codes = check_classification_data(X, y, min_classes=2)
         if len(self.classes_) > 2:
             raise ValueError(
                 f"this classifier is binary: y must have exactly 2 classes, found "
@@ -281,19 +266,15 @@ def _curves_figure(reg, test_mse, clf, test_loss):
 
 
 def main() -> None:
-    from journey.data import load_bundled
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--n-estimators", type=int, default=None, help="default: 200 (30 in quick mode)"
+    parser = argparse.ArgumentParser(
+        parents=[ensemble_flags(n_estimators=200, quick_n_estimators=30)],
+        description=__doc__.split("\n")[0],
     )
     parser.add_argument("--learning-rate", type=float, default=0.1)
     parser.add_argument("--max-depth", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
     args = parser.parse_args()
-    n_estimators = args.n_estimators or (30 if journey.is_quick() else 200)
     settings = dict(
-        n_estimators=n_estimators, learning_rate=args.learning_rate, max_depth=args.max_depth
+        n_estimators=args.n_estimators, learning_rate=args.learning_rate, max_depth=args.max_depth
     )
     rng = np.random.default_rng(args.seed)
 
@@ -303,7 +284,7 @@ def main() -> None:
     test_mse = [np.mean((p - y[test]) ** 2) for p in reg.staged_predict(X[test])]
     best = int(np.argmin(test_mse))
     print(
-        f"diabetes regression, {n_estimators} trees: train MSE {reg.train_score_[-1]:.1f}, "
+        f"diabetes regression, {args.n_estimators} trees: train MSE {reg.train_score_[-1]:.1f}, "
         f"test MSE {test_mse[-1]:.1f} (best {test_mse[best]:.1f} after {best + 1} trees)"
     )
 

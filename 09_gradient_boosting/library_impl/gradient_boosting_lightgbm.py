@@ -7,16 +7,13 @@ data go in through ``eval_X`` / ``eval_y``. Deterministic: ``deterministic=True`
 ``force_row_wise=True``, one thread, fixed ``random_state``, ``verbose=-1``.
 """
 
-import argparse
-
 import lightgbm
 import numpy as np
 
 import journey
-from journey.timing import median_time
 
-STAGE = "09_gradient_boosting"
 shared = journey.load_stage("09", "library_impl/_boosting_data.py")
+GAIN_TITLE = "LightGBM: total gain per feature"
 
 
 def fit_lightgbm(
@@ -50,33 +47,20 @@ def fit_lightgbm(
     return model, {split: dict(metrics) for split, metrics in history.items()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--n-estimators", type=int, default=None, help="default: 200 (30 in quick mode)"
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    n_estimators = args.n_estimators or (30 if journey.is_quick() else 200)
+def total_gain(model) -> np.ndarray:
+    """LightGBM's ``gain`` importance: the total gain of the splits on each feature."""
+    return model.booster_.feature_importance(importance_type="gain")
 
-    X_tr, X_val, y_tr, y_val, names = shared.breast_cancer_split(args.seed)
-    seconds, (model, history) = median_time(
-        lambda: fit_lightgbm(X_tr, y_tr, X_val, y_val, n_estimators=n_estimators, seed=args.seed),
-        repeats=1,
-        warmup=0,
+
+def main() -> None:
+    shared.run_script(
+        __doc__,
+        lightgbm,
+        fit_lightgbm,
+        total_gain,
+        loss_key="binary_logloss",
+        gain_title=GAIN_TITLE,
     )
-    best = int(np.argmin(history["validation"]["binary_logloss"]))
-    print(
-        f"lightgbm {lightgbm.__version__}: {n_estimators} rounds in {seconds:.2f} s; "
-        f"validation accuracy {model.score(X_val, y_val):.3f}, "
-        f"AUC {history['validation']['auc'][-1]:.4f}; lowest validation log-loss "
-        f"{history['validation']['binary_logloss'][best]:.4f} at round {best + 1}"
-    )
-    fig = shared.curves_figure(history, "LightGBM", "binary_logloss", "auc")
-    journey.save_figure(fig, STAGE, "lightgbm_curves")
-    gain = model.booster_.feature_importance(importance_type="gain")
-    fig = shared.importance_figure(gain, names, "LightGBM: total gain per feature", "gain")
-    journey.save_figure(fig, STAGE, "lightgbm_importance")
 
 
 if __name__ == "__main__":

@@ -8,16 +8,13 @@ in the constructor and ``evals_result()`` returns the per-round log-loss and AUC
 ``eval_set``. Deterministic: one thread, fixed ``random_state``.
 """
 
-import argparse
-
 import numpy as np
 import xgboost
 
 import journey
-from journey.timing import median_time
 
-STAGE = "09_gradient_boosting"
 shared = journey.load_stage("09", "library_impl/_boosting_data.py")
+GAIN_TITLE = "xgboost: mean gain per split"
 
 
 def fit_xgboost(
@@ -37,39 +34,16 @@ def fit_xgboost(
     return model, {"train": raw["validation_0"], "validation": raw["validation_1"]}
 
 
-def mean_gain(model, n_features: int) -> np.ndarray:
+def mean_gain(model) -> np.ndarray:
     """xgboost's ``gain`` importance: the mean gain of the splits on each feature (0 if unused)."""
     gain = model.get_booster().get_score(importance_type="gain")
-    return np.array([gain.get(f"f{j}", 0.0) for j in range(n_features)])
+    return np.array([gain.get(f"f{j}", 0.0) for j in range(model.n_features_in_)])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--n-estimators", type=int, default=None, help="default: 200 (30 in quick mode)"
+    shared.run_script(
+        __doc__, xgboost, fit_xgboost, mean_gain, loss_key="logloss", gain_title=GAIN_TITLE
     )
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    n_estimators = args.n_estimators or (30 if journey.is_quick() else 200)
-
-    X_tr, X_val, y_tr, y_val, names = shared.breast_cancer_split(args.seed)
-    seconds, (model, history) = median_time(
-        lambda: fit_xgboost(X_tr, y_tr, X_val, y_val, n_estimators=n_estimators, seed=args.seed),
-        repeats=1,
-        warmup=0,
-    )
-    best = int(np.argmin(history["validation"]["logloss"]))
-    print(
-        f"xgboost {xgboost.__version__}: {n_estimators} rounds in {seconds:.2f} s; "
-        f"validation accuracy {model.score(X_val, y_val):.3f}, "
-        f"AUC {history['validation']['auc'][-1]:.4f}; lowest validation log-loss "
-        f"{history['validation']['logloss'][best]:.4f} at round {best + 1}"
-    )
-    fig = shared.curves_figure(history, "xgboost", "logloss", "auc")
-    journey.save_figure(fig, STAGE, "xgboost_curves")
-    gain = mean_gain(model, len(names))
-    fig = shared.importance_figure(gain, names, "xgboost: mean gain per split", "gain")
-    journey.save_figure(fig, STAGE, "xgboost_importance")
 
 
 if __name__ == "__main__":
