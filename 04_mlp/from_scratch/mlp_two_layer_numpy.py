@@ -26,7 +26,7 @@ import journey
 from journey.estimator import BaseEstimator, ClassifierMixin
 from journey.params import checked_state, copy_params
 from journey.progress import progress
-from journey.validation import check_classification_targets, check_is_fitted, check_X_y
+from journey.validation import check_classification_data, check_is_fitted
 
 checks = journey.load_stage("04", "from_scratch/_mlp_checks.py")
 ACTIVATIONS = checks.ACTIVATIONS
@@ -195,18 +195,11 @@ class TwoLayerMLP(ClassifierMixin, BaseEstimator):
         seed: int = 0,
         dtype: str = "float64",
     ):
-        self.n_hidden = n_hidden
-        self.activation = activation
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.seed = seed
-        self.dtype = dtype
+        self._store_hyperparameters(locals())
 
     def fit(self, X, y) -> "TwoLayerMLP":
         """Initialise, then ``epochs`` epochs of mini-batch SGD on shuffled batches."""
-        X, y = check_X_y(X, y, y_numeric=False)
-        classes, codes = check_classification_targets(y)
+        X, classes, codes = check_classification_data(X, y)
         self.initialize(X.shape[1], len(classes))
         self.classes_ = classes
         X = X.astype(self.dtype, copy=False)

@@ -40,13 +40,10 @@ import numpy as np
 
 from journey.estimator import BaseEstimator, ClassifierMixin
 from journey.validation import (
-    check_array,
-    check_classification_targets,
+    check_classification_data,
+    check_fitted_input,
     check_int,
-    check_is_fitted,
-    check_n_features,
     check_option,
-    check_X_y,
 )
 
 STAGE = "08_knn_naive_bayes"
@@ -150,9 +147,8 @@ class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Store the training data (KNN is a lazy learner) and the sorted class labels."""
-        X, y = check_X_y(X, y, y_numeric=False)
+        X, self.classes_, self._y_index = check_classification_data(X, y)
         self._check_params(len(X))
-        self.classes_, self._y_index = check_classification_targets(y)
         self._fit_X = X
         self._fit_sq_norms = np.einsum("ij,ij->i", X, X)
         self.n_features_in_ = X.shape[1]
@@ -161,7 +157,7 @@ class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
 
     def kneighbors(self, X, n_neighbors: int | None = None, return_distance: bool = True):
         """Distances and indices of the ``n_neighbors`` nearest training points, nearest first."""
-        X = self._check_query(X)
+        X = check_fitted_input(self, X, "classes_")
         k = self._check_k(self.n_neighbors if n_neighbors is None else n_neighbors)
         dist = np.empty((len(X), k))
         ind = np.empty((len(X), k), dtype=np.intp)
@@ -212,12 +208,6 @@ class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
                 f"n_neighbors must be in 1..{self.n_samples_fit_} (training samples), got {k}"
             )
         return k
-
-    def _check_query(self, X) -> np.ndarray:
-        check_is_fitted(self, "classes_")
-        X = check_array(X)
-        check_n_features(X, self.n_features_in_)
-        return X
 
 
 def kth_distance_ties(sorted_distances: np.ndarray, k: int, rtol: float = 1e-9) -> np.ndarray:

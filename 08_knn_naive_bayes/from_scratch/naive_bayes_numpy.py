@@ -31,14 +31,7 @@ import argparse
 import numpy as np
 
 from journey.estimator import BaseEstimator, ClassifierMixin
-from journey.validation import (
-    check_array,
-    check_classification_targets,
-    check_float,
-    check_is_fitted,
-    check_n_features,
-    check_X_y,
-)
+from journey.validation import check_classification_data, check_fitted_input, check_float
 
 STAGE = "08_knn_naive_bayes"
 
@@ -65,9 +58,8 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Priors, means and variances per class: one pass per class, vectorised over samples."""
-        X, y = check_X_y(X, y, y_numeric=False)
+        X, self.classes_, y_index = check_classification_data(X, y)
         check_float(self.var_smoothing, "var_smoothing", minimum=0.0)
-        self.classes_, y_index = check_classification_targets(y)
         # BEGIN SOLUTION 08.5
         # task: ε, and each class's count, prior, feature means and variances (plus ε)
         # hint: ε = var_smoothing · max_j Var(X_j); per class X[y == c].mean(0), .var(0) + ε, n_c/n
@@ -83,9 +75,7 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
 
     def joint_log_likelihood(self, X) -> np.ndarray:
         """jll_c(x) = log P(c) − ½ Σⱼ log(2π σ²_cj) − ½ Σⱼ (xⱼ − θ_cj)² / σ²_cj, shape (n, K)."""
-        check_is_fitted(self, "theta_")
-        X = check_array(X)
-        check_n_features(X, self.n_features_in_)
+        X = check_fitted_input(self, X, "theta_")
         # BEGIN SOLUTION 08.6
         # task: the joint log likelihood log P(c) + Σ_j log N(x_j; θ_cj, σ²_cj) of every x and c
         # hint: log P(c) − ½ Σ_j log(2π σ²_cj) − ½ Σ_j (x_j − θ_cj)² / σ²_cj, one class at a time

@@ -237,13 +237,7 @@ class LSTMForecaster(_recurrent.ForecasterWeights, RegressorMixin, BaseEstimator
         epochs=30,
         seed=0,
     ):
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.horizon = horizon
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.seed = seed
+        self._store_hyperparameters(locals())
 
     def fit(self, X, y) -> "LSTMForecaster":
         """Mini-batch Adam on shuffled windows (the shuffling is seeded)."""

@@ -36,14 +36,11 @@ from journey import parity
 from journey.estimator import BaseEstimator, ClassifierMixin
 from journey.gradcheck import numerical_gradient
 from journey.validation import (
-    check_array,
-    check_classification_targets,
+    check_classification_data,
+    check_fitted_input,
     check_float,
     check_int,
-    check_is_fitted,
-    check_n_features,
     check_option,
-    check_X_y,
     warn_not_converged,
 )
 
@@ -106,15 +103,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, l2: float = 0.0, lr="auto", n_iter: int = 500, tol: float = 0.0):
-        self.l2 = l2
-        self.lr = lr
-        self.n_iter = n_iter
-        self.tol = tol
+        self._store_hyperparameters(locals())
 
     def fit(self, X, y) -> "SoftmaxRegression":
-        X, y = check_X_y(X, y, y_numeric=False)
+        X, self.classes_, codes = check_classification_data(X, y, min_classes=2)
         l2, n_iter, tol, lr = self._checked_hyperparameters()
-        self.classes_, codes = check_classification_targets(y, min_classes=2)
         self.lr_ = smoothness_step(X, l2) if lr == "auto" else lr
         W = np.zeros((len(self.classes_), X.shape[1]))
         b = np.zeros(len(self.classes_))
@@ -148,9 +141,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         return l2, n_iter, tol, check_float(self.lr, "lr", minimum=0.0, strict_minimum=True)
 
     def decision_function(self, X) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        X = check_array(X)
-        check_n_features(X, self.n_features_in_)
+        X = check_fitted_input(self, X, "coef_")
         return X @ self.coef_.T + self.intercept_
 
     def predict_proba(self, X) -> np.ndarray:

@@ -41,6 +41,7 @@ from journey.cli import MNIST_DATA, deep_learning_flags
 from journey.estimator import BaseEstimator
 from journey.validation import (
     check_array,
+    check_fitted_input,
     check_float,
     check_int,
     check_is_fitted,
@@ -120,11 +121,7 @@ class LinearAutoencoder(BaseEstimator):
         init_scale: float = 1.0,
         seed: int = 0,
     ):
-        self.n_components = n_components
-        self.lr = lr
-        self.n_iter = n_iter
-        self.init_scale = init_scale
-        self.seed = seed
+        self._store_hyperparameters(locals())
 
     def fit(self, X, y=None):
         """Gradient descent on L through the covariance: O(D²k) a step, whatever n is.
@@ -153,9 +150,7 @@ class LinearAutoencoder(BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """The codes z = W_e (x - μ), one row per image."""
-        check_is_fitted(self, "encoder_weight_")
-        X = check_array(X)
-        check_n_features(X, self.n_features_in_)
+        X = check_fitted_input(self, X, "encoder_weight_")
         return (X - self.mean_) @ self.encoder_weight_.T
 
     def inverse_transform(self, Z) -> np.ndarray:
