@@ -309,7 +309,7 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
 
 
 def held_out_split(X, y, *, seed: int = 0):
-    """A seeded split with a quarter held out; the library script uses it too (same samples)."""
+    """A seeded split with a quarter held out; the library script and stage 06 use it too."""
     test = np.zeros(len(y), dtype=bool)
     test[np.random.default_rng(seed).permutation(len(y))[: len(y) // 4]] = True
     return X[~test], X[test], y[~test], y[test]
