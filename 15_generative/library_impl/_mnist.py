@@ -1,4 +1,4 @@
-"""Shared by the stage-15 PyTorch scripts: MNIST as tensors, the common options, figures.
+"""Shared by the stage-15 PyTorch scripts: MNIST as tensors, the common start, figures.
 
 Not a script (the leading underscore keeps the runner from executing it).
 """
@@ -14,20 +14,18 @@ import journey
 from journey import data as jdata
 from journey.cli import MNIST_DATA, deep_learning_flags
 
+T = journey.load_stage("15", "library_impl/_training.py")
 STAGE = "15_generative"
 
 
 def load_mnist_tensors(
-    data: str = "auto",
-    data_dir=None,
-    n_train: int | None = None,
-    n_test: int | None = None,
-    seed: int = 0,
+    data: str = "auto", data_dir=None, n_train: int | None = None, seed: int = 0
 ):
     """MNIST (or the stand-in) via torchvision's ``MNIST``: pixels in [0, 1], one image a row.
 
-    ``data="auto"`` becomes "standin" in quick mode. The seeded subsets are the same images
-    that ``from_scratch/linear_autoencoder_numpy.load_mnist`` picks, so both sides see one dataset.
+    ``data="auto"`` becomes "standin" in quick mode. ``n_train`` keeps a seeded subset of the
+    training images, the same images ``from_scratch/linear_autoencoder_numpy.load_mnist``
+    picks, so both sides see one dataset; the test set is always whole.
     Returns ``x_train (n, 784) float32, y_train, x_test, y_test, source``.
     """
     if data not in MNIST_DATA:
@@ -37,7 +35,7 @@ def load_mnist_tensors(
     root, source = jdata.mnist_root(data_dir, standin=MNIST_DATA[data])
     rng = np.random.default_rng(seed)
     out = []
-    for train, n in ((True, n_train), (False, n_test)):
+    for train, n in ((True, n_train), (False, None)):
         dataset = MNIST(root, train=train)
         x = dataset.data.reshape(len(dataset), -1).float() / 255.0
         y = dataset.targets.clone()
@@ -70,15 +68,33 @@ def script_parser(description: str, *, steps: int, steps_quick: int, batch_size:
     )
     parser = argparse.ArgumentParser(description=description, parents=[flags])
     parser.add_argument(
-        "--batch-size",
-        type=int,
-        default=batch_size,
-        help=f"mini-batch size (default: {batch_size})",
+        "--batch-size", type=int, default=batch_size, help="mini-batch size (default: %(default)s)"
     )
-    parser.add_argument(
-        "--n-train", type=int, default=None, help="use a random subset of the training images"
-    )
+    parser.add_argument("--n-train", type=int, help="use a random subset of the training images")
     return parser
+
+
+def parse_and_load(parser: argparse.ArgumentParser, *, steps: int, steps_quick: int):
+    """Parse the options, seed everything, load the data and settle the training loop.
+
+    Returns ``(args, data, loop)``: ``data`` holds ``load_mnist_tensors``'s five values and
+    ``loop`` the keywords of ``_training.train_epochs`` that the options decide (epochs, batch
+    size, seed, device). Without ``--epochs``, enough epochs for about ``steps`` optimisation
+    steps (``steps_quick`` in quick mode).
+    """
+    args = parser.parse_args()
+    journey.seed_everything(args.seed)
+    device = journey.device(args.device)
+    data = load_for_script(args)
+    x_train, _, x_test, _, source = data
+    budget = steps_quick if journey.is_quick() else steps
+    epochs = args.epochs or T.epochs_for(len(x_train), args.batch_size, budget)
+    print(
+        f"data: {source}; train {tuple(x_train.shape)}, test {tuple(x_test.shape)}; "
+        f"{epochs} epochs of batch {args.batch_size}"
+    )
+    loop = {"epochs": epochs, "batch_size": args.batch_size, "seed": args.seed, "device": device}
+    return args, data, loop
 
 
 def image_grid(images, rows: int, cols: int) -> np.ndarray:

@@ -21,7 +21,7 @@ def train_epochs(
     *,
     models: Iterable[nn.Module],
     epochs: int,
-    batch_size: int,
+    batch_size: int = 128,
     seed: int = 0,
     device="cpu",
     after_epoch: Callable[[int], dict] | None = None,

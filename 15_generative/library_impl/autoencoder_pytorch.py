@@ -73,18 +73,13 @@ class LinearAutoencoder(nn.Module):
 
 
 def train_autoencoder(
-    model: nn.Module,
-    x_train: torch.Tensor,
-    *,
-    epochs: int,
-    batch_size: int = 128,
-    lr: float = 3e-3,
-    seed: int = 0,
-    device="cpu",
-    x_test=None,
-    verbose: bool = True,
+    model: nn.Module, x_train: torch.Tensor, *, lr: float = 3e-3, device="cpu", x_test=None, **loop
 ) -> list[dict]:
-    """Adam on the per-pixel MSE; returns per-epoch train (and test) MSE and seconds."""
+    """Adam on the per-pixel MSE; returns per-epoch train (and test) MSE and seconds.
+
+    ``loop`` holds ``_training.train_epochs``'s keywords: ``epochs`` and, if wanted,
+    ``batch_size`` (128), ``seed`` and ``verbose``.
+    """
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 
@@ -104,13 +99,10 @@ def train_autoencoder(
         step,
         x_train,
         models=[model],
-        epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
         device=device,
         after_epoch=after_epoch,
         describe=describe,
-        verbose=verbose,
+        **loop,
     )
 
 
@@ -180,29 +172,15 @@ def main() -> None:
     parser.add_argument(
         "--latent-dim", type=int, default=2, help="bottleneck size (2 gives the latent scatter)"
     )
-    args = parser.parse_args()
-    journey.seed_everything(args.seed)
-    device = journey.device(args.device)
-    x_train, y_train, x_test, y_test, source = D.load_for_script(args)
-    steps = QUICK_STEPS if journey.is_quick() else STEPS
-    epochs = args.epochs or T.epochs_for(len(x_train), args.batch_size, steps)
-    print(
-        f"data: {source}; train {tuple(x_train.shape)}, test {tuple(x_test.shape)}; {epochs} epochs"
+    args, (x_train, _, x_test, y_test, source), loop = D.parse_and_load(
+        parser, steps=STEPS, steps_quick=QUICK_STEPS
     )
 
     model = Autoencoder(args.latent_dim)
     start = time.perf_counter()
-    history = train_autoencoder(
-        model,
-        x_train,
-        epochs=epochs,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        device=device,
-        x_test=x_test,
-    )
+    history = train_autoencoder(model, x_train, x_test=x_test, **loop)
     seconds = time.perf_counter() - start
-    ae_mse = reconstruction_mse(model, x_test, device)
+    ae_mse = reconstruction_mse(model, x_test, loop["device"])
     pca_mse, pca = pca_baseline(x_train, x_test, args.latent_dim)
     print(
         f"test MSE per pixel: autoencoder {ae_mse:.5f}, PCA {pca_mse:.5f} "

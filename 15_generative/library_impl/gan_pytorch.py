@@ -92,19 +92,19 @@ def train_gan(
     Dis: Discriminator,
     x_train: torch.Tensor,
     *,
-    epochs: int,
     batch_size: int = 64,
     lr: float = 2e-4,
     seed: int = 0,
     device="cpu",
     snapshot_epochs=(),
     n_snapshot: int = 10,
-    verbose: bool = True,
+    **loop,
 ):
     """Alternate one D step and one G step per batch. Returns (history, snapshots).
 
     ``snapshots[epoch]`` holds the generator's images for one fixed noise batch after that
-    epoch (epoch 0 = before training), so the figure shows the same z's evolving.
+    epoch (epoch 0 = before training), so the figure shows the same z's evolving. ``loop``
+    holds ``_training.train_epochs``'s other keywords: ``epochs`` and ``verbose``.
     """
     G.to(device)
     Dis.to(device)
@@ -124,13 +124,12 @@ def train_gan(
         lambda real: adversarial_step(G, Dis, opt_g, opt_d, real),
         x_train,
         models=[G, Dis],
-        epochs=epochs,
         batch_size=batch_size,
         seed=seed,
         device=device,
         after_epoch=after_epoch,
         describe=_describe_epoch,
-        verbose=verbose,
+        **loop,
     )
     return history, snapshots
 
@@ -317,39 +316,22 @@ def main() -> None:
     parser = D.script_parser(
         __doc__.split("\n\n")[0], steps=FULL_STEPS, steps_quick=QUICK_STEPS, batch_size=64
     )
-    args = parser.parse_args()
-    quick = journey.is_quick()
-    journey.seed_everything(args.seed)
-    device = journey.device(args.device)
-    x_train, y_train, x_test, y_test, source = D.load_for_script(args)
-    steps = QUICK_STEPS if quick else FULL_STEPS
-    epochs = args.epochs or T.epochs_for(len(x_train), args.batch_size, steps)
-    print(
-        f"data: {source}; train {tuple(x_train.shape)}; {epochs} epochs of batch {args.batch_size}"
-    )
+    args, (x_train, *_), loop = D.parse_and_load(parser, steps=FULL_STEPS, steps_quick=QUICK_STEPS)
 
     torch.manual_seed(args.seed)
     G, Dis = Generator(), Discriminator()
     eval_noise = torch.Generator().manual_seed(args.seed + 2)
     before = distance_to_data(G.sample(N_EVAL, eval_noise), x_train)
+    epochs = loop["epochs"]
     snapshot_epochs = sorted(
         {0, 1, max(1, epochs // 8), max(1, epochs // 4), max(1, epochs // 2), epochs}
     )
     start = time.perf_counter()
-    history, snapshots = train_gan(
-        G,
-        Dis,
-        x_train,
-        epochs=epochs,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        device=device,
-        snapshot_epochs=snapshot_epochs,
-    )
+    history, snapshots = train_gan(G, Dis, x_train, snapshot_epochs=snapshot_epochs, **loop)
     print(f"trained in {time.perf_counter() - start:.1f} s")
     samples = G.sample(N_EVAL, torch.Generator().manual_seed(args.seed + 2)).cpu()
     report_distance_to_data(before, distance_to_data(samples, x_train))
-    report_digit_coverage(samples, quick)
+    report_digit_coverage(samples, journey.is_quick())
 
     torch.save(G.state_dict(), journey.stage_output_dir(STAGE) / "gan_generator.pt")
     journey.save_figure(plot_snapshots(snapshots), STAGE, "gan_samples_across_epochs")

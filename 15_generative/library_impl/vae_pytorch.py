@@ -102,18 +102,14 @@ def evaluate_elbo(model: VAE, x: torch.Tensor, seed: int = 0, device="cpu") -> d
 
 
 def train_vae(
-    model: VAE,
-    x_train,
-    *,
-    epochs: int,
-    batch_size: int = 128,
-    lr: float = 1e-3,
-    seed: int = 0,
-    device="cpu",
-    x_test=None,
-    verbose: bool = True,
+    model: VAE, x_train, *, lr: float = 1e-3, seed: int = 0, device="cpu", x_test=None, **loop
 ) -> list[dict]:
-    """Adam on −ELBO; per epoch: train ELBO, reconstruction, KL, (test ELBO) and seconds."""
+    """Adam on −ELBO; per epoch: train ELBO, reconstruction, KL, (test ELBO) and seconds.
+
+    ``seed`` fixes the batch order, the training noise and the test ELBO's noise; ``loop``
+    holds ``_training.train_epochs``'s other keywords: ``epochs``, ``batch_size`` (128) and
+    ``verbose``.
+    """
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 
@@ -138,13 +134,11 @@ def train_vae(
         step,
         x_train,
         models=[model],
-        epochs=epochs,
-        batch_size=batch_size,
         seed=seed,
         device=device,
         after_epoch=after_epoch,
         describe=describe,
-        verbose=verbose,
+        **loop,
     )
 
 
@@ -232,30 +226,16 @@ def main() -> None:
     parser.add_argument(
         "--latent-dim", type=int, default=2, help="code size (2 gives the latent scatter)"
     )
-    args = parser.parse_args()
-    journey.seed_everything(args.seed)
-    device = journey.device(args.device)
-    x_train, y_train, x_test, y_test, source = D.load_for_script(args)
-    steps = QUICK_STEPS if journey.is_quick() else STEPS
-    epochs = args.epochs or T.epochs_for(len(x_train), args.batch_size, steps)
-    print(
-        f"data: {source}; train {tuple(x_train.shape)}, test {tuple(x_test.shape)}; {epochs} epochs"
+    args, (x_train, _, x_test, y_test, source), loop = D.parse_and_load(
+        parser, steps=STEPS, steps_quick=QUICK_STEPS
     )
 
     torch.manual_seed(args.seed)
     model = VAE(args.latent_dim)
-    init = evaluate_elbo(model, x_test, args.seed, device)
+    init = evaluate_elbo(model, x_test, args.seed, loop["device"])
     start = time.perf_counter()
-    history = train_vae(
-        model,
-        x_train,
-        epochs=epochs,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        device=device,
-        x_test=x_test,
-    )
-    final = evaluate_elbo(model, x_test, args.seed, device)
+    history = train_vae(model, x_train, x_test=x_test, **loop)
+    final = evaluate_elbo(model, x_test, args.seed, loop["device"])
     print(
         f"test ELBO {init['elbo']:.1f} at initialisation → {final['elbo']:.1f} after training "
         f"(reconstruction {final['reconstruction']:.1f}, KL {final['kl']:.2f}; "
