@@ -53,47 +53,74 @@ def predict(model: nn.Module, X: np.ndarray, device=None) -> np.ndarray:
     return model(windows_to_tensor(X, device, dtype)).cpu().double().numpy()
 
 
-def train_forecaster(
+def fit_with_adam(
     model: nn.Module,
-    X_train,
-    y_train,
-    X_test,
-    y_test,
+    dataset: TensorDataset,
+    batch_loss,
+    held_out,
     *,
+    names: tuple[str, str],
     epochs: int,
     device,
-    batch_size: int = 64,
-    lr: float = 1e-2,
+    batch_size: int,
+    lr: float,
     seed: int = 0,
     log=print,
 ) -> dict[str, list[float]]:
-    """Mini-batch Adam on MSE; returns per-epoch training loss, held-out MSE and seconds."""
+    """Seeded mini-batch Adam on ``batch_loss(xb, yb)``, scored by ``held_out()`` after each epoch.
+
+    Returns the per-epoch history: ``names[0]`` the mean training loss, ``names[1]`` the
+    held-out score, ``seconds`` the training time; ``log`` gets one line per epoch. Stage 13's
+    Transformer trains with this same loop.
+    """
     generator = torch.Generator().manual_seed(seed)
-    dataset = TensorDataset(
-        windows_to_tensor(X_train), torch.as_tensor(y_train, dtype=torch.float32)
-    )
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    loss_fn = nn.MSELoss()
-    history = {"train_mse": [], "test_mse": [], "seconds": []}
-    for epoch in journey.progress(range(epochs), desc="torch LSTM epochs"):
+    train_name, test_name = names
+    history = {train_name: [], test_name: [], "seconds": []}
+    for epoch in journey.progress(range(1, epochs + 1), desc=f"{type(model).__name__} epochs"):
         start, total = time.perf_counter(), 0.0
         model.train()
         for xb, yb in loader:
             xb, yb = xb.to(device), yb.to(device)
             optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
+            loss = batch_loss(xb, yb)
             loss.backward()
             optimizer.step()
             total += loss.item() * len(xb)
         history["seconds"].append(time.perf_counter() - start)
-        history["train_mse"].append(total / len(dataset))
-        history["test_mse"].append(float(np.mean((predict(model, X_test, device) - y_test) ** 2)))
-        log(
-            f"epoch {epoch + 1:3d}  train MSE {history['train_mse'][-1]:.4f}  "
-            f"held-out MSE {history['test_mse'][-1]:.4f}  {history['seconds'][-1]:.2f} s"
-        )
+        history[train_name].append(total / len(dataset))
+        history[test_name].append(held_out())
+        log(f"epoch {epoch:3d}  " + "  ".join(f"{k} {v[-1]:.4f}" for k, v in history.items()))
     return history
+
+
+def train_forecaster(
+    model: nn.Module, X_train, y_train, X_test, y_test, *, device, batch_size=64, lr=1e-2, **loop
+) -> dict[str, list[float]]:
+    """Mini-batch Adam on MSE; returns per-epoch training loss, held-out MSE and seconds.
+
+    ``loop`` holds ``fit_with_adam``'s ``epochs``, ``seed`` (default 0) and ``log`` (``print``).
+    """
+    dataset = TensorDataset(
+        windows_to_tensor(X_train), torch.as_tensor(y_train, dtype=torch.float32)
+    )
+    loss_fn = nn.MSELoss()
+
+    def held_out_mse():
+        return float(np.mean((predict(model, X_test, device) - y_test) ** 2))
+
+    return fit_with_adam(
+        model,
+        dataset,
+        lambda xb, yb: loss_fn(model(xb), yb),
+        held_out_mse,
+        names=("train_mse", "test_mse"),
+        device=device,
+        batch_size=batch_size,
+        lr=lr,
+        **loop,
+    )
 
 
 def plot_forecasts(X_test, y_test, forecasts: dict[str, np.ndarray], indices):

@@ -14,16 +14,17 @@ sequence. Cross-entropy over all positions, Adam. The block's parameter names
 """
 
 import argparse
-import time
 
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import TensorDataset
 
 import journey
 from journey import parity
 from journey.cli import deep_learning_flags
+
+LSTM = journey.load_stage("12", "library_impl/lstm_forecaster_torch.py")
 
 
 class TransformerBlock(nn.Module):
@@ -102,46 +103,33 @@ def predict(model: nn.Module, X: np.ndarray, device=None) -> np.ndarray:
 
 
 def train_reversal(
-    model: nn.Module,
-    X_train,
-    y_train,
-    X_test,
-    y_test,
-    *,
-    epochs: int,
-    device,
-    batch_size: int = 128,
-    lr: float = 3e-3,
-    seed: int = 0,
-    log=print,
+    model: nn.Module, X_train, y_train, X_test, y_test, *, batch_size=128, lr=3e-3, **loop
 ) -> dict[str, list[float]]:
-    """Adam on per-token cross-entropy; returns per-epoch loss, held-out accuracy and seconds."""
-    generator = torch.Generator().manual_seed(seed)
+    """Adam on per-token cross-entropy; returns per-epoch loss, held-out accuracy and seconds.
+
+    The loop is stage 12's ``fit_with_adam``; ``loop`` holds its ``epochs``, ``device``,
+    ``seed`` (default 0) and ``log`` (default ``print``).
+    """
     dataset = TensorDataset(torch.as_tensor(X_train), torch.as_tensor(y_train))
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
-    history = {"loss": [], "test_accuracy": [], "seconds": []}
-    for epoch in journey.progress(range(epochs), desc="transformer epochs"):
-        start, total = time.perf_counter(), 0.0
-        model.train()
-        for xb, yb in loader:
-            xb, yb = xb.to(device), yb.to(device)
-            optimizer.zero_grad()
-            logits = model(xb)
-            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), yb.reshape(-1))
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(xb)
-        history["seconds"].append(time.perf_counter() - start)
-        history["loss"].append(total / len(dataset))
-        history["test_accuracy"].append(float(np.mean(predict(model, X_test, device) == y_test)))
-        log(
-            f"epoch {epoch + 1:3d}  loss {history['loss'][-1]:.4f}  "
-            f"held-out token accuracy {history['test_accuracy'][-1]:.3f}  "
-            f"{history['seconds'][-1]:.2f} s"
-        )
-    return history
+
+    def token_loss(xb, yb):
+        logits = model(xb)
+        return loss_fn(logits.reshape(-1, logits.shape[-1]), yb.reshape(-1))
+
+    def held_out_accuracy():
+        return float(np.mean(predict(model, X_test, loop["device"]) == y_test))
+
+    return LSTM.fit_with_adam(
+        model,
+        dataset,
+        token_loss,
+        held_out_accuracy,
+        names=("loss", "test_accuracy"),
+        batch_size=batch_size,
+        lr=lr,
+        **loop,
+    )
 
 
 def plot_attention(weights: np.ndarray, tokens: np.ndarray, title: str):
