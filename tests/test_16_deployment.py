@@ -32,28 +32,16 @@ with warnings.catch_warnings():  # Starlette's notice that its TestClient will m
     warnings.filterwarnings("ignore", message=".*httpx.*")
     from fastapi.testclient import TestClient
 
-contract = journey.load_stage("16", "from_scratch/_contract.py")
-build = journey.load_stage("16", "library_impl/build_artefacts.py")
 service = journey.load_stage("16", "library_impl/serve_fastapi.py")
 scratch = journey.load_stage("16", "from_scratch/serve_http_numpy.py")
 cnn_numpy = journey.load_stage("11", "from_scratch/mnist_cnn_numpy.py")
+contract, build = service.contract, service.build  # the modules the service itself reads
 
 SIDE = contract.IMAGE_SIDE
 JSON = {"content-type": "application/json"}
 
 
 # ------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module")
-def artefacts(tmp_path_factory):
-    """Both models built from nothing (stage 11's quick stand-in CNN), once per session: the
-    other stage-16 test files use the same folder."""
-    root = tmp_path_factory.getbasetemp() / "stage16"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DATA_DIR", str(root / "data"))
-        build.build_all(root / "16", root / "11", quick=True)
-    return root / "16"
 
 
 @pytest.fixture(scope="module")

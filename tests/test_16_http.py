@@ -21,25 +21,13 @@ from hypothesis import HealthCheck, given, settings
 
 import journey
 
-contract = journey.load_stage("16", "from_scratch/_contract.py")
-build = journey.load_stage("16", "library_impl/build_artefacts.py")
 service = journey.load_stage("16", "library_impl/serve_fastapi.py")
-guards = journey.load_stage("16", "library_impl/_http_guards.py")
 scratch = journey.load_stage("16", "from_scratch/serve_http_numpy.py")
 loadgen = journey.load_stage("16", "_loadgen.py")
+contract, guards = service.contract, service.guards  # the modules the service itself reads
 
 SIDE = contract.IMAGE_SIDE
 HOST = "127.0.0.1"
-
-
-@pytest.fixture(scope="module")
-def artefacts(tmp_path_factory):
-    """Built once per session (the other stage-16 test files use the same folder)."""
-    root = tmp_path_factory.getbasetemp() / "stage16"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DATA_DIR", str(root / "data"))
-        build.build_all(root / "16", root / "11", quick=True)
-    return root / "16"
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,6 @@ import pytest
 import journey
 from journey import data
 
-contract = journey.load_stage("16", "from_scratch/_contract.py")
-build = journey.load_stage("16", "library_impl/build_artefacts.py")
 service = journey.load_stage("16", "library_impl/serve_fastapi.py")
 scratch = journey.load_stage("16", "from_scratch/serve_http_numpy.py")
 loadgen = journey.load_stage("16", "_loadgen.py")
@@ -28,20 +26,16 @@ N_REQUESTS, CONCURRENCY, N_DISTINCT = 1000, 16, 100
 
 
 @pytest.fixture(scope="module")
-def artefacts(tmp_path_factory):
-    root = tmp_path_factory.getbasetemp() / "stage16"  # shared with the other stage-16 files
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DATA_DIR", str(root / "data"))
-        build.build_all(root / "16", root / "11", quick=True)
-    return root / "16"
-
-
-@pytest.fixture(scope="module")
 def requests_and_pixels():
     """100 distinct one-image requests (held-out stand-in digits), as JSON bytes and as pixels."""
     _, _, images, _ = data.digits_as_mnist()
     pixels = images[:N_DISTINCT].astype(np.float32) / 255.0
     return [json.dumps({"images": [p.tolist()]}).encode() for p in pixels], pixels
+
+
+def serve_argv(script, artefact_dir):
+    """The command that starts ``script`` (a path in the stage folder) as a server."""
+    return [sys.executable, str(STAGE_DIR / script), "--serve", "--artefact-dir", str(artefact_dir)]
 
 
 def run_load(argv, bodies):
@@ -65,15 +59,7 @@ def answers(replies):
 
 def test_uvicorn_serves_1000_requests_from_16_clients_exactly(artefacts, requests_and_pixels):
     bodies, pixels = requests_and_pixels
-    argv = [
-        sys.executable,
-        str(STAGE_DIR / "library_impl" / "serve_fastapi.py"),
-        "--serve",
-        "--artefact-dir",
-        str(artefacts),
-        "--log-level",
-        "warning",
-    ]
+    argv = serve_argv("library_impl/serve_fastapi.py", artefacts) + ["--log-level", "warning"]
     replies = run_load(argv, bodies)
     model = service.load_digit_model(artefacts)
     direct = np.concatenate([model.predict_proba(pixels[i : i + 1]) for i in range(len(pixels))])
@@ -84,14 +70,7 @@ def test_uvicorn_serves_1000_requests_from_16_clients_exactly(artefacts, request
 
 def test_scratch_server_serves_1000_requests_with_parity(artefacts, requests_and_pixels):
     bodies, pixels = requests_and_pixels
-    argv = [
-        sys.executable,
-        str(STAGE_DIR / "from_scratch" / "serve_http_numpy.py"),
-        "--serve",
-        "--artefact-dir",
-        str(artefacts),
-    ]
-    replies = run_load(argv, bodies)
+    replies = run_load(serve_argv("from_scratch/serve_http_numpy.py", artefacts), bodies)
     numpy_cnn = scratch.DigitService(artefacts).model
     normalised = (pixels[:, None].astype(np.float64) - data.MNIST_MEAN) / data.MNIST_STD
     numpy_direct = np.concatenate(
@@ -112,9 +91,7 @@ def test_start_up_refusal_is_one_line_without_traceback(artefacts, tmp_path, scr
     shutil.copytree(artefacts, copy)
     weights = copy / "mnist_cnn.npz"
     weights.write_bytes(weights.read_bytes() + b"\0")
-    script = STAGE_DIR / "from_scratch" / "serve_http_numpy.py"
-    argv = [sys.executable, str(script), "--serve", "--artefact-dir", str(copy)]
-    finished = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    finished = subprocess.run(serve_argv(script, copy), capture_output=True, text=True, timeout=120)
     assert finished.returncode == 1 and finished.stdout == ""
     (line,) = finished.stderr.strip().splitlines()
     assert line.startswith("cannot start the service: ") and "mnist_cnn.npz does not match" in line

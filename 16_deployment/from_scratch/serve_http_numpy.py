@@ -30,7 +30,6 @@ if __name__ == "__main__":
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse
 import io
 import json
 import logging
@@ -40,7 +39,6 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-import warnings
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -53,6 +51,7 @@ contract = journey.load_stage("16", "from_scratch/_contract.py")
 validation = journey.load_stage("16", "from_scratch/_validation.py")
 http_io = journey.load_stage("16", "from_scratch/_http_io.py")
 digit_service = journey.load_stage("16", "from_scratch/_digit_service.py")
+cli = journey.load_stage("16", "from_scratch/_server_cli.py")
 
 SIDE = contract.IMAGE_SIDE
 RequestRefused = validation.RequestRefused
@@ -285,27 +284,7 @@ def self_check(artefact_dir: Path, n_images: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--serve", action="store_true", help="serve until Ctrl-C")
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this machine only)",
-    )
-    parser.add_argument("--port", type=int, default=8001, help="port to listen on (default 8001)")
-    parser.add_argument(
-        "--allowed-hosts",
-        default=",".join(contract.DEFAULT_ALLOWED_HOSTS),
-        help="comma-separated Host names served (default: %(default)s; '*' allows any)",
-    )
-    parser.add_argument(
-        "--artefact-dir",
-        type=Path,
-        default=None,
-        help="artefacts folder (default outputs/16_deployment)",
-    )
+    parser = cli.server_parser(__doc__, 8001, "serve until Ctrl-C")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
@@ -313,13 +292,8 @@ def main() -> None:
     if not args.serve:
         self_check(artefact_dir, n_images=8 if journey.is_quick() else 64)
         return
-    try:
-        service = DigitService(artefact_dir)
-    except contract.ArtefactError as exc:
-        sys.exit(f"cannot start the service: {contract.one_line(exc)}")
-    if warning := contract.loopback_warning(args.host):
-        warnings.warn(warning, stacklevel=1)
-    hosts = [name.strip() for name in args.allowed_hosts.split(",") if name.strip()]
+    service = cli.load_or_exit(DigitService, artefact_dir)
+    hosts = cli.served_hosts(args)
     server = make_server(service, args.host, args.port, args.verbose, hosts)
     print(
         f"serving /predict/digit on http://{args.host}:{server.server_port} (Ctrl-C stops)",

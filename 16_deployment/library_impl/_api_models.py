@@ -93,15 +93,23 @@ class DigitPrediction(BaseModel):
     )
 
 
+def version_field(example: str) -> Any:
+    """``model_version`` of an answer: which model answered, named after its file's SHA-256."""
+    return Field(
+        description="version of the model that answered (from its SHA-256)", examples=[example]
+    )
+
+
+def classes_field(example: list[str]) -> Any:
+    """``classes`` of an answer: the class names, in the order of the probabilities."""
+    return Field(
+        description="the class names, in the order of the probabilities", examples=[example]
+    )
+
+
 class DigitResponse(BaseModel):
-    model_version: str = Field(
-        description="version of the CNN that answered (from its weights' SHA-256)",
-        examples=["mnist_cnn-3f2a9c0d1e4b"],
-    )
-    classes: list[str] = Field(
-        description="the class names, in the order of the probabilities",
-        examples=[[str(d) for d in range(10)]],
-    )
+    model_version: str = version_field("mnist_cnn-3f2a9c0d1e4b")
+    classes: list[str] = classes_field([str(d) for d in range(10)])
     predictions: list[DigitPrediction] = Field(
         description="one prediction per input image, in input order",
         examples=[[{"label": 1, "probabilities": _EXAMPLE_PROBS}]],
@@ -109,14 +117,8 @@ class DigitResponse(BaseModel):
 
 
 class TabularResponse(BaseModel):
-    model_version: str = Field(
-        description="version of the pipeline that answered (from its file's SHA-256)",
-        examples=["breast_cancer_pipeline-9b1c2d3e4f50"],
-    )
-    classes: list[str] = Field(
-        description="the class names, in the order of the probabilities",
-        examples=[["malignant", "benign"]],
-    )
+    model_version: str = version_field("breast_cancer_pipeline-9b1c2d3e4f50")
+    classes: list[str] = classes_field(["malignant", "benign"])
     label: int = Field(ge=0, le=1, description="index of the predicted class", examples=[1])
     class_name: str = Field(description="name of the predicted class", examples=["benign"])
     probabilities: list[float] = Field(
@@ -213,12 +215,10 @@ class ErrorResponse(BaseModel):
     )
 
 
-def error_responses(
-    bad_request: str = "the body cannot be read: not UTF-8 text, or JSON nested too deeply",
-) -> dict:
+def error_responses(bad_request: str | None = None) -> dict:
     """The documented error answers of a route (FastAPI puts them in the OpenAPI schema)."""
     why = {
-        400: bad_request,
+        400: bad_request or "the body cannot be read: not UTF-8 text, or JSON nested too deeply",
         408: f"the request (headers and body) took over {contract.REQUEST_DEADLINE_SECONDS:g} s "
         "to arrive",
         411: "the body is chunked: send a Content-Length header instead",

@@ -29,7 +29,6 @@ FastAPI's ``TestClient`` (no network) and exits.
 
 import argparse
 import json
-import sys
 import warnings
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -46,16 +45,15 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 import journey
 from journey import data, parity
 
-contract = journey.load_stage("16", "from_scratch/_contract.py")
 build = journey.load_stage("16", "library_impl/build_artefacts.py")
 api = journey.load_stage("16", "library_impl/_api_models.py")
 guards = journey.load_stage("16", "library_impl/_http_guards.py")
-models_module = journey.load_stage("16", "library_impl/_models.py")
 uploads = journey.load_stage("16", "library_impl/_uploads.py")
+cli = journey.load_stage("16", "from_scratch/_server_cli.py")
+contract, models_module = build.contract, build.models  # the modules the artefacts were built with
 
 SIDE = contract.IMAGE_SIDE
-LoadedModels = models_module.LoadedModels
-DigitModel = models_module.DigitModel
+LoadedModels, DigitModel = models_module.LoadedModels, models_module.DigitModel
 mnist_frame, decode_upload = uploads.mnist_frame, uploads.decode_upload
 
 
@@ -83,6 +81,17 @@ def get_models(request: Request) -> LoadedModels:
 
 
 Models = Annotated[LoadedModels, Depends(get_models)]
+
+
+def predict_route(path: str, response_model: type, summary: str, bad_request: str | None = None):
+    """``@router.post`` for a prediction route, with the error answers it documents."""
+    return router.post(
+        path,
+        response_model=response_model,
+        responses=api.error_responses(bad_request),
+        tags=["predict"],
+        summary=summary,
+    )
 
 
 def digit_response(model: DigitModel, pixels: np.ndarray) -> api.DigitResponse:
@@ -138,25 +147,16 @@ def model_info(models: Models) -> api.ModelsResponse:
     )
 
 
-@router.post(
-    "/predict/digit",
-    response_model=api.DigitResponse,
-    responses=api.error_responses(),
-    tags=["predict"],
-    summary="Classify a batch of 28×28 digit images",
-)
+@predict_route("/predict/digit", api.DigitResponse, "Classify a batch of 28×28 digit images")
 def predict_digit(batch: api.DigitBatch, models: Models) -> api.DigitResponse:
     return digit_response(models.digit, np.asarray(batch.images, dtype=np.float32))
 
 
-@router.post(
+@predict_route(
     "/predict/digit/image",
-    response_model=api.DigitResponse,
-    responses=api.error_responses(
-        "the upload is not a decodable PNG/JPEG image, or holds no digit"
-    ),
-    tags=["predict"],
-    summary="Classify one uploaded PNG/JPEG picture of a digit",
+    api.DigitResponse,
+    "Classify one uploaded PNG/JPEG picture of a digit",
+    bad_request="the upload is not a decodable PNG/JPEG image, or holds no digit",
 )
 def predict_digit_image(
     file: Annotated[
@@ -176,12 +176,8 @@ def predict_digit_image(
     return digit_response(models.digit, frame[None])
 
 
-@router.post(
-    "/predict/tabular",
-    response_model=api.TabularResponse,
-    responses=api.error_responses(),
-    tags=["predict"],
-    summary="Classify a breast tumour from its 30 measurements",
+@predict_route(
+    "/predict/tabular", api.TabularResponse, "Classify a breast tumour from its 30 measurements"
 )
 def predict_tabular(features: api.TabularFeatures, models: Models) -> api.TabularResponse:
     proba = models.tabular.predict_proba(features.model_dump())
@@ -333,23 +329,7 @@ def self_check(artefact_dir: Path, n_images: int) -> None:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--serve", action="store_true", help="run the service with uvicorn (blocks until Ctrl-C)"
-    )
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this machine only)",
-    )
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    parser.add_argument(
-        "--allowed-hosts",
-        default=",".join(contract.DEFAULT_ALLOWED_HOSTS),
-        help="comma-separated Host names served (default: %(default)s; '*' allows any)",
-    )
+    parser = cli.server_parser(__doc__, 8000, "run the service with uvicorn (blocks until Ctrl-C)")
     parser.add_argument(
         "--cors-origin",
         action="append",
@@ -359,12 +339,6 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--docs", action="store_true", help="serve Swagger UI at /docs (its page loads from a CDN)"
-    )
-    parser.add_argument(
-        "--artefact-dir",
-        type=Path,
-        default=None,
-        help="artefacts folder (default outputs/16_deployment)",
     )
     parser.add_argument(
         "--device", default="cpu", choices=["cpu", "cuda", "mps"], help="torch device for the CNN"
@@ -390,16 +364,11 @@ def main() -> None:
     if not args.serve:
         self_check(artefact_dir, n_images=16 if journey.is_quick() else contract.MAX_BATCH)
         return
-    try:
-        models = load_models(artefact_dir, journey.device(args.device).type)
-    except contract.ArtefactError as exc:
-        sys.exit(f"cannot start the service: {contract.one_line(exc)}")
-    if warning := contract.loopback_warning(args.host):
-        warnings.warn(warning, stacklevel=1)
+    models = cli.load_or_exit(load_models, artefact_dir, journey.device(args.device).type)
+    hosts = cli.served_hosts(args)
     import uvicorn
 
     torch.set_num_threads(args.threads)
-    hosts = [name.strip() for name in args.allowed_hosts.split(",") if name.strip()]
     app = create_app(
         artefact_dir,
         models=models,
