@@ -19,9 +19,7 @@ from journey.gradcheck import numerical_gradient
 S = journey.load_stage("14", "from_scratch/softmax_regression_numpy.py")
 T = journey.load_stage("14", "library_impl/resnet18_transfer_pytorch.py")
 G = journey.load_stage("14", "library_impl/transfer_gain_pytorch.py")
-P = journey.load_stage("14", "library_impl/_pretrained.py")
-FEAT = journey.load_stage("14", "library_impl/_features.py")
-H = journey.load_stage("14", "library_impl/_heads.py")
+P, FEAT, H = T.P, T.FEATURES, T.HEADS  # the helpers the transfer script is built from
 
 
 @pytest.fixture
@@ -55,6 +53,13 @@ def blobs(n=240, d=12, k=4, seed=0, noise=2.0):
     return rng.standard_normal((k, d))[y] + noise * rng.standard_normal((n, d)), y
 
 
+def softmax_problem(seed):
+    """A small 3-class problem with random weights ``W`` (3×5) and biases ``b``."""
+    X, y = blobs(n=30, d=5, k=3)
+    rng = np.random.default_rng(seed)
+    return X, y, rng.standard_normal((3, 5)), rng.standard_normal(3)
+
+
 def tiny_images(n=24, size=32, seed=0):
     g = torch.Generator().manual_seed(seed)
     return torch.randn(n, 3, size, size, generator=g), torch.arange(n) % 10
@@ -65,9 +70,7 @@ def tiny_images(n=24, size=32, seed=0):
 
 @pytest.mark.exercise("14.1")
 def test_softmax_gradient_matches_finite_differences():
-    X, y = blobs(n=30, d=5, k=3)
-    rng = np.random.default_rng(1)
-    W, b = rng.standard_normal((3, 5)), rng.standard_normal(3)
+    X, y, W, b = softmax_problem(seed=1)
     _, dW, db = S.loss_and_gradients(W, b, X, y, l2=0.1)
     loss = lambda: S.loss_and_gradients(W, b, X, y, l2=0.1)[0]  # noqa: E731
     assert journey.gradcheck.relative_error(dW, numerical_gradient(loss, W)) < 1e-8
@@ -76,9 +79,7 @@ def test_softmax_gradient_matches_finite_differences():
 
 @pytest.mark.exercise("14.1")
 def test_softmax_gradient_matches_autograd():
-    X, y = blobs(n=30, d=5, k=3)
-    rng = np.random.default_rng(2)
-    W, b = rng.standard_normal((3, 5)), rng.standard_normal(3)
+    X, y, W, b = softmax_problem(seed=2)
     loss, dW, db = S.loss_and_gradients(W, b, X, y, l2=0.3)
     Wt, bt = torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)
     lt = (

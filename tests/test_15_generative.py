@@ -14,7 +14,7 @@ from journey.gradcheck import numerical_gradient, relative_error
 
 LAE = journey.load_stage("15", "from_scratch/linear_autoencoder_numpy.py")
 LOSS = journey.load_stage("15", "from_scratch/generative_losses_numpy.py")
-D = journey.load_stage("15", "library_impl/_mnist.py")
+load_mnist_tensors = journey.load_stage("15", "library_impl/_mnist.py").load_mnist_tensors
 T = journey.load_stage("15", "library_impl/_training.py")
 AE = journey.load_stage("15", "library_impl/autoencoder_pytorch.py")
 VAE = journey.load_stage("15", "library_impl/vae_pytorch.py")
@@ -25,7 +25,7 @@ GAN = journey.load_stage("15", "library_impl/gan_pytorch.py")
 def standin(tmp_path_factory):
     """The stand-in digits as tensors (1437 train / 360 test), read through torchvision's MNIST."""
     root = tmp_path_factory.mktemp("data")
-    return D.load_mnist_tensors("standin", root)
+    return load_mnist_tensors("standin", root)
 
 
 def low_rank_data(n=300, d=12, seed=0):
@@ -190,7 +190,7 @@ def test_numpy_and_torch_loaders_read_the_same_idx_files(data_dir):
 
     jdata.write_mnist_idx(data_dir, split(40), split(15))
     X, y, Xt, yt, source = LAE.load_mnist("mnist", data_dir, n_train=30, seed=1)
-    x, yy, xt, yyt, source_t = D.load_mnist_tensors("mnist", data_dir, n_train=30, seed=1)
+    x, yy, xt, yyt, source_t = load_mnist_tensors("mnist", data_dir, n_train=30, seed=1)
     assert source == source_t == "mnist"
     assert X.shape == (30, 784) and Xt.shape == (15, 784)
     np.testing.assert_array_equal(

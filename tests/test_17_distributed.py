@@ -13,8 +13,6 @@ import journey
 
 ring = journey.load_stage("17", "from_scratch/ring_allreduce_numpy.py")
 simulation = journey.load_stage("17", "from_scratch/data_parallel_numpy.py")
-figures = journey.load_stage("17", "from_scratch/_ring_figures.py")
-mlp = journey.load_stage("04", "from_scratch/mlp_two_layer_numpy.py")
 launch = journey.load_stage("17", "library_impl/_launch.py")
 ddp = journey.load_stage("17", "library_impl/data_parallel_torch.py")
 scaling = journey.load_stage("17", "library_impl/scaling_torch.py")
@@ -87,6 +85,7 @@ def test_ring_trace_is_a_ring_and_every_chunk_ends_complete():
             assert sorted(m["sender"] for m in moves) == list(range(n))
             assert all(m["receiver"] == (m["sender"] + 1) % n for m in moves)
             assert sorted(m["chunk"] for m in moves) == list(range(n))
+    figures = journey.load_stage("17", "from_scratch/_ring_figures.py")
     states = figures.contributions_after_each_step(trace, n)
     assert len(states) == 2 * (n - 1) + 1
     assert np.all(states[n - 1][np.arange(n), (np.arange(n) + 1) % n] == n)  # after reduce-scatter
