@@ -25,8 +25,6 @@ The network is stage 04's two-layer MLP, imported: its ``loss_and_gradients`` an
 Run: python data_parallel_numpy.py [--workers 4] [--batch-size 48] [--steps 30] [--seed 0]
 """
 
-import argparse
-
 import numpy as np
 
 import journey
@@ -35,6 +33,7 @@ from journey.params import copy_params
 mlp = journey.load_stage("04", "from_scratch/mlp_two_layer_numpy.py")
 ring = journey.load_stage("17", "from_scratch/ring_allreduce_numpy.py")
 checks = journey.load_stage("17", "from_scratch/_collective_checks.py")
+options = journey.load_stage("17", "from_scratch/_options.py")
 
 
 # ---------------------------------------------------------------------- one step, N workers
@@ -115,17 +114,16 @@ def global_batches(n_samples: int, batch_size: int, steps: int, rng) -> list[np.
 
 def main(argv=None) -> int:
     from journey import parity
-    from journey.cli import deep_learning_flags
     from journey.data import standardised_split
 
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], parents=[deep_learning_flags(device=False)]
+    parser = options.script_parser(
+        __doc__,
+        workers=(4, "largest N tried"),
+        batch_size=(48, "global batch"),
+        steps=(30, "SGD steps"),
+        hidden=(32, "hidden units"),
+        lr=(0.1, "SGD step size"),
     )
-    parser.add_argument("--workers", type=int, default=4, help="largest N tried (default: 4)")
-    parser.add_argument("--batch-size", type=int, default=48, help="global batch (default: 48)")
-    parser.add_argument("--steps", type=int, default=30, help="SGD steps (default: 30)")
-    parser.add_argument("--hidden", type=int, default=32, help="hidden units (default: 32)")
-    parser.add_argument("--lr", type=float, default=0.1, help="SGD step size (default: 0.1)")
     args = parser.parse_args(argv)
     steps = min(args.steps, 5) if journey.is_quick() else args.steps
 

@@ -39,7 +39,6 @@ agree with Σ_i a_i to rounding (≤ 1e-12 relative in float64), not bit for bit
 Run: python ring_allreduce_numpy.py [--seed 0] [--workers 5] [--size 1003]
 """
 
-import argparse
 import math
 
 import numpy as np
@@ -47,6 +46,7 @@ import numpy as np
 import journey
 
 checks = journey.load_stage("17", "from_scratch/_collective_checks.py")
+options = journey.load_stage("17", "from_scratch/_options.py")
 
 
 # ---------------------------------------------------------------------- the ring, by hand
@@ -209,14 +209,9 @@ def check_sums(worker_counts, sizes, rng: np.random.Generator) -> None:
 
 
 def main(argv=None) -> int:
-    from journey.cli import deep_learning_flags
-
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        parents=[deep_learning_flags(device=False)],
+    parser = options.script_parser(
+        __doc__, workers=(5, "workers in the ring"), size=(1003, "elements per array")
     )
-    parser.add_argument("--workers", type=int, default=5, help="workers in the ring (default: 5)")
-    parser.add_argument("--size", type=int, default=1003, help="elements per array (default: 1003)")
     args = parser.parse_args(argv)
     figures = journey.load_stage("17", "from_scratch/_ring_figures.py")
     rng = np.random.default_rng(args.seed)

@@ -24,7 +24,6 @@ Run: torchrun --nproc_per_node=2 data_parallel_torch.py     (torchrun starts the
      python data_parallel_torch.py --nproc 2                   (the script spawns them itself)
 """
 
-import argparse
 import contextlib
 import itertools
 
@@ -36,11 +35,11 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 import journey
-from journey.cli import deep_learning_flags
 
 mlp_torch = journey.load_stage("04", "library_impl/mlp_two_layer_pytorch.py")
 mlp = journey.load_stage("04", "from_scratch/mlp_two_layer_numpy.py")
 launch = journey.load_stage("17", "library_impl/_launch.py")
+options = journey.load_stage("17", "from_scratch/_options.py")
 simulation = journey.load_stage("17", "from_scratch/data_parallel_numpy.py")
 ring = journey.load_stage("17", "from_scratch/ring_allreduce_numpy.py")
 
@@ -221,15 +220,14 @@ def problem(seed: int, quick: bool, batch_size: int = 64, steps: int = 20, hidde
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        parents=[deep_learning_flags(device=False)],
+    parser = options.script_parser(
+        __doc__,
+        nproc=(2, "processes to spawn"),
+        batch_size=(64, "global batch"),
+        steps=(20, "SGD steps"),
+        backend=("gloo", "process-group backend"),
+        master_port=(0, "port of the rank-0 process; 0 picks a free one"),
     )
-    parser.add_argument("--nproc", type=int, default=2, help="processes to spawn (default: 2)")
-    parser.add_argument("--batch-size", type=int, default=64, help="global batch (default: 64)")
-    parser.add_argument("--steps", type=int, default=20, help="SGD steps (default: 20)")
-    parser.add_argument("--backend", default="gloo", help="process-group backend (default: gloo)")
-    parser.add_argument("--master-port", type=int, default=0, help="0 picks a free port")
     args = parser.parse_args(argv)
     state, X, y, settings = problem(args.seed, journey.is_quick(), args.batch_size, args.steps)
     if launch.launched_by_torchrun():

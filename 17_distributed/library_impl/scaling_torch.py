@@ -19,19 +19,17 @@ all-reduce overlapping it, SGD update). ``step - compute`` is what data parallel
 Run: python scaling_torch.py [--nprocs 1 2 4] [--hidden 1024] [--batch-size 1024]
 """
 
-import argparse
-
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
 import journey
-from journey.cli import deep_learning_flags
 from journey.timing import median_time
 
 mlp_torch = journey.load_stage("04", "library_impl/mlp_two_layer_pytorch.py")
 launch = journey.load_stage("17", "library_impl/_launch.py")
+options = journey.load_stage("17", "from_scratch/_options.py")
 PHASES = ("compute", "all_reduce", "step")
 
 
@@ -118,12 +116,10 @@ def print_table(rows: list[dict]) -> None:
 def main(argv=None) -> int:
     from journey import parity
 
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], parents=[deep_learning_flags(device=False)]
+    parser = options.script_parser(
+        __doc__, hidden=(1024, "hidden units"), batch_size=(1024, "global batch")
     )
     parser.add_argument("--nprocs", type=int, nargs="+", default=None, help="default: 1 2 4")
-    parser.add_argument("--hidden", type=int, default=1024, help="hidden units (default: 1024)")
-    parser.add_argument("--batch-size", type=int, default=1024, help="global batch (default 1024)")
     args = parser.parse_args(argv)
     quick = journey.is_quick()
     counts = args.nprocs or ([1, 2] if quick else [1, 2, 4])
