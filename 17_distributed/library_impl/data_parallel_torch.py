@@ -223,10 +223,10 @@ def main(argv=None) -> int:
     parser = options.script_parser(
         __doc__,
         nproc=(2, "processes to spawn"),
-        batch_size=(64, "global batch"),
-        steps=(20, "SGD steps"),
         backend=("gloo", "process-group backend"),
         master_port=(0, "port of the rank-0 process; 0 picks a free one"),
+        batch_size=(64, "global batch"),
+        steps=(20, "SGD steps"),
     )
     args = parser.parse_args(argv)
     state, X, y, settings = problem(args.seed, journey.is_quick(), args.batch_size, args.steps)
