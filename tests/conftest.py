@@ -1,12 +1,15 @@
 """Shared test set-up: offline, quiet, headless, one thread per worker, and the notebook runner."""
 
 import os
+import time
 
 os.environ.setdefault("JOURNEY_OFFLINE", "1")  # tests never download
 os.environ.setdefault("JOURNEY_QUIET", "1")  # no progress bars
 os.environ.setdefault("JOURNEY_PARITY_SILENT", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # pytest-xdist runs one worker per core
+# When this test run began: set once by the main process, inherited by the xdist workers.
+os.environ.setdefault("JOURNEY_TEST_RUN_START", str(time.time()))
 
 import pytest  # noqa: E402
 

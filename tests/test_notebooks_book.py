@@ -24,15 +24,22 @@ from journey.runner import run_notebook
 
 pytestmark = pytest.mark.xdist_group("notebooks")
 
-SESSION_START = time.time()
+RUN_START = float(os.environ.get("JOURNEY_TEST_RUN_START", time.time()))  # set in conftest.py
 CODE_STAGES = [s for s in list_stages() if s.notebook]
 
 
-def _finished_this_session(stage) -> bool:
-    """The notebook tests wrote this stage's executed copy, completely, in this test run (the
-    status file is written after the notebook)."""
+def _copy_finished_notebook(stage, destination: Path) -> bool:
+    """Copy the executed notebook the notebook tests wrote for ``stage`` in this test run (its
+    status file is written after it); False when there is none to copy."""
     status = OUTPUTS_DIR / stage.name / "comparison.status.json"
-    return status.is_file() and status.stat().st_mtime >= SESSION_START - 3600
+    try:
+        if status.stat().st_mtime < RUN_START:
+            return False  # left by an earlier run
+        for name in ("comparison.ipynb", "comparison.status.json"):
+            shutil.copy2(OUTPUTS_DIR / stage.name / name, destination / name)
+    except FileNotFoundError:  # not run yet, or being run again right now
+        return False
+    return True
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +48,12 @@ def book(tmp_path_factory):
 
     The executed copies are read into a private folder, so a notebook test still running on
     another worker never shares a file with the build; a notebook not executed yet in this
-    session (a test run on its own) is executed there.
+    test run (a book test run on its own) is executed there.
     """
     outputs = tmp_path_factory.mktemp("outputs")
     for stage in CODE_STAGES:
         (outputs / stage.name).mkdir()
-        if _finished_this_session(stage):
-            for name in ("comparison.ipynb", "comparison.status.json"):
-                shutil.copy2(OUTPUTS_DIR / stage.name / name, outputs / stage.name / name)
-        else:
+        if not _copy_finished_notebook(stage, outputs / stage.name):
             env = {"JOURNEY_QUICK": "1", "MPLBACKEND": "Agg"}
             run_notebook(stage.notebook, env, outputs / stage.name)
     start = time.perf_counter()
