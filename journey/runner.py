@@ -125,11 +125,16 @@ def run_script(script: Path, env: dict[str, str], log_dir: Path) -> str | None:
     return None
 
 
+# The kernel's sockets are encrypted (CurveZMQ) where its kernelspec supports it.
+ENCRYPTED_KERNEL_SOCKETS = {"KernelManager": {"transport_encryption": "auto"}}
+
+
 def run_notebook(notebook: Path, env: dict[str, str], out_dir: Path) -> str | None:
     """Execute a notebook top to bottom in its own folder; save the executed copy in ``out_dir``."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+    from traitlets.config import Config
 
     nb = nbformat.read(notebook, as_version=4)
     executed = out_dir / notebook.name
@@ -144,6 +149,7 @@ def run_notebook(notebook: Path, env: dict[str, str], out_dir: Path) -> str | No
             timeout=1800,
             kernel_name="python3",
             resources={"metadata": {"path": str(notebook.parent)}},
+            config=Config(ENCRYPTED_KERNEL_SOCKETS),
         ).execute()
         error = None
     except CellExecutionError as exc:
