@@ -281,9 +281,11 @@ def plot_margin(ax, model: LinearSVM, X, y, title: str) -> None:
 def toy_flags() -> argparse.ArgumentParser:
     """The flags of both SVM scripts (this one and ``kernel_svm_numpy.py``), as a parent parser."""
     flags = argparse.ArgumentParser(add_help=False)
-    flags.add_argument("--C", type=float, default=1.0, help="hinge-loss weight C")
-    flags.add_argument("--samples", type=int, default=200, help="training points per data set")
-    flags.add_argument("--seed", type=int, default=0, help="seed of the toy data")
+    flags.add_argument("--C", type=float, default=1.0, help="hinge-loss weight C (default: 1.0)")
+    flags.add_argument(
+        "--samples", type=int, default=200, help="training points per data set (default: 200)"
+    )
+    flags.add_argument("--seed", type=int, default=0, help="seed of the toy data (default: 0)")
     return flags
 
 
