@@ -211,19 +211,23 @@ def check_stable_bce(rng: np.random.Generator) -> None:
 
 def show_saturation():
     """The generator's gradient where the discriminator rejects its samples (s ≪ 0)."""
+    rejected = np.array([-6.0])
+    minimax = generator_loss_grad(rejected, saturating=True)[0]
+    non_saturating = generator_loss_grad(rejected)[0]
     print(
-        f"at s_fake = -6 (D(G(z)) ≈ {sigmoid(-6.0):.4f}): ∂L/∂s minimax {-sigmoid(-6.0):.4f}, "
-        f"non-saturating {-sigmoid(6.0):.4f}"
+        f"at s_fake = -6 (D(G(z)) ≈ {sigmoid(-6.0):.4f}): ∂L/∂s minimax {minimax:.4f}, "
+        f"non-saturating {non_saturating:.4f}"
     )
     parity.at_least(
-        "non-saturating / minimax gradient ratio at s_fake = -6",
-        sigmoid(6.0) / sigmoid(-6.0),
-        100.0,
+        "non-saturating / minimax gradient ratio at s_fake = -6", non_saturating / minimax, 100.0
     )
     s_fake = np.linspace(-8, 4, 200)
+    per_logit = s_fake.size  # generator_loss_grad is of the mean loss: undo the 1/n
     fig, ax = journey.plotting.pyplot().subplots(figsize=(6, 4))
-    ax.plot(sigmoid(s_fake), sigmoid(s_fake), label="minimax: log(1 − D(G(z)))")
-    ax.plot(sigmoid(s_fake), sigmoid(-s_fake), label="non-saturating: −log D(G(z))")
+    minimax_curve = -generator_loss_grad(s_fake, saturating=True) * per_logit
+    ax.plot(sigmoid(s_fake), minimax_curve, label="minimax: log(1 − D(G(z)))")
+    non_saturating_curve = -generator_loss_grad(s_fake) * per_logit
+    ax.plot(sigmoid(s_fake), non_saturating_curve, label="non-saturating: −log D(G(z))")
     ax.set(
         xscale="log",
         xlabel="D(G(z)) — how real the discriminator finds a fake",
