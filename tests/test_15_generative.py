@@ -355,7 +355,6 @@ def test_vae_elbo_improves_on_initialisation(standin):
     VAE.train_vae(model, x_train, epochs=3, verbose=False)
     final = VAE.evaluate_elbo(model, x_test)
     assert final["elbo"] - init["elbo"] >= VAE.ELBO_MARGIN
-    assert relative_error(final["elbo"], -final["reconstruction"] - final["kl"]) < 1e-6
 
 
 def test_gan_training_moves_a_toy_generator_onto_the_data():
