@@ -299,7 +299,12 @@ def test_both_scripts_use_the_same_split_and_print_the_same_tree(tmp_path):
             capture_output=True,
             text=True,
             timeout=120,
-            env={**os.environ, "MPLBACKEND": "Agg", "JOURNEY_PARITY_LOG": str(tmp_path / "p")},
+            env={
+                **os.environ,
+                "MPLBACKEND": "Agg",
+                "JOURNEY_PARITY_LOG": str(tmp_path / "p"),
+                "JOURNEY_OUTPUTS": str(tmp_path),
+            },
         )
         assert proc.returncode == 0, proc.stderr
         lines = proc.stdout.splitlines()
