@@ -240,3 +240,10 @@ def test_scaling_figure_and_table(capsys):
     assert len(fig.axes[0].patches) == 4
     scaling.print_table(rows)
     assert "1.62" in capsys.readouterr().out  # speed-up 0.021 / 0.013
+
+
+def test_the_scaling_script_refuses_torchrun(monkeypatch, capsys):
+    monkeypatch.setattr(scaling.launch, "launched_by_torchrun", lambda: True)
+    with pytest.raises(SystemExit):
+        scaling.main([])
+    assert "run it without torchrun" in capsys.readouterr().err

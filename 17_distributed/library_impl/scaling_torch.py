@@ -17,6 +17,7 @@ large as the gradients, ``step`` a full DDP step (forward, backward with the buc
 all-reduce overlapping it, SGD update). ``step - compute`` is what data parallelism costs.
 
 Run: python scaling_torch.py [--nprocs 1 2 4] [--hidden 1024] [--batch-size 1024]
+(not under torchrun: the script spawns each number of processes itself)
 """
 
 import torch
@@ -131,14 +132,9 @@ def main(argv=None) -> int:
         repeats=5 if quick else 20,
     )
     if launch.launched_by_torchrun():
-        launch.init_from_environment()
-        rows = [time_rank(settings)]
-        rank = dist.get_rank()
-        dist.destroy_process_group()
-        if rank != 0:
-            return 0
-    else:
-        rows = measure(counts, settings)
+        # under torchrun there would be one row (N = world size) and nothing to compare it with
+        parser.error("run it without torchrun; it spawns 1, 2, 4 processes itself")
+    rows = measure(counts, settings)
     print_table(rows)
     for row in rows:
         parity.at_most(
