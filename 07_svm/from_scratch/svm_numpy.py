@@ -34,8 +34,9 @@ Two solvers of that same objective:
    SMO sees the data only through the Gram matrix Kᵢⱼ = xᵢ·xⱼ: w·xᵢ = Σⱼ αⱼyⱼKᵢⱼ. Moving
    αᵢ += yᵢt, αⱼ −= yⱼt changes every w·xₖ by t(Kₖᵢ − Kₖⱼ); the dual is a parabola in t with
    minimum at t = (eᵢ − eⱼ)/(Kᵢᵢ + Kⱼⱼ − 2Kᵢⱼ) (= ‖xᵢ − xⱼ‖²), clipped so both αs stay in
-   [0, C]. Every step is O(n) NumPy. Any other kernel matrix K gives the kernel SVM
-   (``kernel_svm_numpy.py``) with this very function.
+   [0, C]. Every step is O(n) NumPy, but ``LinearSVM`` builds the whole n × n Gram matrix X Xᵀ
+   first: O(n²) memory, fine up to a few thousand points. Any other kernel matrix K gives the
+   kernel SVM (``kernel_svm_numpy.py``) with this very function.
 
 After SMO: b is the average of eᵢ over the *free* support vectors (0 < αᵢ < C, which lie
 exactly on the margin, yᵢfᵢ = 1). Points with αᵢ = C are inside the margin or misclassified
