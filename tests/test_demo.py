@@ -13,11 +13,10 @@ import pandas as pd
 import pytest
 import torch
 from PIL import Image
+from streamlit.testing.v1 import AppTest
 
 import journey
 from journey import data
-
-AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
 build = journey.load_stage("16", "library_impl/build_artefacts.py")
 serve = journey.load_stage("16", "library_impl/serve_fastapi.py")
