@@ -156,7 +156,8 @@ def cmd_progress(args) -> int:
     for name, cells in rows:
         print(f"{name:<{width}}  {cells}")
     print(
-        "✓ passes  ✗ fails  … waits for another  ? not checked since edited  · stub  - not copied"
+        "✓ passes  ✗ fails  … waits for another  ○ no test grades it  ? not checked since edited"
+        "  · stub  - not copied"
     )
     print(f"done: {done}/{total} exercises")
     return 0

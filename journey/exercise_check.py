@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +25,13 @@ PROGRESS_FILE = ".journey_progress.json"
 @dataclass
 class Verdict:
     exercise: Exercise
-    status: str  # "pass", "fail", "waiting" or "not started"
+    status: str  # "pass", "fail", "waiting", "not graded" or "not started"
     detail: str = ""
+    test: str = ""  # the failing test, when a test failed
 
     def line(self) -> str:
-        mark = {"pass": "✓", "fail": "✗", "waiting": "…", "not started": "·"}[self.status]
+        marks = {"pass": "✓", "fail": "✗", "waiting": "…", "not graded": "○", "not started": "·"}
+        mark = marks[self.status]
         text = f"{mark} {self.exercise.id}  {self.exercise.task}"
         if self.status == "not started":
             return f"{text} — not started"
@@ -85,6 +88,7 @@ def check_many(stage: Stage, jobs: list[tuple[Path, str]]) -> list[Verdict]:
 def verdicts(exercises: list[Exercise], records: list[dict]) -> list[Verdict]:
     """One verdict per exercise from its region and the results of its tests."""
     not_started = {ex.id for ex in exercises if not is_started(ex)}
+    broken = [r for r in records if r["outcome"] == "collection error"]
     result = []
     for exercise in exercises:
         if exercise.id in not_started:
@@ -92,8 +96,10 @@ def verdicts(exercises: list[Exercise], records: list[dict]) -> list[Verdict]:
             continue
         mine = [r for r in records if exercise.id in r["exercises"]]
         failed = [r for r in mine if r["outcome"] == "failed"]
-        if not mine:
-            result.append(Verdict(exercise, "fail", "no test grades this exercise"))
+        if broken:
+            result.append(_not_loaded(exercise, broken[0]))
+        elif not mine:
+            result.append(Verdict(exercise, "not graded", "no test grades this exercise"))
         elif not failed:
             result.append(Verdict(exercise, "pass", f"{len(mine)} test(s) pass"))
         else:
@@ -103,13 +109,20 @@ def verdicts(exercises: list[Exercise], records: list[dict]) -> list[Verdict]:
     return result
 
 
+def _not_loaded(exercise: Exercise, record: dict) -> Verdict:
+    """The test file did not even import: a SyntaxError in the learner's file, say."""
+    message = textwrap.indent(record["message"].strip(), "    ")
+    return Verdict(exercise, "fail", f"{record['test']} could not be loaded:\n{message}")
+
+
 def _failure(exercise: Exercise, record: dict, not_started: set) -> Verdict:
     message = record["message"].strip()
     blocking = [i for i in sorted(not_started) if f"exercise {i}:" in message]
     if blocking:
         return Verdict(exercise, "waiting", f"needs {', '.join(blocking)} (not started yet)")
     lines = [line.strip() for line in message.splitlines()[:2]] or ["failed"]
-    return Verdict(exercise, "fail", f"{record['test']}: {' '.join(lines)[:300]}")
+    detail = f"{record['test']}: {' '.join(lines)[:300]}"
+    return Verdict(exercise, "fail", detail, test=record["test"])
 
 
 def check(stage: Stage, workspace: Path, only: str | None = None, verbose: bool = False):
@@ -173,4 +186,6 @@ def _progress_mark(exercise: Exercise | None, remembered: dict | None) -> str:
         return "·"
     if not remembered or remembered["fingerprint"] != _fingerprint(exercise):
         return "?"  # written, not checked since
-    return {"pass": "✓", "fail": "✗", "waiting": "…"}.get(remembered["status"], "?")
+    return {"pass": "✓", "fail": "✗", "waiting": "…", "not graded": "○"}.get(
+        remembered["status"], "?"
+    )

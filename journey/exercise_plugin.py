@@ -2,7 +2,8 @@
 
 Stage tests name the exercises they grade with ``@pytest.mark.exercise("01.1", "01.2")``.
 With ``JOURNEY_CHECK_REPORT`` set, this plugin keeps only those tests (or, with
-``JOURNEY_CHECK_ONLY=01.2``, the tests of one exercise) and writes each result as JSON.
+``JOURNEY_CHECK_ONLY=01.2``, the tests of one exercise) and writes each result as JSON,
+along with any test file that could not even be collected.
 """
 
 import json
@@ -39,6 +40,26 @@ def pytest_runtest_makereport(item, call):
                 "message": _message(report),
             }
         )
+
+
+def pytest_collectreport(report):
+    """A test file that cannot be imported (a SyntaxError in the learner's file, say) grades
+    nothing; keep its error so ``journey check`` can show it."""
+    if report.failed:
+        _results.append(
+            {
+                "test": report.nodeid,
+                "exercises": [],
+                "outcome": "collection error",
+                "message": _collection_message(report),
+            }
+        )
+
+
+def _collection_message(report) -> str:
+    lines = [line for line in str(report.longrepr).splitlines() if line.strip()]
+    errors = [line.lstrip("E").strip() for line in lines if line.startswith("E ")]
+    return "\n".join(errors[-4:] or lines[-4:])
 
 
 def _message(report) -> str:

@@ -58,6 +58,16 @@ def test_the_reference_passes_its_own_grader(number, tmp_path):
     assert not failed, "\n".join(failed)
 
 
+def test_a_file_that_no_longer_imports_is_shown_with_its_error(tmp_path):
+    stage = next(s for s in STAGES if s.number == "01")
+    workspace = _reference_workspace(stage, tmp_path)
+    lesson = workspace / stage.name / stage.scratch_scripts[0].relative_to(stage.path)
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\ndef broken(:\n", encoding="utf-8")
+    verdicts = check(stage, workspace)
+    assert {v.status for v in verdicts} == {"fail"}
+    assert all("SyntaxError" in v.detail and "could not be loaded" in v.detail for v in verdicts)
+
+
 MISTAKE_STAGES = sorted({m.stage for m in MISTAKES})
 
 
@@ -75,12 +85,14 @@ def test_every_catalogued_mistake_is_caught(number, tmp_path):
         path.write_text(text.replace(mistake.replace, mistake.with_), encoding="utf-8")
         jobs.append((workspace, mistake.exercise))
     verdicts = check_many(stage, jobs)
+    # caught means a test of the exercise failed: not a file that no longer imports, nor an
+    # exercise that lost its marker and so is graded by nothing
     slipped = [
         f"{m.exercise} {m.what}: {v.line()}"
         for m, v in zip(mistakes, verdicts, strict=True)
-        if v.status != "fail"
+        if v.status != "fail" or not v.test
     ]
-    assert not slipped, "mistakes the grader missed:\n" + "\n".join(slipped)
+    assert not slipped, "mistakes no exercise test caught:\n" + "\n".join(slipped)
 
 
 def test_the_catalogue_has_three_mistakes_per_stage_with_exercises():
