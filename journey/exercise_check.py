@@ -96,12 +96,14 @@ def verdicts(exercises: list[Exercise], records: list[dict]) -> list[Verdict]:
             continue
         mine = [r for r in records if exercise.id in r["exercises"]]
         failed = [r for r in mine if r["outcome"] == "failed"]
+        passed = [r for r in mine if r["outcome"] == "passed"]
         if broken:
             result.append(_not_loaded(exercise, broken[0]))
-        elif not mine:
-            result.append(Verdict(exercise, "not graded", "no test grades this exercise"))
+        elif not failed and not passed:
+            why = f"its {len(mine)} test(s) were skipped" if mine else "no test grades it"
+            result.append(Verdict(exercise, "not graded", why))
         elif not failed:
-            result.append(Verdict(exercise, "pass", f"{len(mine)} test(s) pass"))
+            result.append(Verdict(exercise, "pass", f"{len(passed)} test(s) pass"))
         else:
             # the most specific test first: one that grades this exercise alone
             failed.sort(key=lambda r: len(r["exercises"]))

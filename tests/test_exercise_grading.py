@@ -7,7 +7,7 @@ import pytest
 from exercise_mistakes import MISTAKES
 
 from journey import list_stages, load_stage
-from journey.exercise_check import check, check_many, progress_rows
+from journey.exercise_check import check, check_many, progress_rows, verdicts
 from journey.exercises import stage_exercises, write_workspace
 
 STAGES = [s for s in list_stages() if stage_exercises(s)]
@@ -66,6 +66,20 @@ def test_a_file_that_no_longer_imports_is_shown_with_its_error(tmp_path):
     verdicts = check(stage, workspace)
     assert {v.status for v in verdicts} == {"fail"}
     assert all("SyntaxError" in v.detail and "could not be loaded" in v.detail for v in verdicts)
+
+
+def test_only_a_passed_test_counts_a_skipped_one_grades_nothing():
+    exercise = stage_exercises(STAGES[0])[0]
+
+    def record(outcome):
+        return {"test": "test_x", "exercises": [exercise.id], "outcome": outcome, "message": ""}
+
+    def status(*outcomes):
+        return verdicts([exercise], [record(o) for o in outcomes])[0].status
+
+    assert status("skipped") == status("skipped", "skipped") == status() == "not graded"
+    assert status("passed", "skipped") == "pass"
+    assert status("passed", "failed") == "fail"
 
 
 MISTAKE_STAGES = sorted({m.stage for m in MISTAKES})
