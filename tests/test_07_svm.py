@@ -298,7 +298,6 @@ def test_default_tolerance_finds_the_same_support_vectors():
             np.testing.assert_array_equal(ours.support_, np.sort(lib.support_))
 
 
-@pytest.mark.exercise("07.2")
 def test_linear_kernel_runs_the_linear_svm_solver():
     """One SMO for both: the same K = X Xᵀ gives the same αs, bit for bit."""
     X, y = CURVED["moons"]
