@@ -309,7 +309,9 @@ def test_predict_digit_equals_the_models_called_directly(client, models, artefac
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(probs, models.digit.predict_proba(pixels), atol=1e-6)
     numpy_cnn = cnn_numpy.NumpyMnistCNN.from_npz(artefacts / "mnist_cnn.npz")
-    np.testing.assert_allclose(probs, numpy_cnn.predict_proba(normalised(pixels)), atol=1e-4)
+    np.testing.assert_allclose(
+        probs, numpy_cnn.predict_proba(normalised(pixels)), atol=contract.SMOKE_ATOL
+    )
     np.testing.assert_array_equal(labels, numpy_cnn.predict(normalised(pixels)))
     assert body["model_version"] == models.digit.metadata["model_version"]
 
@@ -685,7 +687,7 @@ def test_scratch_server_answers_like_fastapi(client, scratch_server, digits):
     np.testing.assert_allclose(
         [p["probabilities"] for p in numpy_answer["predictions"]],
         [p["probabilities"] for p in fastapi_answer["predictions"]],
-        atol=1e-4,
+        atol=contract.SMOKE_ATOL,
     )
     for case in ("NaN", "boolean pixel", "27 rows", "unknown field", "batch over the limit"):
         bad = json.dumps(BAD_DIGIT_BODIES[case][0]).encode()

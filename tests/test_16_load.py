@@ -80,7 +80,9 @@ def test_scratch_server_serves_1000_requests_with_parity(artefacts, requests_and
     for index, label, probabilities in answers(replies):
         assert label == int(numpy_direct[index].argmax()) == int(torch_direct[index].argmax())
         np.testing.assert_allclose(probabilities, numpy_direct[index], atol=1e-6)
-        np.testing.assert_allclose(probabilities, torch_direct[index], atol=1e-4)
+        np.testing.assert_allclose(
+            probabilities, torch_direct[index], atol=service.contract.SMOKE_ATOL
+        )
 
 
 @pytest.mark.parametrize(

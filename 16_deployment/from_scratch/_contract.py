@@ -40,6 +40,9 @@ IMAGE_SIDE = 28  # MNIST images are 28×28 grey levels
 MAX_BATCH = 64  # images per /predict/digit request
 MAX_BODY_BYTES = 2 * 1024 * 1024  # any request body; a full batch of 64 images is ≈ 1 MB of JSON
 MAX_ERRORS_REPORTED = 20  # a 422 lists at most this many field errors
+# torch float32 vs NumPy float32 forward passes of the same CNN (readiness check, parity, tests):
+# the same roundings taken in another order, measured ~4e-7
+SMOKE_ATOL = 1e-5
 
 
 class ArtefactError(RuntimeError):

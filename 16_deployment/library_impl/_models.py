@@ -29,7 +29,6 @@ cnn11 = journey.load_stage("11", "library_impl/mnist_cnn_pytorch.py")
 
 DIGIT_WEIGHTS = "mnist_cnn.pt"
 TABULAR_FILE = "breast_cancer_pipeline.npz"
-SMOKE_ATOL = 1e-5  # torch and NumPy float32 forward passes differ by ~1e-7
 DIGIT_KEYS = {
     "model_version": None,
     "classes": None,
@@ -134,7 +133,9 @@ def load_digit_model(artefact_dir: Path, device: str = "cpu") -> DigitModel:
         raise _refuse(
             metadata_path, artefact_dir, f"cannot run the readiness check ({exc})"
         ) from exc
-    contract.check_smoke(paths[DIGIT_WEIGHTS], recorded, produced, SMOKE_ATOL, artefact_dir)
+    contract.check_smoke(
+        paths[DIGIT_WEIGHTS], recorded, produced, contract.SMOKE_ATOL, artefact_dir
+    )
     return model
 
 

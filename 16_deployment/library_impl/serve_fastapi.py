@@ -309,7 +309,7 @@ def self_check(artefact_dir: Path, n_images: int) -> None:
             "FastAPI (torch float32) vs stage-11 NumPy forward: probabilities",
             probs,
             scratch.predict_proba(norm),
-            atol=1e-4,
+            atol=contract.SMOKE_ATOL,
         )
         parity.equal(
             "FastAPI vs NumPy forward: labels",
