@@ -61,8 +61,9 @@ def run_stage_tests(stage: Stage, workspace: Path, only: str | None, verbose: bo
 
 
 def check_many(stage: Stage, jobs: list[tuple[Path, str]]) -> list[Verdict]:
-    """Grade several workspaces of ``stage`` — ``(workspace, exercise id)`` pairs — in one
-    process, one after the other; one verdict per job (for the mistake catalogue)."""
+    """Grade several workspaces of ``stage`` — ``(workspace, exercise id or None for all)``
+    pairs — in one process, one after the other, for the mistake catalogue; the verdicts of
+    every job in order."""
     with tempfile.TemporaryDirectory() as tmp:
         specs = [
             {"workspace": str(ws), "stage": stage.number, "only": only, "report": f"{tmp}/{i}"}
@@ -79,7 +80,8 @@ def check_many(stage: Stage, jobs: list[tuple[Path, str]]) -> list[Verdict]:
             if not report.is_file():
                 output = proc.stdout.decode(errors="replace")[-3000:]
                 raise RuntimeError(f"grading {workspace} did not run:\n{output}")
-            exercises = [ex for ex in stage_exercises(stage, root=workspace) if ex.id == only]
+            exercises = stage_exercises(stage, root=workspace)
+            exercises = [ex for ex in exercises if only is None or ex.id == only]
             records = json.loads(report.read_text(encoding="utf-8"))
             result += verdicts(exercises, records)
         return result
