@@ -148,7 +148,7 @@ def interpolate(model: VAE, x_a: torch.Tensor, x_b: torch.Tensor, steps: int = 1
     model.eval()
     mu_a, _ = model.encode(x_a[None])
     mu_b, _ = model.encode(x_b[None])
-    t = torch.linspace(0, 1, steps)[:, None]
+    t = torch.linspace(0, 1, steps, device=mu_a.device)[:, None]
     return torch.sigmoid(model.decoder((1 - t) * mu_a + t * mu_b))
 
 
