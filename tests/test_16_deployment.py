@@ -307,6 +307,7 @@ def test_predict_digit_equals_the_models_called_directly(client, models, artefac
     probs = np.array([p["probabilities"] for p in body["predictions"]])
     labels = np.array([p["label"] for p in body["predictions"]])
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    # the JSON round trip only: models.digit is the object the route itself called
     np.testing.assert_allclose(probs, models.digit.predict_proba(pixels), atol=1e-6)
     numpy_cnn = cnn_numpy.NumpyMnistCNN.from_npz(artefacts / "mnist_cnn.npz")
     np.testing.assert_allclose(

@@ -299,7 +299,7 @@ def self_check(artefact_dir: Path, n_images: int) -> None:
         served = answer.json()
         probs = np.array([p["probabilities"] for p in served["predictions"]])
         parity.close(
-            "FastAPI /predict/digit vs the torch model called directly",
+            "JSON round trip: /predict/digit vs the model the route called",
             probs,
             models.digit.predict_proba(pixels),
             atol=1e-6,
@@ -319,7 +319,7 @@ def self_check(artefact_dir: Path, n_images: int) -> None:
         row = build.breast_cancer_frame()[0].iloc[0].to_dict()
         tabular = client.post("/predict/tabular", json=row).json()
         parity.close(
-            "FastAPI /predict/tabular vs pipeline.predict_proba",
+            "JSON round trip: /predict/tabular vs the pipeline the route called",
             tabular["probabilities"],
             models.tabular.predict_proba(row),
             atol=1e-12,
