@@ -19,6 +19,7 @@ from journey.data import load_bundled
 
 forest_module = journey.load_stage("06", "from_scratch/random_forest_numpy.py")
 tree_module = journey.load_stage("05", "from_scratch/decision_tree_numpy.py")
+tree_compat = journey.load_stage("05", "from_scratch/_sklearn_compat.py")
 Forest = forest_module.RandomForestClassifier
 SEEDS = range(5)
 N_TREES = 50
@@ -153,7 +154,7 @@ def test_importances_follow_scikit_learns_forest_convention():
     n_features = X.shape[1]
     lib = SkForest(20, max_depth=4, random_state=0, n_jobs=1).fit(X, y)
     np.testing.assert_allclose(
-        tree_module.mean_feature_importances(lib.estimators_, n_features),
+        tree_compat.mean_feature_importances(lib.estimators_, n_features),
         lib.feature_importances_,
         rtol=0,
         atol=1e-12,
@@ -166,7 +167,7 @@ def test_importances_follow_scikit_learns_forest_convention():
     np.testing.assert_allclose(mine.feature_importances_, mean / mean.sum(), rtol=0, atol=1e-12)
     np.testing.assert_allclose(
         mine.feature_importances_,
-        tree_module.mean_feature_importances(mine.estimators_, n_features),
+        tree_compat.mean_feature_importances(mine.estimators_, n_features),
         rtol=0,
         atol=1e-12,
     )

@@ -41,7 +41,6 @@ from journey.validation import check_classification_data, check_is_fitted, check
 
 compat = journey.load_stage("05", "from_scratch/_sklearn_compat.py")
 EPSILON = np.finfo(np.float64).eps  # a node this pure is a leaf
-mean_feature_importances = compat.mean_feature_importances  # the forests' (stage 06)
 
 
 # ------------------------------------------------------------------------------- impurity

@@ -40,6 +40,7 @@ from journey.validation import (
 
 STAGE = "06_random_forest"
 tree_module = journey.load_stage("05", "from_scratch/decision_tree_numpy.py")
+tree_compat = journey.load_stage("05", "from_scratch/_sklearn_compat.py")
 TREE_PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf", "max_features")
 
 
@@ -134,7 +135,7 @@ class RandomForestClassifier(ClassifierMixin, BaseEstimator):
         """The mean of the trees' normalised impurity importances, renormalised (single-leaf
         trees skipped): scikit-learn's convention for forests."""
         check_is_fitted(self, "estimators_")
-        return tree_module.mean_feature_importances(self.estimators_, self.n_features_in_)
+        return tree_compat.mean_feature_importances(self.estimators_, self.n_features_in_)
 
     def _set_oob(self, X: np.ndarray, encoded: np.ndarray) -> None:
         """Average, for each sample, the trees that did not see it; score the arg max."""
