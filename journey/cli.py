@@ -55,9 +55,7 @@ def deep_learning_flags(
             default=epochs,
             help=f"training epochs (default: {epochs_auto or epochs})",
         )
-    parser.add_argument(
-        "--seed", type=int, default=seed, help=f"seed for every random draw (default: {seed})"
-    )
+    _add_seed(parser, seed)
     parser.add_argument(
         "--data-dir", default=None, help="dataset folder (default: $DATA_DIR, else data/)"
     )
@@ -67,7 +65,7 @@ def deep_learning_flags(
     return parser
 
 
-def ensemble_flags(*, n_estimators: int, quick_n_estimators: int, seed: int = 0):
+def ensemble_flags(*, n_estimators: int, quick_n_estimators: int):
     """A parent parser with ``--n-estimators`` and ``--seed``, for the tree-ensemble scripts.
 
     The default number of trees is ``n_estimators``, or ``quick_n_estimators`` in quick mode.
@@ -79,10 +77,14 @@ def ensemble_flags(*, n_estimators: int, quick_n_estimators: int, seed: int = 0)
         default=quick_n_estimators if is_quick() else n_estimators,
         help=f"number of trees (default: {n_estimators}; {quick_n_estimators} in quick mode)",
     )
+    _add_seed(parser, 0)
+    return parser
+
+
+def _add_seed(parser: argparse.ArgumentParser, seed: int) -> None:
     parser.add_argument(
         "--seed", type=int, default=seed, help=f"seed for every random draw (default: {seed})"
     )
-    return parser
 
 
 def _positive_int(text: str) -> int:

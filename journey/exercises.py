@@ -36,7 +36,6 @@ class Exercise:
     id: str
     task: str
     hint: str
-    relative_path: str  # inside the stage folder, e.g. "from_scratch/linear_regression_numpy.py"
     indent: str
     body: tuple[str, ...]  # the lines between the hint and END, newlines included
 
@@ -60,7 +59,7 @@ def parse(text: str, relative_path: str = "?") -> list[Exercise]:
         task, hint = _task_and_hint(lines, i, relative_path)
         end = _find_end(lines, i + 3, relative_path, begin["id"])
         body = tuple(lines[i + 3 : end])
-        exercises.append(Exercise(begin["id"], task, hint, relative_path, begin["indent"], body))
+        exercises.append(Exercise(begin["id"], task, hint, begin["indent"], body))
         i = end + 1
     return exercises
 

@@ -120,9 +120,9 @@ def check_classification_data(X, y, *, min_classes: int = 1):
     return X, classes, codes
 
 
-def check_fitted_input(model, X, attribute: str = "n_features_in_") -> np.ndarray:
-    """``predict``'s checks in one call: the model is fitted, ``X`` is finite, 2-D and as wide
-    as the data ``fit`` saw."""
+def check_fitted_input(model, X, attribute: str) -> np.ndarray:
+    """``predict``'s checks in one call: the model is fitted (``attribute``, one that ``fit``
+    sets, is there), ``X`` is finite, 2-D and as wide as the data ``fit`` saw."""
     check_is_fitted(model, attribute)
     X = check_array(X)
     check_n_features(X, model.n_features_in_)

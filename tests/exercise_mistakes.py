@@ -17,10 +17,6 @@ class Mistake:
     with_: str
     what: str
 
-    @property
-    def id(self) -> str:
-        return f"{self.exercise}-{self.what.replace(' ', '-')[:40]}"
-
 
 LR = "from_scratch/linear_regression_numpy.py"
 

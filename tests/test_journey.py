@@ -285,8 +285,8 @@ def test_combined_checks_for_fit_and_predict():
         n_features_in_ = None
 
     with pytest.raises(NotFittedError):
-        check_fitted_input(Model(), [[1.0]])
+        check_fitted_input(Model(), [[1.0]], "n_features_in_")
     Model.n_features_in_ = 2
-    assert check_fitted_input(Model(), [[1, 2]]).dtype == np.float64
+    assert check_fitted_input(Model(), [[1, 2]], "n_features_in_").dtype == np.float64
     with pytest.raises(ValueError, match="fitted with 2 features"):
-        check_fitted_input(Model(), [[1.0, 2.0, 3.0]])
+        check_fitted_input(Model(), [[1.0, 2.0, 3.0]], "n_features_in_")
