@@ -34,6 +34,7 @@ import argparse
 import numpy as np
 
 import journey
+from journey.data import moons
 from journey.estimator import BaseEstimator, ClassifierMixin
 from journey.validation import (
     check_fitted_input,
@@ -166,8 +167,8 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
 
 
 def circles(n_samples: int, noise: float = 0.1, factor: float = 0.45, seed: int = 0):
-    """Two noisy concentric rings (radius 1: class 0, radius ``factor``: class 1), the NumPy
-    twin of scikit-learn's ``make_circles``: no straight line separates them."""
+    """Two noisy concentric rings (radius 1: class 0, radius ``factor``: class 1), like
+    scikit-learn's ``make_circles`` (random angles here): no straight line separates them."""
     rng = np.random.default_rng(seed)
     y = np.arange(n_samples) % 2
     angle = rng.uniform(0.0, 2.0 * np.pi, n_samples)
@@ -177,8 +178,6 @@ def circles(n_samples: int, noise: float = 0.1, factor: float = 0.45, seed: int 
 
 def curved_data(n_samples: int, seed: int) -> dict:
     """Moons and circles, each as (X_train, y_train, X_test, y_test) with 1,000 test points."""
-    from journey.data import moons
-
     makers = {"moons": moons, "circles": circles}
     return {
         name: (*make(n_samples, seed=seed), *make(1000, seed=seed + 100))
