@@ -8,7 +8,7 @@ to change.
 import numpy as np
 
 from journey.validation import (
-    check_array,
+    check_fitted_input,
     check_float,
     check_int,
     check_is_fitted,
@@ -34,10 +34,7 @@ def check_hyperparameters(model) -> None:
 
 def check_X(model, X) -> np.ndarray:
     """Finite 2-D inputs with the width the model was fitted on, in the model's dtype."""
-    check_is_fitted(model, "params_")
-    X = check_array(X)
-    check_n_features(X, model.n_features_in_)
-    return X.astype(model.dtype, copy=False)
+    return check_fitted_input(model, X, "params_").astype(model.dtype, copy=False)
 
 
 def check_batch(model, X, y) -> tuple[np.ndarray, np.ndarray]:
