@@ -20,7 +20,7 @@ from journey.stages import find_stage, list_stages
 
 def cmd_list_stage(key: str) -> int:
     """The exact commands of one stage, in the order to run them."""
-    from journey.runner import run_after, shown, stage_scripts
+    from journey.runner import shown, stage_scripts
 
     stage = _stage_or_exit(key)
     python = shown(Path(sys.executable))
@@ -30,9 +30,7 @@ def cmd_list_stage(key: str) -> int:
     step = 0
     for script in stage_scripts(stage):
         step += 1
-        needs = ", ".join(run_after(script))
-        after = f"   (reads what {needs} wrote: run that first)" if needs else ""
-        print(f"  {step}.  {python} {shown(script)}{after}")
+        print(f"  {step}.  {python} {shown(script)}")
     if stage.notebook:
         print(f"  {step + 1}.  make lab   → open {shown(stage.notebook)}, run it top to bottom")
     for test in stage.tests:

@@ -9,7 +9,6 @@ Each stage also leaves ``run_status.json`` (and the notebook ``comparison.status
 how its last run ended, which ``python -m journey book`` shows on the stage's chapter.
 """
 
-import ast
 import json
 import os
 import re
@@ -57,40 +56,10 @@ def shown(path: Path) -> str:
 
 
 def stage_scripts(stage: Stage) -> list[Path]:
-    """The runnable scripts of a stage in the order to run them.
-
-    From-scratch first, then the library; a script that reads another's artefacts says so
-    with a module-level ``RUN_AFTER = ("library_impl/x.py",)`` (paths inside the stage
-    folder) and moves after it. ``_*.py`` files are helper modules, not scripts.
-    """
-    scripts = [
-        p for p in stage.scratch_scripts + stage.library_scripts if not p.name.startswith("_")
-    ]
-    ordered: list[Path] = []
-
-    def place(script: Path, seen: tuple = ()) -> None:
-        if script in ordered:
-            return
-        if script in seen:
-            raise ValueError(f"RUN_AFTER forms a cycle through {shown(script)}")
-        for needed in run_after(script):
-            place(stage.path / needed, seen + (script,))
-        ordered.append(script)
-
-    for script in scripts:
-        place(script)
-    return ordered
-
-
-def run_after(script: Path) -> tuple[str, ...]:
-    """The scripts (inside the stage folder) whose artefacts ``script`` reads: its RUN_AFTER."""
-    tree = ast.parse(script.read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "RUN_AFTER" for t in node.targets
-        ):
-            return tuple(ast.literal_eval(node.value))
-    return ()
+    """The runnable scripts of a stage in the order to run them: from-scratch first, then the
+    library. ``_*.py`` files are helper modules, not scripts."""
+    scripts = stage.scratch_scripts + stage.library_scripts
+    return [p for p in scripts if not p.name.startswith("_")]
 
 
 def _environment(stage: Stage, quick: bool, log: Path) -> dict[str, str]:

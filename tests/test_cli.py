@@ -89,21 +89,14 @@ def test_list_of_one_stage_gives_its_commands_in_order():
     assert 'tests/test_01_linear_regression.py -m "not slow"' in proc.stdout
 
 
-def test_run_after_puts_a_script_after_the_one_whose_artefacts_it_reads(tmp_path):
+def test_a_stage_runs_its_from_scratch_scripts_then_the_library_and_never_a_helper(tmp_path):
     from journey.runner import stage_scripts
 
     folder = tmp_path / "42_toy"
     (folder / "from_scratch").mkdir(parents=True)
     (folder / "library_impl").mkdir()
-    (folder / "from_scratch" / "reader_numpy.py").write_text(
-        'RUN_AFTER = ("library_impl/writer_torch.py",)\n'
-    )
-    (folder / "from_scratch" / "_helper.py").write_text("")
-    (folder / "library_impl" / "writer_torch.py").write_text("")
+    for name in ("b_numpy.py", "_helper.py", "a_numpy.py"):
+        (folder / "from_scratch" / name).write_text("")
+    (folder / "library_impl" / "a_torch.py").write_text("")
     names = [p.name for p in stage_scripts(Stage(folder))]
-    assert names == ["writer_torch.py", "reader_numpy.py"]
-    (folder / "library_impl" / "writer_torch.py").write_text(
-        'RUN_AFTER = ("from_scratch/reader_numpy.py",)\n'
-    )
-    with pytest.raises(ValueError, match="cycle"):
-        stage_scripts(Stage(folder))
+    assert names == ["a_numpy.py", "b_numpy.py", "a_torch.py"]
