@@ -91,8 +91,8 @@ class LocalBackend:
         self.folder = Path(folder)
         try:
             self.models = serve.load_models(self.folder)
-        except contract.ArtefactError:  # none built yet (or stale): build, then load
-            build.build_all(self.folder)
+        except contract.ArtefactError:  # none built yet (or stale): rebuild, then load
+            build.build_all(self.folder, force=True)  # without force, stale files are kept
             self.models = serve.load_models(self.folder)
 
     def describe(self) -> str:
