@@ -7,8 +7,6 @@ offline stand-in (scikit-learn's bundled digits resized to 28×28) written in th
 format, so the same reader works for both.
 """
 
-import functools
-
 import numpy as np
 
 import journey
@@ -32,26 +30,18 @@ def handmade_conv():
     return layer
 
 
-@functools.cache
-def mnist_location(data_dir=None, standin: str = "fallback"):
-    """``journey.data.mnist_root`` once per process for each (data_dir, standin): it downloads
-    MNIST when it is missing and you are online (never in the tests), and otherwise warns that
-    the stand-in is used — once, however many times the stage reads the digits.
-
-    ``standin``: "fallback", "always" or "never" (see ``mnist_root``).
-    """
-    from journey.data import mnist_root
-
-    return mnist_root(data_dir, standin=standin)
-
-
 def load_mnist_idx(
     data_dir=None, train: bool = False, standin: str = "fallback"
 ) -> tuple[np.ndarray, np.ndarray, str]:
-    """MNIST images (N, 28, 28) uint8, their labels and the data source."""
-    from journey.data import MNIST_FILES, mnist_raw_dir, read_idx
+    """MNIST images (N, 28, 28) uint8, their labels and the data source.
 
-    root, source = mnist_location(data_dir, standin)
+    ``journey.data.mnist_root`` finds the files: it downloads MNIST when it is missing and you
+    are online (never in the tests), and otherwise warns, once per process, that the stand-in
+    is used. ``standin``: "fallback", "always" or "never" (see ``mnist_root``).
+    """
+    from journey.data import MNIST_FILES, mnist_raw_dir, mnist_root, read_idx
+
+    root, source = mnist_root(data_dir, standin=standin)
     images_file, labels_file = MNIST_FILES[train]
     raw = mnist_raw_dir(root)
     return read_idx(raw / images_file), read_idx(raw / labels_file), source
