@@ -32,8 +32,10 @@ def train_epochs(
 
     ``step(batch)`` takes one optimization step on a batch (already on ``device``) and returns
     the numbers to log; the epoch's row holds their mean over the images, the epoch, its
-    seconds and whatever ``after_epoch(epoch)`` adds (test metrics, say). ``seed`` fixes both
-    the batch order and PyTorch's global generator, which draws the steps' noise.
+    seconds and whatever ``after_epoch(epoch)`` adds (test metrics, say). ``seed`` fixes the
+    batch order (a generator of its own) and the steps' noise: that is drawn from PyTorch's
+    global generator, which this function reseeds with ``torch.manual_seed(seed)`` — the
+    caller's global random stream restarts from ``seed`` here.
     """
     models = list(models)
     torch.manual_seed(seed)

@@ -318,7 +318,6 @@ def main() -> None:
     )
     args, (x_train, *_), loop = D.parse_and_load(parser, steps=FULL_STEPS, steps_quick=QUICK_STEPS)
 
-    torch.manual_seed(args.seed)
     G, Dis = Generator(), Discriminator()
     eval_noise = torch.Generator().manual_seed(args.seed + 2)
     before = distance_to_data(G.sample(N_EVAL, eval_noise), x_train)

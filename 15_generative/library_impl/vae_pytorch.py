@@ -230,7 +230,6 @@ def main() -> None:
         parser, steps=STEPS, steps_quick=QUICK_STEPS
     )
 
-    torch.manual_seed(args.seed)
     model = VAE(args.latent_dim)
     init = evaluate_elbo(model, x_test, args.seed, loop["device"])
     start = time.perf_counter()
