@@ -36,18 +36,15 @@ class Autoencoder(nn.Module):
         super().__init__()
         if latent_dim < 1:
             raise ValueError(f"latent_dim must be ≥ 1, got {latent_dim}")
-        sizes = [n_pixels, *hidden]
-        enc, dec = [], []
-        for a, b in zip(sizes[:-1], sizes[1:], strict=True):
-            enc += [nn.Linear(a, b), nn.ReLU()]
-        for a, b in zip(sizes[::-1][:-2], sizes[::-1][1:-1], strict=True):
-            dec += [nn.Linear(a, b), nn.ReLU()]
-        self.encoder = nn.Sequential(*enc, nn.Linear(sizes[-1], latent_dim))
+        h1, h2 = hidden
+        encoder_hidden = [nn.Linear(n_pixels, h1), nn.ReLU(), nn.Linear(h1, h2), nn.ReLU()]
+        decoder_hidden = [nn.Linear(h2, h1), nn.ReLU()]
+        self.encoder = nn.Sequential(*encoder_hidden, nn.Linear(h2, latent_dim))
         self.decoder = nn.Sequential(
-            nn.Linear(latent_dim, sizes[-1]),
+            nn.Linear(latent_dim, h2),
             nn.ReLU(),
-            *dec,
-            nn.Linear(sizes[1], n_pixels),
+            *decoder_hidden,
+            nn.Linear(h1, n_pixels),
             nn.Sigmoid(),
         )
 
