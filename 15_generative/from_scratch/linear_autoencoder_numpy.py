@@ -78,18 +78,6 @@ def covariance_loss_and_gradients(
     return loss, 2.0 * (G @ CWt.T - W_dec.T @ C), 2.0 * (W_dec @ M - CWt)
 
 
-def top_eigenvalue(C: np.ndarray, n_iter: int = 200) -> float:
-    """λ_max of a symmetric positive semi-definite matrix by power iteration."""
-    v = np.ones(C.shape[0]) / np.sqrt(C.shape[0])
-    for _ in range(n_iter):
-        w = C @ v
-        norm = np.linalg.norm(w)
-        if norm == 0:
-            return 0.0
-        v = w / norm
-    return float(v @ C @ v)
-
-
 # ------------------------------------------------------------------------------ model
 
 
@@ -134,7 +122,7 @@ class LinearAutoencoder(BaseEstimator):
         Xc = X - self.mean_
         C = Xc.T @ Xc / n
         trace_C = float(np.trace(C))
-        self.lr_ = 1.0 / (4.0 * top_eigenvalue(C)) if self.lr == "auto" else float(self.lr)
+        self.lr_ = 1.0 / (4.0 * np.linalg.eigvalsh(C)[-1]) if self.lr == "auto" else float(self.lr)
         rng = np.random.default_rng(self.seed)
         W_enc = self.init_scale * rng.standard_normal((k, D)) / np.sqrt(D)
         W_dec = self.init_scale * rng.standard_normal((D, k)) / np.sqrt(D)
