@@ -235,20 +235,19 @@ def load_mnist(
 ):
     """MNIST (or the bundled-digits stand-in) as float64 pixels in [0, 1], one image per row.
 
-    Reads the IDX files that ``journey.data.mnist_root`` finds or writes — the same files
-    torchvision's ``MNIST`` reads. ``n_train``/``n_test`` take a seeded random subset.
+    Reads the IDX files with stage 10's ``load_mnist_idx`` — the same files torchvision's
+    ``MNIST`` reads. ``n_train``/``n_test`` take a seeded random subset.
     Returns ``X_train (n, 784), y_train, X_test, y_test, source``.
     """
     if data not in MNIST_DATA:
         raise ValueError(f"data must be one of {', '.join(MNIST_DATA)}, got {data!r}")
-    root, source = jdata.mnist_root(data_dir, standin=MNIST_DATA[data])
-    raw = jdata.mnist_raw_dir(root)
+    idx = journey.load_stage("10", "from_scratch/_conv2d_demo.py")
     rng = np.random.default_rng(seed)
     arrays = []
     for train, n in ((True, n_train), (False, n_test)):
-        images_file, labels_file = jdata.MNIST_FILES[train]
-        X = jdata.read_idx(raw / images_file).reshape(-1, 28 * 28) / 255.0
-        y = jdata.read_idx(raw / labels_file).astype(np.int64)
+        images, labels, source = idx.load_mnist_idx(data_dir, train, MNIST_DATA[data])
+        X = images.reshape(-1, 28 * 28) / 255.0
+        y = labels.astype(np.int64)
         keep = np.sort(rng.permutation(len(X))[:n]) if n is not None else slice(None)
         arrays += [X[keep], y[keep]]
     return (*arrays, source)
