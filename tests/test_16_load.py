@@ -61,7 +61,7 @@ def test_uvicorn_serves_1000_requests_from_16_clients_exactly(artefacts, request
     bodies, pixels = requests_and_pixels
     argv = serve_argv("library_impl/serve_fastapi.py", artefacts) + ["--log-level", "warning"]
     replies = run_load(argv, bodies)
-    model = service.load_digit_model(artefacts)
+    model = service.load_models(artefacts).digit
     direct = np.concatenate([model.predict_proba(pixels[i : i + 1]) for i in range(len(pixels))])
     for index, label, probabilities in answers(replies):
         assert label == int(direct[index].argmax())
@@ -76,7 +76,7 @@ def test_scratch_server_serves_1000_requests_with_parity(artefacts, requests_and
     numpy_direct = np.concatenate(
         [numpy_cnn.predict_proba(normalised[i : i + 1]) for i in range(len(pixels))]
     )
-    torch_direct = service.load_digit_model(artefacts).predict_proba(pixels)
+    torch_direct = service.load_models(artefacts).digit.predict_proba(pixels)
     for index, label, probabilities in answers(replies):
         assert label == int(numpy_direct[index].argmax()) == int(torch_direct[index].argmax())
         np.testing.assert_allclose(probabilities, numpy_direct[index], atol=1e-6)

@@ -141,7 +141,7 @@ def test_an_uploaded_picture_is_framed_like_the_service_does(app_without_service
 
 
 def test_the_form_gets_the_pipelines_prediction(app_without_service, folders):
-    pipeline = serve.load_tabular_model(folders[1]).pipeline
+    pipeline = serve.load_models(folders[1]).tabular.pipeline
     frame, _ = build.breast_cancer_frame()
     at = app_without_service
     at.number_input(key="tumour_index").set_value(5).run()
@@ -170,5 +170,5 @@ def test_with_the_service_running_the_answers_come_over_http(
     expected = direct_digit_probabilities(folders[0], held_out[0][11:12])[0]
     np.testing.assert_allclose(shown_probabilities(at), expected, atol=1e-6)
     frame, _ = build.breast_cancer_frame()
-    probabilities = serve.load_tabular_model(folders[1]).predict_proba(frame.iloc[0].to_dict())
+    probabilities = serve.load_models(folders[1]).tabular.predict_proba(frame.iloc[0].to_dict())
     assert f"probability {probabilities.max():.4f}" in sentence(at, "The pipeline says")

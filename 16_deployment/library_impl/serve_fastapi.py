@@ -62,21 +62,13 @@ def load_models(artefact_dir: Path, device: str = "cpu") -> LoadedModels:
     return models_module.load_models(artefact_dir, api.TABULAR_FEATURES, device)
 
 
-def load_digit_model(artefact_dir: Path, device: str = "cpu") -> DigitModel:
-    return models_module.load_digit_model(artefact_dir, device)
-
-
-def load_tabular_model(artefact_dir: Path):
-    return models_module.load_tabular_model(artefact_dir, api.TABULAR_FEATURES)
-
-
 # ================================================================================== routes
 
 router = APIRouter()
 
 
 def get_models(request: Request) -> LoadedModels:
-    """The models the lifespan loaded (a dependency, so a test could swap them)."""
+    """The models the lifespan loaded, handed to each route as a FastAPI dependency."""
     return request.app.state.models
 
 
