@@ -97,7 +97,7 @@ def prepare_data(settings: Settings) -> dict:
 
 @contextmanager
 def deterministic_torch():
-    """Deterministic kernels for the block (the previous setting comes back afterwards).
+    """Deterministic kernels for the block (the previous settings come back afterwards).
 
     On a CPU the kernels used here already are; on CUDA a few are not (atomic adds in some
     backward passes), and cuBLAS needs a fixed workspace to be. ``warn_only``: an operation
@@ -107,12 +107,15 @@ def deterministic_torch():
         torch.are_deterministic_algorithms_enabled(),
         torch.is_deterministic_algorithms_warn_only_enabled(),
     )
+    workspace = os.environ.get("CUBLAS_WORKSPACE_CONFIG")
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True, warn_only=True)
     try:
         yield
     finally:
         torch.use_deterministic_algorithms(previous[0], warn_only=previous[1])
+        if workspace is None:
+            os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
 
 
 def train_digit_model(settings: Settings, digits_source: str) -> dict:

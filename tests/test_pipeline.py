@@ -6,6 +6,7 @@ artefact bytes — a pipeline with any unseeded randomness fails this.
 """
 
 import json
+import os
 from importlib import metadata
 
 import pytest
@@ -13,7 +14,7 @@ import torch
 
 import journey
 from pipeline.__main__ import settings_from_arguments
-from pipeline.steps import run
+from pipeline.steps import deterministic_torch, run
 
 pytestmark = pytest.mark.xdist_group("pipeline")  # one worker builds the module's fixtures once
 contract = journey.load_stage("16", "from_scratch/_contract.py")
@@ -107,3 +108,17 @@ def test_the_lock_pins_one_version_inside_every_range_of_requirements_txt():
         pinned = pins.get(canonicalize_name(wanted.name))
         assert pinned is not None, f"{wanted.name} is not in requirements.lock"
         assert wanted.specifier.contains(pinned, prereleases=True), (str(wanted), pinned)
+
+
+def test_deterministic_torch_puts_the_previous_settings_back(monkeypatch):
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    before = torch.are_deterministic_algorithms_enabled()
+    with deterministic_torch():
+        assert torch.are_deterministic_algorithms_enabled()
+        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+    assert torch.are_deterministic_algorithms_enabled() == before
+    assert "CUBLAS_WORKSPACE_CONFIG" not in os.environ
+    monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", ":16:8")
+    with deterministic_torch():
+        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":16:8"
+    assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":16:8"
