@@ -44,7 +44,8 @@ def _copy_finished_notebook(stage, destination: Path) -> bool:
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
-    """The site, built from this test run's executed notebooks; returns (site, seconds).
+    """The site, built from this test run's executed notebooks; returns (site, seconds to
+    build it, the outputs folder it was built from).
 
     The executed copies are read into a private folder, so a notebook test still running on
     another worker never shares a file with the build; a notebook not executed yet in this
@@ -55,7 +56,8 @@ def book(tmp_path_factory):
         (outputs / stage.name).mkdir()
         if not _copy_finished_notebook(stage, outputs / stage.name):
             env = {"JOURNEY_QUICK": "1", "MPLBACKEND": "Agg"}
-            run_notebook(stage.notebook, env, outputs / stage.name)
+            error = run_notebook(stage.notebook, env, outputs / stage.name)
+            assert error is None, error
     start = time.perf_counter()
     site = build_book(outputs=outputs, site=tmp_path_factory.mktemp("book"))
     return site, time.perf_counter() - start, outputs
