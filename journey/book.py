@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from journey.paths import OUTPUTS_DIR, REPO_ROOT
@@ -31,35 +32,29 @@ SHIM = "assets/javascripts/iframe-worker-shim.js"  # search from file:// without
 
 
 def build_book(outputs: Path = OUTPUTS_DIR, site: Path | None = None) -> Path:
-    """Assemble the MkDocs project beside the site (``outputs/book_src``) and build it.
+    """Assemble the MkDocs project in a temporary folder and build it; return the site folder.
 
-    Returns the site folder. Each site gets its own source folder, so two builds never
-    share (or delete) each other's files.
+    The project lives only as long as the build, so no other folder is ever overwritten.
     """
     site = Path(site) if site else outputs / "book"
-    source = source_folder(site)
-    shutil.rmtree(source, ignore_errors=True)
-    docs = source / "docs"
-    docs.mkdir(parents=True)
-    nav = [{"Home": "index.md"}]
-    _write_home(docs)
-    nav.append({"Stages": [_write_chapter(stage, docs, outputs) for stage in _code_stages()]})
-    nav += [
-        {"Parity report": _write_run_page(docs, outputs, "report.md", "make run")},
-        {"Benchmarks": _write_run_page(docs, outputs, "bench.md", "make bench")},
-    ]
-    _copy_mathjax(docs / "assets" / "mathjax")
-    (docs / SHIM).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(Path(__file__).parent / "book_assets" / "iframe-worker-shim.js", docs / SHIM)
-    config = source / "mkdocs.yml"
-    config.write_text(json.dumps(_mkdocs_config(nav, docs, site), indent=2), encoding="utf-8")
-    _run_mkdocs(config)
+    with tempfile.TemporaryDirectory(prefix="journey_book_") as tmp:
+        docs = Path(tmp) / "docs"
+        docs.mkdir()
+        nav = [{"Home": "index.md"}]
+        _write_home(docs)
+        chapters = [_write_chapter(stage, docs, outputs) for stage in _code_stages()]
+        nav.append({"Stages": chapters})
+        nav += [
+            {"Parity report": _write_run_page(docs, outputs, "report.md", "make run")},
+            {"Benchmarks": _write_run_page(docs, outputs, "bench.md", "make bench")},
+        ]
+        _copy_mathjax(docs / "assets" / "mathjax")
+        (docs / SHIM).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(Path(__file__).parent / "book_assets" / "iframe-worker-shim.js", docs / SHIM)
+        config = Path(tmp) / "mkdocs.yml"
+        config.write_text(json.dumps(_mkdocs_config(nav, docs, site), indent=2), encoding="utf-8")
+        _run_mkdocs(config)
     return site
-
-
-def source_folder(site: Path) -> Path:
-    """Where the MkDocs project of ``site`` is assembled: ``<site>_src`` beside it."""
-    return site.with_name(site.name + "_src")
 
 
 def _code_stages() -> list[Stage]:

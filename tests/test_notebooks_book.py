@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from journey import OUTPUTS_DIR, list_stages
-from journey.book import build_book, source_folder
+from journey.book import build_book
 from journey.runner import run_notebook
 
 pytestmark = pytest.mark.xdist_group("notebooks")
@@ -86,7 +86,7 @@ def _parse(page: Path) -> _Links:
 
 
 def test_every_stage_has_a_chapter_with_a_figure_and_no_error_output(book):
-    site, seconds, _ = book
+    site, seconds, outputs = book
     print(f"book built in {seconds:.1f} s")
     assert (site / "index.html").is_file()
     for stage in CODE_STAGES:
@@ -94,8 +94,8 @@ def test_every_stage_has_a_chapter_with_a_figure_and_no_error_output(book):
         assert page.is_file(), f"no chapter for {stage.name}"
         images = _parse(page).images
         assert any(src.startswith("data:image/png") for src in images), f"{stage.name}: no figure"
-        source = source_folder(site) / "docs" / "chapters" / f"{stage.name}.ipynb"
-        cells = json.loads(source.read_text(encoding="utf-8"))["cells"]
+        executed = outputs / stage.name / "comparison.ipynb"  # what the chapter shows
+        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
         errors = [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
         assert not errors, f"{stage.name}: error output {errors[0].get('ename')}"
         assert "Traceback (most recent call last)" not in page.read_text(encoding="utf-8")
